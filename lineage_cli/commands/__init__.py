@@ -1,0 +1,1 @@
+"""One module per `lineage` subcommand; each exposes `register(app)`."""
