@@ -1,0 +1,1 @@
+"""AWS Lambda adapters: the Spline producer API and the read API."""

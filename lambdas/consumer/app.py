@@ -1,0 +1,225 @@
+"""`create_app`: the read API as a FastAPI app, mounted at `/api` by `lineage serve` and Mangum.
+
+Routes import their query module on first use so that a Lambda cold start loads neither
+gremlinpython nor the traversals until a request needs them.
+"""
+
+import datetime as dt
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from lambdas.consumer.config import MAX_DEPTH, ReadApiConfig
+from lambdas.consumer.errors import (
+    ConsumerError,
+    GraphQueryFailed,
+    GraphTimeout,
+    GraphUnavailable,
+    InvalidParameter,
+    NotFound,
+)
+from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.models import (
+    ColumnLineage,
+    DatasetLineage,
+    DatasetList,
+    ErrorBody,
+    GraphView,
+    JobDetail,
+    JobList,
+    PlanView,
+    RunList,
+    Status,
+)
+
+__all__ = ["create_app"]
+
+# The one place errors become HTTP statuses.
+_STATUS: dict[type[ConsumerError], int] = {
+    InvalidParameter: 400,
+    NotFound: 404,
+    GraphQueryFailed: 502,
+    GraphUnavailable: 503,
+    GraphTimeout: 504,
+}
+_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": cls.__doc__ or ""} for cls, code in _STATUS.items()
+}
+
+Direction = Literal["upstream", "downstream", "both"]
+RunStatus = Literal["SUCCEEDED", "FAILED"]
+Depth = Annotated[int, Query(ge=1, le=MAX_DEPTH, description=f"hops to follow, 1..{MAX_DEPTH}")]
+Uri = Annotated[str, Query(min_length=1, max_length=2048, description="normalized dataset URI")]
+
+
+def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    """A naive UTC datetime (what the graph stores), or InvalidParameter naming `name`."""
+    if value is None or value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise InvalidParameter(f"{name}={value.isoformat()} is out of range") from exc
+
+
+def _as_of(value: str | None) -> dt.datetime | None:
+    """Parse `as_of`: a date means the end of that day (UTC), a datetime is taken as is."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return dt.datetime.combine(day, dt.time(23, 59, 59, 999000))
+        return _utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), "as_of")
+    except ValueError as exc:
+        raise InvalidParameter(
+            f"as_of={value!r} is not an ISO-8601 date or datetime (e.g. 2026-01-31)"
+        ) from exc
+
+
+def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = None) -> FastAPI:
+    """The read API; routes are relative (`/status`), so mount it at `/api`."""
+    if config is None:
+        if graph_url is None:
+            raise ValueError("create_app needs graph_url or config")
+        config = ReadApiConfig(graph_url=graph_url)
+    client = GraphClient(config.graph_url, config.evaluation_timeout_ms, config.traversal_source)
+    app = FastAPI(
+        title="Lineage read API",
+        version="1",
+        description=(
+            "Jobs, runs, plans, datasets and columns of the lineage graph. Graph answers use "
+            "vis-network's shape; edges point the way data flows. Depth is 1.."
+            f"{MAX_DEPTH}; bounded answers say `capped`."
+        ),
+        responses=_ERROR_RESPONSES,
+    )
+    app.state.graph_client = client
+    app.state.config = config
+
+    @app.exception_handler(ConsumerError)
+    async def _consumer_error(_: Request, exc: ConsumerError) -> JSONResponse:
+        status = _STATUS.get(type(exc), 500)
+        return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        reasons = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path"))
+            reasons.append(f"{where}: {err.get('msg', 'invalid')}")
+        return JSONResponse(
+            {"error": "InvalidParameter", "detail": "; ".join(reasons)}, status_code=400
+        )
+
+    @app.get("/status", response_model=Status, summary="Health of the API and its graph")
+    def status() -> Status:
+        from gremlin_python.process.graph_traversal import __
+
+        cap = 100_000
+        started = time.perf_counter()
+        t = client.source().inject(1).project("Job", "Dataset", "Plan", "Run")
+        for label in ("Job", "Dataset", "Plan", "Run"):
+            t = t.by(__.V().has_label(label).limit(cap).count())
+        counts = client.run(t)[0]
+        return Status(
+            status="ok",
+            graph=config.graph_url,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            counts={str(k): int(v) for k, v in counts.items()},
+            counts_capped_at=cap,
+        )
+
+    @app.get("/overview", response_model=GraphView, summary="All jobs and datasets, with flows")
+    def overview(
+        limit: Annotated[int, Query(ge=1, le=config.max_nodes, description="most jobs")] = 500,
+    ) -> GraphView:
+        from lambdas.consumer.overview import overview as run
+
+        return run(client, max_jobs=limit, max_datasets=config.max_nodes)
+
+    @app.get("/jobs", response_model=JobList, summary="Jobs with their latest run")
+    def jobs(
+        limit: Annotated[int, Query(ge=1, le=config.max_list)] = 500,
+    ) -> JobList:
+        from lambdas.consumer.jobs import list_jobs
+
+        return list_jobs(client, limit)
+
+    @app.get("/jobs/{name}", response_model=JobDetail, summary="One job: inputs, outputs, runs")
+    def job(
+        name: Annotated[str, Path(min_length=1, max_length=512)],
+        runs: Annotated[int, Query(ge=1, le=config.max_list, description="latest runs")] = 50,
+    ) -> JobDetail:
+        from lambdas.consumer.jobs import job_detail
+
+        return job_detail(client, name, runs_limit=runs, max_plans=config.max_list)
+
+    @app.get("/runs", response_model=RunList, summary="Run history, newest first")
+    def runs(
+        job: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+        since: Annotated[dt.datetime | None, Query(description="started at or after")] = None,
+        until: Annotated[dt.datetime | None, Query(description="started before")] = None,
+        status: RunStatus | None = None,
+        limit: Annotated[int, Query(ge=1, le=config.max_list)] = 100,
+    ) -> RunList:
+        from lambdas.consumer.runs import list_runs
+
+        since_utc, until_utc = _utc(since, "since"), _utc(until, "until")
+        if since_utc and until_utc and since_utc > until_utc:
+            raise InvalidParameter(f"since={since} is after until={until}")
+        return list_runs(client, job, since_utc, until_utc, status, limit)
+
+    @app.get("/plans/{plan_id}", response_model=PlanView, summary="One plan's operation DAG")
+    def plan(plan_id: Annotated[str, Path(min_length=1, max_length=512)]) -> PlanView:
+        from lambdas.consumer.plans import plan_view
+
+        return plan_view(client, plan_id, max_ops=config.max_nodes, runs_limit=20)
+
+    @app.get("/datasets", response_model=DatasetList, summary="Search datasets by URI or name")
+    def datasets(
+        q: Annotated[str, Query(max_length=512, description="substring of URI or name")] = "",
+        layer: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=config.max_list)] = 100,
+    ) -> DatasetList:
+        from lambdas.consumer.datasets import search_datasets
+
+        return search_datasets(client, q, layer, limit)
+
+    @app.get(
+        "/datasets/lineage",
+        response_model=DatasetLineage,
+        summary="Upstream provenance / downstream impact of a dataset",
+    )
+    def dataset_lineage(
+        uri: Uri,
+        direction: Direction = "both",
+        depth: Depth = 3,
+        as_of: Annotated[
+            str | None,
+            Query(max_length=40, description="ISO date or datetime; only plans run by then"),
+        ] = None,
+    ) -> DatasetLineage:
+        from lambdas.consumer.datasets import dataset_lineage as run
+
+        return run(client, uri, direction, depth, _as_of(as_of), config.max_nodes)
+
+    @app.get(
+        "/columns/lineage",
+        response_model=ColumnLineage,
+        summary="Column provenance / impact across jobs",
+    )
+    def column_lineage(
+        uri: Uri,
+        column: Annotated[str, Query(min_length=1, max_length=512)],
+        direction: Direction = "both",
+        depth: Depth = 3,
+    ) -> ColumnLineage:
+        from lambdas.consumer.columns import column_lineage as run
+
+        return run(client, uri, column, direction, depth, config.max_nodes)
+
+    return app

@@ -1,0 +1,161 @@
+"""`GET /api/datasets` (search) and `GET /api/datasets/lineage` (provenance and impact)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambdas.consumer import ids
+from lambdas.consumer.elements import fetch_vertices, require_vertex
+from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.models import DatasetItem, DatasetLineage, DatasetList
+from lambdas.consumer.vis import element_props, json_value, node
+
+__all__ = ["dataset_lineage", "search_datasets"]
+
+# Plans per dataset and datasets per plan followed in one hop; bounds each hop's answer size.
+_PER_HOP_FANOUT = 500
+
+
+def search_datasets(client: GraphClient, q: str, layer: str | None, limit: int) -> DatasetList:
+    """Datasets whose URI or name contains `q` (case-sensitive, plus its lower-case form)."""
+    from gremlin_python.process.graph_traversal import __
+    from gremlin_python.process.traversal import T, TextP
+
+    t = client.source().V().has_label("Dataset")
+    if q:
+        needles = list(dict.fromkeys([q, q.lower()]))
+        t = t.or_(*[__.has(key, TextP.containing(n)) for n in needles for key in ("uri", "name")])
+    if layer:
+        t = t.has("layer", layer)
+    rows: list[dict[Any, Any]] = client.run(t.order().by(T.id).limit(limit + 1).element_map())
+    items = []
+    for em in rows[:limit]:
+        vid, _, props = element_props(em)
+        props.setdefault("uri", vid.removeprefix("ds:"))
+        items.append(DatasetItem.model_validate({**props, "id": vid}))
+    return DatasetList(items=items, capped=len(rows) > limit)
+
+
+@dataclass
+class _Walk:
+    """What a lineage walk has reached so far."""
+
+    datasets: dict[str, None] = field(default_factory=dict)  # ordered set
+    jobs: dict[str, set[str]] = field(default_factory=dict)  # job vertex id -> plan ids
+    edges: dict[str, dict[str, str]] = field(default_factory=dict)
+    capped: bool = False
+
+
+def _hop(
+    client: GraphClient, frontier: list[str], upstream: bool, as_of: dt.datetime | None
+) -> list[dict[str, Any]]:
+    """Per frontier dataset: the plans writing (upstream) or reading it, and their other side."""
+    from gremlin_python.process.graph_traversal import __
+    from gremlin_python.process.traversal import P
+
+    plans = __.in_("WRITES") if upstream else __.in_("READS")
+    if as_of is not None:
+        # A plan belongs to the past view when one of its runs had started by then.
+        plans = plans.where(__.in_("EXECUTED").has("started_at", P.lte(as_of)))
+    others = __.out("READS") if upstream else __.out("WRITES")
+    t = (
+        client.source()
+        .V(*frontier)
+        .project("ds", "plans")
+        .by(__.id_())
+        .by(
+            plans.limit(_PER_HOP_FANOUT)
+            .project("plan", "job", "others")
+            .by(__.id_())
+            .by(__.coalesce(__.values("job_name"), __.constant("")))
+            .by(others.id_().limit(_PER_HOP_FANOUT).fold())
+            .fold()
+        )
+    )
+    return list(client.run(t))
+
+
+def _walk(
+    client: GraphClient,
+    root: str,
+    upstream: bool,
+    depth: int,
+    as_of: dt.datetime | None,
+    max_nodes: int,
+    walk: _Walk,
+) -> None:
+    """Breadth-first, one round trip per hop, never revisiting a dataset."""
+    frontier = [root]
+    seen = {root}
+    for _ in range(depth):
+        if not frontier:
+            return
+        next_frontier: list[str] = []
+        for row in _hop(client, frontier, upstream, as_of):
+            here = str(row["ds"])
+            for p in row["plans"]:
+                job_vid = ids.job_id(p["job"]) if p["job"] else str(p["plan"])
+                walk.jobs.setdefault(job_vid, set()).add(str(p["plan"]))
+                for other in p["others"]:
+                    other = str(other)
+                    src, dst = (other, here) if upstream else (here, other)
+                    walk.edges[f"READS:{src}>{job_vid}"] = {
+                        "id": f"READS:{src}>{job_vid}",
+                        "from": src,
+                        "to": job_vid,
+                        "label": "READS",
+                    }
+                    walk.edges[f"WRITES:{job_vid}>{dst}"] = {
+                        "id": f"WRITES:{job_vid}>{dst}",
+                        "from": job_vid,
+                        "to": dst,
+                        "label": "WRITES",
+                    }
+                    walk.datasets.setdefault(other, None)
+                    if other not in seen:
+                        seen.add(other)
+                        next_frontier.append(other)
+            if len(walk.datasets) + len(walk.jobs) > max_nodes:
+                walk.capped = True
+                return
+        frontier = next_frontier
+
+
+def dataset_lineage(
+    client: GraphClient,
+    uri: str,
+    direction: str,
+    depth: int,
+    as_of: dt.datetime | None,
+    max_nodes: int,
+) -> DatasetLineage:
+    """Datasets and jobs up to `depth` dataset hops upstream, downstream or both of `uri`."""
+    root = ids.dataset_id(uri)
+    require_vertex(client, root, "Dataset", uri)
+    walk = _Walk(datasets={root: None})
+    if direction in ("upstream", "both"):
+        _walk(client, root, True, depth, as_of, max_nodes, walk)
+    if direction in ("downstream", "both"):
+        _walk(client, root, False, depth, as_of, max_nodes, walk)
+
+    found = fetch_vertices(client, [*walk.datasets, *walk.jobs])
+    nodes = []
+    for vid in walk.datasets:
+        label, props = found.get(vid, ("Dataset", {"uri": vid.removeprefix("ds:")}))
+        nodes.append({**node(vid, label, props), "root": vid == root})
+    for vid, plan_ids in walk.jobs.items():
+        label, props = found.get(vid, ("Job", {"name": vid}))
+        nodes.append({**node(vid, label, props), "plans": sorted(plan_ids)})
+    return DatasetLineage.model_validate(
+        {
+            "nodes": nodes,
+            "edges": list(walk.edges.values()),
+            "capped": walk.capped,
+            "root": root,
+            "direction": direction,
+            "depth": depth,
+            "as_of": json_value(as_of) if as_of else None,
+        }
+    )

@@ -1,0 +1,125 @@
+"""`GET /api/jobs` and `GET /api/jobs/{name}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdas.consumer import ids
+from lambdas.consumer.elements import fetch_vertices
+from lambdas.consumer.errors import NotFound
+from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.models import JobDetail, JobList, JobSummary, RunItem
+from lambdas.consumer.vis import element_props, node
+
+__all__ = ["job_detail", "list_jobs", "run_item"]
+
+
+def run_item(element_map: dict[Any, Any]) -> RunItem:
+    """A `Run` vertex's elementMap as a run list item."""
+    vid, _, props = element_props(element_map)
+    return RunItem.model_validate({**props, "id": vid})
+
+
+def list_jobs(client: GraphClient, limit: int) -> JobList:
+    """Jobs by name with plan and run counts and their latest run."""
+    from gremlin_python.process.graph_traversal import __
+    from gremlin_python.process.traversal import Order, T
+
+    t = (
+        client.source()
+        .V()
+        .has_label("Job")
+        .order()
+        .by(T.id)
+        .limit(limit + 1)
+        .project("job", "plans", "runs", "last")
+        .by(__.element_map())
+        .by(__.out("HAS_PLAN").count())
+        .by(__.out("HAS_RUN").count())
+        .by(__.out("HAS_RUN").order().by("started_at", Order.desc).limit(1).element_map().fold())
+    )
+    rows: list[dict[str, Any]] = client.run(t)
+    items = []
+    for row in rows[:limit]:
+        vid, _, props = element_props(row["job"])
+        last = element_props(row["last"][0])[2] if row["last"] else {}
+        items.append(
+            JobSummary(
+                name=str(props.get("name") or vid.removeprefix("job:")),
+                plans=int(row["plans"]),
+                runs=int(row["runs"]),
+                last_status=last.get("status"),
+                last_started_at=last.get("started_at"),
+            )
+        )
+    return JobList(items=items, capped=len(rows) > limit)
+
+
+def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) -> JobDetail:
+    """One job: inputs and outputs (as a graph), its plans and its latest runs."""
+    from gremlin_python.process.graph_traversal import __
+    from gremlin_python.process.traversal import Order
+
+    job_vid = ids.job_id(name)
+    t = (
+        client.source()
+        .V(job_vid)
+        .has_label("Job")
+        .project("job", "plans", "runs")
+        .by(__.element_map())
+        .by(
+            __.out("HAS_PLAN")
+            .limit(max_plans)
+            .project("plan", "reads", "writes")
+            .by(__.element_map())
+            .by(__.out("READS").id_().fold())
+            .by(__.out("WRITES").id_().fold())
+            .fold()
+        )
+        .by(
+            __.out("HAS_RUN")
+            .order()
+            .by("started_at", Order.desc)
+            .limit(runs_limit)
+            .element_map()
+            .fold()
+        )
+    )
+    rows: list[dict[str, Any]] = client.run(t)
+    if not rows:
+        raise NotFound(f"no job {name!r} in the graph")
+    row = rows[0]
+    _, _, job_props = element_props(row["job"])
+    runs = [run_item(r) for r in row["runs"]]
+    job_props["last_status"] = runs[0].status if runs else None
+
+    plans: list[dict[str, Any]] = []
+    inputs: list[str] = []
+    outputs: list[str] = []
+    for p in row["plans"]:
+        plan_vid, _, plan_props = element_props(p["plan"])
+        plans.append({**plan_props, "id": plan_vid, "reads": p["reads"], "writes": p["writes"]})
+        inputs.extend(d for d in p["reads"] if d not in inputs)
+        outputs.extend(d for d in p["writes"] if d not in outputs)
+
+    nodes = [node(job_vid, "Job", job_props)]
+    nodes += [node(v, lbl, pr) for v, (lbl, pr) in fetch_vertices(client, inputs + outputs).items()]
+    edges = [
+        {"id": f"READS:{d}>{job_vid}", "from": d, "to": job_vid, "label": "READS"} for d in inputs
+    ]
+    edges += [
+        {"id": f"WRITES:{job_vid}>{d}", "from": job_vid, "to": d, "label": "WRITES"}
+        for d in outputs
+    ]
+    return JobDetail.model_validate(
+        {
+            "nodes": nodes,
+            "edges": edges,
+            "capped": len(row["plans"]) >= max_plans,
+            "job": {**job_props, "id": job_vid},
+            "inputs": inputs,
+            "outputs": outputs,
+            "plans": plans,
+            "runs": runs,
+        }
+    )

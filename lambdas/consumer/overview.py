@@ -1,0 +1,65 @@
+"""`GET /api/overview`: every job and dataset with the flows between them, capped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdas.consumer.elements import fetch_vertices
+from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.models import GraphView
+from lambdas.consumer.vis import element_props, node
+
+__all__ = ["overview"]
+
+
+def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView:
+    """Jobs (at most `max_jobs`), the datasets they read and write, and one edge per flow."""
+    from gremlin_python.process.graph_traversal import __
+    from gremlin_python.process.traversal import Order, T
+
+    # One round trip: each job with its last run status and the dataset ids of all its plans.
+    t = (
+        client.source()
+        .V()
+        .has_label("Job")
+        .order()
+        .by(T.id)
+        .limit(max_jobs + 1)
+        .project("job", "last", "reads", "writes")
+        .by(__.element_map())
+        .by(__.out("HAS_RUN").order().by("started_at", Order.desc).limit(1).values("status").fold())
+        .by(__.out("HAS_PLAN").out("READS").dedup().id_().limit(max_datasets).fold())
+        .by(__.out("HAS_PLAN").out("WRITES").dedup().id_().limit(max_datasets).fold())
+    )
+    rows: list[dict[str, Any]] = client.run(t)
+    capped = len(rows) > max_jobs
+    rows = rows[:max_jobs]
+
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    dataset_ids: list[str] = []
+    seen: set[str] = set()
+    for row in rows:
+        job_vid, _, props = element_props(row["job"])
+        props["last_status"] = row["last"][0] if row["last"] else None
+        nodes.append(node(job_vid, "Job", props))
+        for ds in row["reads"]:
+            edges.append(
+                {"id": f"READS:{ds}>{job_vid}", "from": ds, "to": job_vid, "label": "READS"}
+            )
+        for ds in row["writes"]:
+            edges.append(
+                {"id": f"WRITES:{job_vid}>{ds}", "from": job_vid, "to": ds, "label": "WRITES"}
+            )
+        for ds in [*row["reads"], *row["writes"]]:
+            if ds not in seen:
+                seen.add(ds)
+                dataset_ids.append(ds)
+    if len(dataset_ids) > max_datasets:
+        capped = True
+        kept = set(dataset_ids[:max_datasets])
+        dataset_ids = dataset_ids[:max_datasets]
+        edges = [e for e in edges if e["from"] in kept or e["to"] in kept]
+    for vid, (label, props) in fetch_vertices(client, dataset_ids).items():
+        nodes.append(node(vid, label, props))
+    return GraphView.model_validate({"nodes": nodes, "edges": edges, "capped": capped})

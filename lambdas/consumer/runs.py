@@ -1,0 +1,42 @@
+"""`GET /api/runs`: run history, newest first, filtered by job, time window and status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from lambdas.consumer import ids
+from lambdas.consumer.elements import require_vertex
+from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.jobs import run_item
+from lambdas.consumer.models import RunList
+
+__all__ = ["list_runs"]
+
+
+def list_runs(
+    client: GraphClient,
+    job: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    status: str | None,
+    limit: int,
+) -> RunList:
+    """Runs started in [since, until) with `status`, of `job` when given (404 if unknown)."""
+    from gremlin_python.process.traversal import Order, P
+
+    g = client.source()
+    if job is not None:
+        require_vertex(client, ids.job_id(job), "Job", job)
+        t = g.V(ids.job_id(job)).out("HAS_RUN")
+    else:
+        t = g.V().has_label("Run")
+    if status is not None:
+        t = t.has("status", status)
+    if since is not None:
+        t = t.has("started_at", P.gte(since))
+    if until is not None:
+        t = t.has("started_at", P.lt(until))
+    t = t.order().by("started_at", Order.desc).limit(limit + 1).element_map()
+    rows: list[dict[str, Any]] = client.run(t)
+    return RunList(items=[run_item(r) for r in rows[:limit]], capped=len(rows) > limit)

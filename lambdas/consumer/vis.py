@@ -1,0 +1,79 @@
+"""Turns gremlinpython `elementMap()` results into JSON-ready vis-network nodes and edges."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from typing import Any
+
+__all__ = ["element_props", "json_value", "node", "node_group", "node_label"]
+
+# Keys a vis node owns; a stored property of the same name is renamed, never lost.
+_RESERVED = frozenset({"id", "label", "group", "type", "from", "to"})
+# Operation properties stored as JSON text; the API hands them out parsed.
+_JSON_PROPS = frozenset({"params", "schema"})
+
+
+def json_value(value: Any) -> Any:
+    """A stored property value as JSON: dates become ISO-8601 UTC with `Z`."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="milliseconds") + "Z"
+    if isinstance(value, list | set | tuple):
+        return [json_value(v) for v in value]
+    return value
+
+
+def element_props(element_map: dict[Any, Any]) -> tuple[str, str, dict[str, Any]]:
+    """Split an `elementMap()` into (id, vertex/edge label, properties)."""
+    from gremlin_python.process.traversal import T
+
+    props: dict[str, Any] = {}
+    for key, value in element_map.items():
+        if not isinstance(key, str):
+            continue  # T.id, T.label and an edge's Direction.IN/OUT
+        if key in _JSON_PROPS and isinstance(value, str):
+            # A malformed value keeps its text: it is still worth showing.
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        props[key] = json_value(value)
+    return str(element_map[T.id]), str(element_map[T.label]), props
+
+
+def node_label(vertex_label: str, props: dict[str, Any]) -> str:
+    """The caption vis-network prints for a vertex."""
+    if vertex_label == "Operation":
+        return str(props.get("operator") or props.get("kind") or "operation")
+    if vertex_label == "Run":
+        return str(props.get("started_at") or props.get("status") or "run")
+    if vertex_label == "Plan":
+        return str(props.get("job_name") or props.get("plan_id") or "plan")
+    return str(props.get("name") or props.get("uri") or vertex_label)
+
+
+def node_group(vertex_label: str, props: dict[str, Any]) -> str:
+    """The colour group: datasets and columns by layer, runs and jobs by status."""
+    if vertex_label in ("Dataset", "Column"):
+        return f"{vertex_label.lower()}:{props.get('layer') or 'unknown'}"
+    if vertex_label == "Run":
+        return f"run:{props.get('status') or 'unknown'}"
+    if vertex_label == "Job":
+        return f"job:{props.get('last_status') or 'unknown'}"
+    if vertex_label == "Operation":
+        return f"op:{props.get('kind') or 'transform'}"
+    return vertex_label.lower()
+
+
+def node(vertex_id: str, vertex_label: str, props: dict[str, Any]) -> dict[str, Any]:
+    """A vis-network node dict from a vertex's id, label and properties."""
+    out: dict[str, Any] = {
+        "id": vertex_id,
+        "label": node_label(vertex_label, props),
+        "group": node_group(vertex_label, props),
+        "type": vertex_label,
+    }
+    for key, value in props.items():
+        out[f"prop_{key}" if key in _RESERVED else key] = value
+    return out
