@@ -1,0 +1,559 @@
+"""Graph schema: labels, the single id-derivation function `h()`, and one row class per label.
+
+Every vertex and edge the normalize job writes is one of the frozen dataclasses below. Each class
+names its Neptune Gremlin CSV columns (`COLUMNS`) in the order `values()` returns them, so the CSV
+header and every line come from the same declaration. See docs/graph-model.md for the contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+from lineage.errors import LineageError
+from lineage.neptune_csv import (
+    Cardinality,
+    Column,
+    EdgeHeader,
+    PropertyType,
+    VertexHeader,
+    format_field,
+    format_row,
+    quote,
+)
+
+__all__ = [
+    "EDGE_CLASSES",
+    "ID_HEX_CHARS",
+    "VERTEX_CLASSES",
+    "ColumnVertex",
+    "DatasetVertex",
+    "DerivesFromEdge",
+    "EdgeLabel",
+    "EdgeRow",
+    "ExecutedEdge",
+    "FollowsEdge",
+    "GraphModelError",
+    "GraphRow",
+    "HasOperationEdge",
+    "HasPlanEdge",
+    "HasRunEdge",
+    "JobVertex",
+    "OfEdge",
+    "OperationVertex",
+    "PlanVertex",
+    "ReadsEdge",
+    "RunVertex",
+    "UsesEdge",
+    "VertexLabel",
+    "VertexRow",
+    "WritesEdge",
+    "column_id",
+    "csv_header",
+    "csv_line",
+    "dataset_id",
+    "edge_id",
+    "h",
+    "job_id",
+    "operation_id",
+    "plan_vertex_id",
+    "run_id",
+]
+
+ID_HEX_CHARS = 20
+
+Value = str | int | bool | dt.datetime | None
+
+
+class GraphModelError(LineageError, ValueError):
+    """A value cannot be represented in the graph model (the message names it)."""
+
+
+def h(text: str) -> str:
+    """First 20 hex characters of SHA-256 over the UTF-8 bytes of `text`: the only id hash."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:ID_HEX_CHARS]
+
+
+class VertexLabel(StrEnum):
+    """Vertex labels (one Neptune `~label` each)."""
+
+    JOB = "Job"
+    RUN = "Run"
+    PLAN = "Plan"
+    OPERATION = "Operation"
+    DATASET = "Dataset"
+    COLUMN = "Column"
+
+
+class EdgeLabel(StrEnum):
+    """Edge labels (one Neptune `~label` each)."""
+
+    HAS_RUN = "HAS_RUN"
+    EXECUTED = "EXECUTED"
+    HAS_PLAN = "HAS_PLAN"
+    READS = "READS"
+    WRITES = "WRITES"
+    HAS_OPERATION = "HAS_OPERATION"
+    FOLLOWS = "FOLLOWS"
+    OF = "OF"
+    DERIVES_FROM = "DERIVES_FROM"
+    USES = "USES"
+
+
+# ---- ids: every id in the graph is built by one of these functions ----
+
+
+def job_id(name: str) -> str:
+    """`Job` id from the job name (see lineage.job_identity for the naming rule)."""
+    return f"job:{name}"
+
+
+def run_id(plan_id: str, event_timestamp_ms: int, discriminator: str | None) -> str:
+    """`Run` id: one per execution event of a plan."""
+    return "run:" + h(f"{plan_id}|{event_timestamp_ms}|{discriminator or ''}")
+
+
+def plan_vertex_id(plan_id: str) -> str:
+    """`Plan` id from the Spline plan UUID."""
+    return f"plan:{plan_id}"
+
+
+def operation_id(plan_id: str, op_id: str) -> str:
+    """`Operation` id: Spline operation ids are unique only within their plan."""
+    return f"op:{plan_id}:{op_id}"
+
+
+def dataset_id(normalized_uri: str) -> str:
+    """`Dataset` id from the normalized URI (lineage.dataset_identity)."""
+    return f"ds:{normalized_uri}"
+
+
+def column_id(normalized_uri: str, column_name: str) -> str:
+    """`Column` id: dataset URI plus column name."""
+    return f"col:{normalized_uri}#{column_name}"
+
+
+def edge_id(label: EdgeLabel, from_id: str, to_id: str, qualifier: str = "") -> str:
+    """Edge id: label plus a hash of both endpoints and the qualifier."""
+    return f"{label.value}:{h(f'{from_id}|{to_id}|{qualifier}')}"
+
+
+# ---- rows ----
+
+
+def _vcols(*spec: tuple[str, str]) -> tuple[Column, ...]:
+    # `(single)` on every vertex scalar: a reload replaces values instead of adding to a set.
+    return tuple(Column(name, PropertyType(kind), Cardinality.SINGLE) for name, kind in spec)
+
+
+def _ecols(*spec: tuple[str, str]) -> tuple[Column, ...]:
+    # Edge properties are always single in Neptune; the header states no cardinality.
+    return tuple(Column(name, PropertyType(kind)) for name, kind in spec)
+
+
+class VertexRow:
+    """Base of vertex rows: `LABEL`, `COLUMNS`, an `id` and `values()` in column order."""
+
+    __slots__ = ()
+    LABEL: ClassVar[VertexLabel]
+    COLUMNS: ClassVar[tuple[Column, ...]]
+
+    @property
+    def id(self) -> str:
+        """The vertex `~id`."""
+        raise NotImplementedError
+
+    def values(self) -> tuple[Value, ...]:
+        """Property values in `COLUMNS` order (`None` = property absent)."""
+        raise NotImplementedError
+
+
+class EdgeRow:
+    """Base of edge rows: `LABEL`, `COLUMNS`, `from_id`, `to_id`, an `id` and `values()`."""
+
+    __slots__ = ()
+    LABEL: ClassVar[EdgeLabel]
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    from_id: str
+    to_id: str
+
+    def qualifier(self) -> str:
+        """Distinguishes parallel edges with the same endpoints (empty unless noted)."""
+        return ""
+
+    @property
+    def id(self) -> str:
+        """The edge `~id`."""
+        return edge_id(self.LABEL, self.from_id, self.to_id, self.qualifier())
+
+    def values(self) -> tuple[Value, ...]:
+        """Property values in `COLUMNS` order."""
+        return ()
+
+
+GraphRow = VertexRow | EdgeRow
+
+
+@dataclass(frozen=True, slots=True)
+class JobVertex(VertexRow):
+    """A Spark application identity (see lineage.job_identity)."""
+
+    LABEL: ClassVar[VertexLabel] = VertexLabel.JOB
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(
+        ("name", "String"), ("glue_job_name", "String"), ("system", "String")
+    )
+    name: str
+    glue_job_name: str | None
+    system: str = "spark"
+
+    @property
+    def id(self) -> str:
+        return job_id(self.name)
+
+    def values(self) -> tuple[Value, ...]:
+        return (self.name, self.glue_job_name, self.system)
+
+
+@dataclass(frozen=True, slots=True)
+class RunVertex(VertexRow):
+    """One execution event of a plan."""
+
+    LABEL: ClassVar[VertexLabel] = VertexLabel.RUN
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(
+        ("plan_id", "String"),
+        ("job_name", "String"),
+        ("status", "String"),
+        ("error", "String"),
+        ("started_at", "Date"),
+        ("ended_at", "Date"),
+        ("duration_ms", "Long"),
+        ("rows_read", "Long"),
+        ("rows_written", "Long"),
+        ("bytes_written", "Long"),
+        ("app_id", "String"),
+        ("user", "String"),
+        ("glue_job_run_id", "String"),
+        ("raw_key", "String"),
+        ("raw_sha256", "String"),
+    )
+    plan_id: str
+    timestamp_ms: int
+    discriminator: str | None
+    job_name: str
+    status: str
+    error: str | None
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    duration_ms: int | None
+    rows_read: int | None
+    rows_written: int | None
+    bytes_written: int | None
+    app_id: str | None
+    user: str | None
+    glue_job_run_id: str | None
+    raw_key: str
+    raw_sha256: str
+
+    @property
+    def id(self) -> str:
+        return run_id(self.plan_id, self.timestamp_ms, self.discriminator)
+
+    def values(self) -> tuple[Value, ...]:
+        return (
+            self.plan_id,
+            self.job_name,
+            self.status,
+            self.error,
+            self.started_at,
+            self.ended_at,
+            self.duration_ms,
+            self.rows_read,
+            self.rows_written,
+            self.bytes_written,
+            self.app_id,
+            self.user,
+            self.glue_job_run_id,
+            self.raw_key,
+            self.raw_sha256,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanVertex(VertexRow):
+    """One Spline execution plan (recurs across runs: its id is a content hash)."""
+
+    LABEL: ClassVar[VertexLabel] = VertexLabel.PLAN
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(
+        ("plan_id", "String"),
+        ("job_name", "String"),
+        ("spline_version", "String"),
+        ("spark_version", "String"),
+        ("agent_version", "String"),
+        ("write_mode", "String"),
+        ("raw_key", "String"),
+        ("raw_sha256", "String"),
+    )
+    plan_id: str
+    job_name: str
+    spline_version: str
+    spark_version: str | None
+    agent_version: str | None
+    write_mode: str
+    raw_key: str
+    raw_sha256: str
+
+    @property
+    def id(self) -> str:
+        return plan_vertex_id(self.plan_id)
+
+    def values(self) -> tuple[Value, ...]:
+        return (
+            self.plan_id,
+            self.job_name,
+            self.spline_version,
+            self.spark_version,
+            self.agent_version,
+            self.write_mode,
+            self.raw_key,
+            self.raw_sha256,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OperationVertex(VertexRow):
+    """One node of a plan's operation DAG."""
+
+    LABEL: ClassVar[VertexLabel] = VertexLabel.OPERATION
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(
+        ("plan_id", "String"),
+        ("op_id", "String"),
+        ("kind", "String"),
+        ("operator", "String"),
+        ("params", "String"),
+        ("schema", "String"),
+        ("level", "Int"),
+    )
+    plan_id: str
+    op_id: str
+    kind: str
+    operator: str
+    params: str
+    schema: str
+    level: int
+
+    @property
+    def id(self) -> str:
+        return operation_id(self.plan_id, self.op_id)
+
+    def values(self) -> tuple[Value, ...]:
+        return (
+            self.plan_id,
+            self.op_id,
+            self.kind,
+            self.operator,
+            self.params,
+            self.schema,
+            self.level,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetVertex(VertexRow):
+    """A dataset identified by its normalized URI (lineage.dataset_identity)."""
+
+    LABEL: ClassVar[VertexLabel] = VertexLabel.DATASET
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(
+        ("uri", "String"),
+        ("name", "String"),
+        ("format", "String"),
+        ("layer", "String"),
+        ("catalog_table", "String"),
+    )
+    uri: str
+    name: str
+    format: str | None
+    layer: str
+    catalog_table: str | None
+
+    @property
+    def id(self) -> str:
+        return dataset_id(self.uri)
+
+    def values(self) -> tuple[Value, ...]:
+        return (self.uri, self.name, self.format, self.layer, self.catalog_table)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnVertex(VertexRow):
+    """A column of a dataset."""
+
+    LABEL: ClassVar[VertexLabel] = VertexLabel.COLUMN
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(
+        ("name", "String"), ("data_type", "String"), ("dataset_uri", "String")
+    )
+    dataset_uri: str
+    name: str
+    data_type: str | None
+
+    @property
+    def id(self) -> str:
+        return column_id(self.dataset_uri, self.name)
+
+    def values(self) -> tuple[Value, ...]:
+        return (self.name, self.data_type, self.dataset_uri)
+
+
+@dataclass(frozen=True, slots=True)
+class HasRunEdge(EdgeRow):
+    """`Job` -> `Run`."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.HAS_RUN
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutedEdge(EdgeRow):
+    """`Run` -> `Plan`."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.EXECUTED
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HasPlanEdge(EdgeRow):
+    """`Job` -> `Plan`."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.HAS_PLAN
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadsEdge(EdgeRow):
+    """`Plan` -> `Dataset` it reads."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.READS
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class WritesEdge(EdgeRow):
+    """`Plan` -> `Dataset` it writes."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.WRITES
+    COLUMNS: ClassVar[tuple[Column, ...]] = _ecols(("append", "Bool"))
+    from_id: str
+    to_id: str
+    append: bool
+
+    def values(self) -> tuple[Value, ...]:
+        return (self.append,)
+
+
+@dataclass(frozen=True, slots=True)
+class HasOperationEdge(EdgeRow):
+    """`Plan` -> `Operation`."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.HAS_OPERATION
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowsEdge(EdgeRow):
+    """`Operation` -> `Operation` whose output it consumes (Spline parent -> child)."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.FOLLOWS
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfEdge(EdgeRow):
+    """`Column` -> its `Dataset`."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.OF
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DerivesFromEdge(EdgeRow):
+    """Written `Column` -> read `Column` it is computed from, within one plan."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.DERIVES_FROM
+    COLUMNS: ClassVar[tuple[Column, ...]] = _ecols(
+        ("plan_id", "String"), ("kind", "String"), ("expression", "String")
+    )
+    from_id: str
+    to_id: str
+    plan_id: str
+    kind: str
+    expression: str
+
+    def qualifier(self) -> str:
+        return self.plan_id
+
+    def values(self) -> tuple[Value, ...]:
+        return (self.plan_id, self.kind, self.expression)
+
+
+@dataclass(frozen=True, slots=True)
+class UsesEdge(EdgeRow):
+    """`Operation` -> read `Column` it uses as a filter or join condition (not a derivation)."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.USES
+    COLUMNS: ClassVar[tuple[Column, ...]] = _ecols(("role", "String"))
+    from_id: str
+    to_id: str
+    role: str
+
+    def qualifier(self) -> str:
+        return self.role
+
+    def values(self) -> tuple[Value, ...]:
+        return (self.role,)
+
+
+VERTEX_CLASSES: dict[VertexLabel, type[VertexRow]] = {
+    cls.LABEL: cls
+    for cls in (JobVertex, RunVertex, PlanVertex, OperationVertex, DatasetVertex, ColumnVertex)
+}
+EDGE_CLASSES: dict[EdgeLabel, type[EdgeRow]] = {
+    cls.LABEL: cls
+    for cls in (
+        HasRunEdge,
+        ExecutedEdge,
+        HasPlanEdge,
+        ReadsEdge,
+        WritesEdge,
+        HasOperationEdge,
+        FollowsEdge,
+        OfEdge,
+        DerivesFromEdge,
+        UsesEdge,
+    )
+}
+
+
+def csv_header(cls: type[VertexRow] | type[EdgeRow]) -> VertexHeader | EdgeHeader:
+    """The Neptune CSV header of one row class (one file set per label)."""
+    if issubclass(cls, VertexRow):
+        return VertexHeader(cls.COLUMNS)
+    return EdgeHeader(cls.COLUMNS)
+
+
+def csv_line(row: GraphRow) -> str:
+    """One Neptune CSV line for a row (without line end), via lineage.neptune_csv."""
+    props = [format_field(col, val) for col, val in zip(row.COLUMNS, row.values(), strict=True)]
+    if isinstance(row, VertexRow):
+        return format_row([quote(row.id), quote(row.LABEL.value), *props])
+    return format_row(
+        [quote(row.id), quote(row.from_id), quote(row.to_id), quote(row.LABEL.value), *props]
+    )

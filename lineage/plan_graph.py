@@ -1,0 +1,395 @@
+"""One parsed plan (and the events of its runs) -> the vertex and edge rows of the graph.
+
+Pure and deterministic: the same plan, events and raw objects give the same rows in the same
+order. Raises GraphModelError subclasses (PlanStructureError, DatasetIdentityError) for plans that
+cannot be represented; the normalize job quarantines those with the message as the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import orjson
+
+from lineage import column_lineage as cl
+from lineage import spline_model as sm
+from lineage.dataset_identity import (
+    LayerRules,
+    catalog_table_name,
+    dataset_name,
+    normalize_uri,
+)
+from lineage.graph_schema import (
+    ColumnVertex,
+    DatasetVertex,
+    DerivesFromEdge,
+    ExecutedEdge,
+    FollowsEdge,
+    GraphRow,
+    HasOperationEdge,
+    HasPlanEdge,
+    HasRunEdge,
+    JobVertex,
+    OfEdge,
+    OperationVertex,
+    PlanVertex,
+    ReadsEdge,
+    RunVertex,
+    UsesEdge,
+    WritesEdge,
+    column_id,
+    dataset_id,
+    job_id,
+    operation_id,
+    plan_vertex_id,
+)
+from lineage.job_identity import JobIdentity, identify_job
+
+__all__ = [
+    "MAX_ERROR_CHARS",
+    "MAX_PARAMS_CHARS",
+    "PlanGraph",
+    "RawSource",
+    "plan_graph",
+    "plan_structure",
+    "run_rows",
+]
+
+MAX_PARAMS_CHARS = 4000
+MAX_ERROR_CHARS = 2000
+# Operators whose `condition` parameter selects rows instead of computing columns.
+_CONDITION_ROLES = {"filter": "filter", "join": "join"}
+
+
+@dataclass(frozen=True, slots=True)
+class RawSource:
+    """Where a payload came from: its raw-zone key and the SHA-256 of its bytes."""
+
+    key: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanGraph:
+    """The rows of one plan, and the job it belongs to (runs need it)."""
+
+    rows: tuple[GraphRow, ...]
+    job: JobIdentity
+
+
+def _type_name(plan: sm.ExecutionPlan, data_type: sm.JsonValue) -> str | None:
+    if isinstance(data_type, str):
+        return plan.describe_data_type(data_type) or data_type
+    return None
+
+
+def _ref(ref: sm.ChildRef) -> cl.Ref:
+    return (
+        cl.Ref("attr", ref.attr_id) if isinstance(ref, sm.AttrRef) else cl.Ref("expr", ref.expr_id)
+    )
+
+
+def _literal_text(value: sm.JsonValue) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "\\'") + "'"
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def plan_structure(plan: sm.ExecutionPlan) -> cl.PlanStructure:
+    """Reduce a parsed plan to what the column-lineage walk needs."""
+    ops: dict[str, cl.Operation] = {}
+    for read in plan.operations.reads:
+        ops[read.id] = cl.Operation(read.id, read.name or "Read", "read", (), read.output)
+    write = plan.operations.write
+    ops[write.id] = cl.Operation(write.id, write.name or "Write", "write", write.child_ids, None)
+    for op in plan.operations.other:
+        role = _CONDITION_ROLES.get((op.name or "").lower())
+        conditions: tuple[tuple[str, cl.Ref], ...] = ()
+        if role is not None and "condition" in op.params:
+            conditions = tuple((role, _ref(r)) for r in sm.find_refs(op.params["condition"]))
+        # An operation without a stated output passes its children's attributes on.
+        ops[op.id] = cl.Operation(
+            op.id, op.name or "Operation", "transform", op.child_ids, op.output or None, conditions
+        )
+    attributes = {
+        a.id: cl.Attribute(
+            a.id, a.name, _type_name(plan, a.data_type), tuple(map(_ref, a.child_refs))
+        )
+        for a in plan.attributes
+    }
+    expressions: dict[str, cl.Expression] = {}
+    for fn in plan.expressions.functions:
+        simple = fn.extra.get("simpleClassName")
+        expressions[fn.id] = cl.Expression(
+            fn.id,
+            fn.name,
+            simple if isinstance(simple, str) else fn.name,
+            _type_name(plan, fn.data_type),
+            tuple(map(_ref, fn.child_refs)),
+        )
+    for lit in plan.expressions.constants:
+        expressions[lit.id] = cl.Expression(
+            lit.id,
+            "literal",
+            "Literal",
+            _type_name(plan, lit.data_type),
+            (),
+            None if lit.value is None else _literal_text(lit.value),
+            True,
+        )
+    return cl.PlanStructure(ops, attributes, expressions, write.id)
+
+
+def _catalog_table(params: Mapping[str, sm.JsonValue]) -> str | None:
+    """`database.table` when the operation's parameters name a catalog table."""
+    for key in ("table", "catalogTable", "tableIdentifier", "tableName"):
+        value = params.get(key)
+        if isinstance(value, str) and value:
+            database, _, table = value.rpartition(".")
+            return catalog_table_name(database or None, table)
+        if isinstance(value, dict):
+            ident = value.get("identifier", value)
+            if isinstance(ident, dict):
+                name = ident.get("table")
+                db = ident.get("database")
+                if isinstance(name, str):
+                    return catalog_table_name(db if isinstance(db, str) else None, name)
+    return None
+
+
+def _levels(plan: sm.ExecutionPlan) -> dict[str, int]:
+    """Longest distance from the write, so a hierarchical layout puts children below parents."""
+    by_id = plan.operation_by_id
+    level: dict[str, int] = {plan.operations.write.id: 0}
+    order: list[str] = []
+    seen: set[str] = set()
+    # Iterative post-order DFS from the write gives a topological order (the model has no cycles).
+    stack: list[tuple[str, int]] = [(plan.operations.write.id, 0)]
+    while stack:
+        node, index = stack.pop()
+        children = by_id[node].child_ids
+        if index < len(children):
+            stack.append((node, index + 1))
+            child = children[index]
+            if child not in seen:
+                seen.add(child)
+                stack.append((child, 0))
+        else:
+            order.append(node)
+    for node in reversed(order):
+        for child in by_id[node].child_ids:
+            level[child] = max(level.get(child, 0), level[node] + 1)
+    return level
+
+
+def _params_json(params: Mapping[str, sm.JsonValue], walker: cl.PlanWalker) -> str:
+    """Operation parameters as JSON with attribute/expression references replaced by text."""
+
+    def resolve(value: sm.JsonValue) -> sm.JsonValue:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                ((key, ref),) = value.items()
+                if key == "__attrId" and isinstance(ref, str):
+                    return walker.text(cl.Ref("attr", ref))
+                if key == "__exprId" and isinstance(ref, str):
+                    return walker.text(cl.Ref("expr", ref))
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+
+    text = orjson.dumps(resolve(dict(params)), option=orjson.OPT_SORT_KEYS).decode()
+    return text if len(text) <= MAX_PARAMS_CHARS else text[: MAX_PARAMS_CHARS - 1] + "…"
+
+
+def _schema_json(walker: cl.PlanWalker, op_id: str) -> str:
+    cols = []
+    for attr_id in walker.output_of(op_id):
+        attr = walker.attribute(attr_id)
+        cols.append({"name": attr.name, "type": attr.data_type})
+    return orjson.dumps(cols).decode()
+
+
+def _format(extra: Mapping[str, sm.JsonValue], key: str) -> str | None:
+    value = extra.get(key)
+    return value.lower() if isinstance(value, str) and value else None
+
+
+def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> PlanGraph:
+    """All rows one plan contributes: job, plan, operations, datasets, columns and their edges."""
+    structure = plan_structure(plan)
+    walker = cl.PlanWalker(structure)
+    lineage = walker.trace()
+    job = identify_job(plan.app_name, plan.labels)
+    pid = plan.id
+    plan_vid = plan_vertex_id(pid)
+    write = plan.operations.write
+    rows: list[GraphRow] = [
+        JobVertex(job.name, job.glue_job_name),
+        PlanVertex(
+            plan_id=pid,
+            job_name=job.name,
+            spline_version=plan.api_version.value,
+            spark_version=plan.system_info.version,
+            agent_version=plan.agent_info.version if plan.agent_info else None,
+            write_mode="append" if write.append else "overwrite",
+            raw_key=source.key,
+            raw_sha256=source.sha256,
+        ),
+        HasPlanEdge(job_id(job.name), plan_vid),
+    ]
+    # Datasets: the write's target and every read source, keyed by normalized URI.
+    out_uri = normalize_uri(write.output_source)
+    out_table = _catalog_table(write.params)
+    datasets: dict[str, DatasetVertex] = {
+        out_uri: DatasetVertex(
+            out_uri,
+            dataset_name(out_uri, out_table),
+            _format(write.extra, "destinationType"),
+            rules.layer_of(out_uri),
+            out_table,
+        )
+    }
+    read_uris: dict[str, tuple[str, ...]] = {}
+    for read in plan.operations.reads:
+        table = _catalog_table(read.params)
+        uris: list[str] = []
+        for raw_uri in read.input_sources:
+            uri = normalize_uri(raw_uri)
+            uris.append(uri)
+            datasets.setdefault(
+                uri,
+                DatasetVertex(
+                    uri,
+                    dataset_name(uri, table),
+                    _format(read.extra, "sourceType"),
+                    rules.layer_of(uri),
+                    table,
+                ),
+            )
+        read_uris[read.id] = tuple(dict.fromkeys(uris))
+    rows.extend(datasets[uri] for uri in sorted(datasets))
+    for uri in sorted({u for uris in read_uris.values() for u in uris}):
+        rows.append(ReadsEdge(plan_vid, dataset_id(uri)))
+    rows.append(WritesEdge(plan_vid, dataset_id(out_uri), write.append))
+    # Operations and the DAG between them.
+    levels = _levels(plan)
+    for op in sorted(plan.operations.all, key=lambda o: o.id):
+        kind = structure.operations[op.id].kind
+        op_vid = operation_id(pid, op.id)
+        rows.append(
+            OperationVertex(
+                plan_id=pid,
+                op_id=op.id,
+                kind=kind,
+                operator=structure.operations[op.id].name,
+                params=_params_json(op.params, walker),
+                schema=_schema_json(walker, op.id),
+                level=levels.get(op.id, -1),
+            )
+        )
+        rows.append(HasOperationEdge(plan_vid, op_vid))
+        for child in op.child_ids:
+            rows.append(FollowsEdge(op_vid, operation_id(pid, child)))
+    # Columns: written ones belong to the output dataset, read ones to each read source.
+    columns: dict[str, ColumnVertex] = {}
+    for name, data_type in lineage.written:
+        col = ColumnVertex(out_uri, name, data_type)
+        columns.setdefault(col.id, col)
+
+    def source_ids(src: cl.SourceColumn) -> list[str]:
+        ids = []
+        for uri in read_uris.get(src.read_op_id, ()):
+            col = ColumnVertex(uri, src.name, src.data_type)
+            columns.setdefault(col.id, col)
+            ids.append(col.id)
+        return ids
+
+    edges: list[GraphRow] = []
+    for der in lineage.derivations:
+        target = column_id(out_uri, der.target)
+        for sid in source_ids(der.source):
+            edges.append(DerivesFromEdge(target, sid, pid, der.kind.label, der.expression))
+    for use in lineage.uses:
+        for sid in source_ids(use.source):
+            edges.append(UsesEdge(operation_id(pid, use.op_id), sid, use.role))
+    for cid in sorted(columns):
+        col = columns[cid]
+        rows.append(col)
+        rows.append(OfEdge(cid, dataset_id(col.dataset_uri)))
+    rows.extend(edges)
+    return PlanGraph(tuple(rows), job)
+
+
+def _metric(metrics: Mapping[str, sm.JsonValue], *names: str) -> int | None:
+    for name in names:
+        value = metrics.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _utc(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+
+
+def _error_text(error: sm.JsonValue) -> str | None:
+    if error is None:
+        return None
+    text = (
+        error
+        if isinstance(error, str)
+        else orjson.dumps(error, option=orjson.OPT_SORT_KEYS).decode()
+    )
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def run_rows(
+    plan_id: str,
+    plan_job: JobIdentity,
+    event: sm.ExecutionEvent,
+    source: RawSource,
+    app_name: str | None,
+) -> tuple[GraphRow, ...]:
+    """The `Run` of one execution event and its `HAS_RUN` / `EXECUTED` edges.
+
+    `plan_job` is the plan's job (so runs and plans hang off the same `Job`); the Glue run id comes
+    from the event's labels or the application name (lineage.job_identity).
+    """
+    run_job = identify_job(app_name, None, event.labels)
+    duration_ms = None if event.duration_ns is None else event.duration_ns // 1_000_000
+    ended = _utc(event.timestamp)
+    started = _utc(event.timestamp - duration_ms) if duration_ms is not None else ended
+    reads = event.read_metrics
+    writes = event.write_metrics
+    run = RunVertex(
+        plan_id=plan_id,
+        timestamp_ms=event.timestamp,
+        discriminator=event.discriminator,
+        job_name=plan_job.name,
+        status="FAILED" if event.failed else "SUCCEEDED",
+        error=_error_text(event.error),
+        started_at=started,
+        ended_at=ended,
+        duration_ms=duration_ms,
+        rows_read=_metric(reads, "numOutputRows", "numRows"),
+        rows_written=_metric(writes, "numOutputRows", "numRows"),
+        bytes_written=_metric(writes, "numOutputBytes", "numBytes"),
+        app_id=event.app_id,
+        user=event.user,
+        glue_job_run_id=run_job.glue_job_run_id or plan_job.glue_job_run_id,
+        raw_key=source.key,
+        raw_sha256=source.sha256,
+    )
+    return (
+        run,
+        HasRunEdge(job_id(plan_job.name), run.id),
+        ExecutedEdge(run.id, plan_vertex_id(plan_id)),
+    )
+
+
+def all_rows(graphs: Iterable[tuple[GraphRow, ...]]) -> list[GraphRow]:
+    """Concatenate row groups (helper for tests and small drivers)."""
+    return [row for group in graphs for row in group]

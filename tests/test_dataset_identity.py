@@ -1,0 +1,102 @@
+"""Dataset identity: URI normalization, catalog names and layer rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lineage.dataset_identity import (
+    DatasetIdentityError,
+    LayerRules,
+    catalog_table_name,
+    dataset_name,
+    normalize_uri,
+)
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("s3a://acme-lake/raw/orders/", "s3://acme-lake/raw/orders"),
+        ("s3n://acme-lake/raw/orders", "s3://acme-lake/raw/orders"),
+        ("S3://Acme-Lake//raw///orders", "s3://acme-lake/raw/orders"),
+        ("s3://acme-lake/raw/my%20orders", "s3://acme-lake/raw/my orders"),
+        ("s3://acme-lake/raw/a%2Fb", "s3://acme-lake/raw/a%2Fb"),
+        ("s3://acme-lake/raw/100%", "s3://acme-lake/raw/100%25"),
+        ("s3://acme-lake/raw/x%2fy%41", "s3://acme-lake/raw/x%2FyA"),
+        ("file:/tmp/lake/t", "file:///tmp/lake/t"),
+        ("file:///tmp/lake/t/", "file:///tmp/lake/t"),
+        ("file://localhost/tmp/lake/t", "file:///tmp/lake/t"),
+        ("/tmp/lake/./t", "file:///tmp/lake/t"),
+        ("hdfs://NameNode:8020/data/t/", "hdfs://namenode:8020/data/t"),
+        ("s3://bucket/", "s3://bucket"),
+        ("jdbc:postgresql://db:5432/shop", "jdbc:postgresql://db:5432/shop"),
+    ],
+)
+def test_normalize_uri_folds_spellings_of_one_location(raw: str, expected: str) -> None:
+    assert normalize_uri(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "relative/path", "s3://b/%ff%fe"])
+def test_normalize_uri_rejects_unidentifiable_locations(raw: str) -> None:
+    with pytest.raises(DatasetIdentityError):
+        normalize_uri(raw)
+
+
+_segment = st.text(alphabet="abcXYZ019 _-.%/", min_size=1, max_size=12)
+
+
+@given(st.sampled_from(["s3a://b/", "s3://b/", "file:/", "/", "hdfs://h/"]), _segment)
+def test_normalize_uri_is_idempotent(prefix: str, rest: str) -> None:
+    try:
+        once = normalize_uri(prefix + rest)
+    except DatasetIdentityError:
+        return
+    assert normalize_uri(once) == once
+
+
+def test_catalog_and_display_names() -> None:
+    assert catalog_table_name("Curated", "`Customers`") == "curated.customers"
+    assert catalog_table_name(None, "t") == "t"
+    assert catalog_table_name("db", None) is None
+    assert dataset_name("s3://b/raw/orders") == "orders"
+    assert dataset_name("s3://b/raw/orders", "raw.orders_tbl") == "raw.orders_tbl"
+
+
+def test_default_layer_rules_match_whole_segments_not_bucket_names() -> None:
+    rules = LayerRules.default()
+    assert rules.layer_of("s3://lake/raw/orders") == "raw"
+    assert rules.layer_of("s3://lake/silver/orders") == "curated"
+    assert rules.layer_of("s3://lake/gold/kpis") == "aggregated"
+    # A bucket called "raw" or a segment merely containing "raw" decides nothing.
+    assert rules.layer_of("s3://raw/orders") == "unknown"
+    assert rules.layer_of("s3://lake/rawdata/orders") == "unknown"
+
+
+def test_prefix_rules_win_longest_first(tmp_path: Path) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text(
+        '{"prefix_rules": ['
+        '{"prefix": "s3a://acme-landing/", "layer": "raw"},'
+        '{"prefix": "s3://acme-landing/promoted/", "layer": "curated"}],'
+        '"segment_rules": [{"segment": "gold", "layer": "aggregated"}],'
+        '"default_layer": "other"}'
+    )
+    rules = LayerRules.from_file(path)
+    assert rules.layer_of("s3://acme-landing/x") == "raw"
+    assert rules.layer_of("s3://acme-landing/promoted/x") == "curated"
+    assert rules.layer_of("s3://acme-landingzone/x") == "other"
+    assert rules.layer_of("s3://acme-landing/gold/x") == "raw"
+    assert rules.layer_of("s3://elsewhere/gold/x") == "aggregated"
+
+
+def test_malformed_rules_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"prefix_rules": [{"layer": "raw"}]}')
+    with pytest.raises(DatasetIdentityError, match=r"bad\.json"):
+        LayerRules.from_file(path)
