@@ -75,8 +75,9 @@ def normalize_uri(uri: str) -> str:
     Scheme and host are lower-cased; the path keeps its case. Raises DatasetIdentityError for an
     empty or relative location (a dataset must be absolute to be identified).
     """
-    text = uri.strip()
-    if not text:
+    # No stripping: a space is a legal path character, and `%20` decodes to one.
+    text = uri
+    if not text.strip():
         raise DatasetIdentityError("empty dataset location")
     try:
         text = _canonical_percent(text)
