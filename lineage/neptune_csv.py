@@ -23,8 +23,8 @@ Stable public names (other packages depend on them):
     PropertyType, Cardinality, Column, VertexHeader, EdgeHeader, Header,
     header_line, format_field, format_row, vertex_line, edge_line, quote,
     format_date, parse_date, encode_array, LINE_END, SPARK_CSV_WRITE_OPTIONS,
-    FileLayout, PropertyValues, VertexRecord, EdgeRecord, Record, Value,
-    parse_header, read_layout, iter_records, iter_text_records, open_text,
+    FileLayout, PropertyValues, VertexRecord, EdgeRecord, Record, Value, OnError, ErrorKind,
+    parse_header, read_layout, iter_records, iter_text_records, open_text, value_parser,
     NeptuneCsvError, CsvWriteError
 """
 
@@ -53,9 +53,11 @@ __all__ = [
     "CsvWriteError",
     "EdgeHeader",
     "EdgeRecord",
+    "ErrorKind",
     "FileLayout",
     "Header",
     "NeptuneCsvError",
+    "OnError",
     "PropertyType",
     "PropertyValues",
     "Record",
@@ -75,6 +77,7 @@ __all__ = [
     "parse_header",
     "quote",
     "read_layout",
+    "value_parser",
     "vertex_line",
 ]
 
@@ -102,8 +105,15 @@ Value = bool | int | float | str | dt.datetime
 """A typed property value as the reader yields it (Date values are UTC-aware datetimes)."""
 
 
+ErrorKind = Literal["parsing", "datatype"]
+"""Neptune's two error families for bad input: syntax (parsing) and values (datatype mismatch)."""
+
+
 class NeptuneCsvError(LineageError):
-    """A file breaks the Neptune Gremlin CSV format; names file, line, column and value."""
+    """A file breaks the Neptune Gremlin CSV format; names file, line, column and value.
+
+    `kind` is "parsing" for syntax and structure, "datatype" for a value its column type refuses.
+    """
 
     def __init__(
         self,
@@ -113,8 +123,10 @@ class NeptuneCsvError(LineageError):
         line: int,
         column: str | None = None,
         value: str | None = None,
+        kind: ErrorKind = "parsing",
     ) -> None:
         self.reason = reason
+        self.kind = kind
         self.file = file
         self.line = line
         self.column = column
@@ -777,8 +789,28 @@ def _strip_newline(text: str) -> str:
     return text
 
 
-def _physical_records(lines: Iterable[str], file: str) -> Iterator[tuple[int, list[str], set[int]]]:
-    """(first line number, fields, indexes of `""` fields) for each record of the text."""
+RawRecord = tuple[int, list[str], set[int]]
+"""(first line number, fields, indexes of the fields written `""`) of one CSV record."""
+
+OnError = Callable[[NeptuneCsvError], None]
+"""Called with each bad row when the caller keeps going (Neptune's failOnError=FALSE)."""
+
+
+def _physical_records(
+    lines: Iterable[str], file: str, on_error: OnError | None = None
+) -> Iterator[RawRecord]:
+    """The raw records of a CSV text; quoted fields may span lines."""
+
+    def split(text: str, line: int) -> RawRecord | None:
+        try:
+            fields, empty_quoted = _split_quoted(text, file=file, line=line)
+        except NeptuneCsvError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            return None
+        return line, fields, empty_quoted
+
     number = 0
     pending: list[str] = []
     start = 0
@@ -789,30 +821,28 @@ def _physical_records(lines: Iterable[str], file: str) -> Iterator[tuple[int, li
         except StopIteration:
             break
         except UnicodeDecodeError as exc:
-            raise NeptuneCsvError(
-                f"not UTF-8 ({exc.reason} at byte {exc.start} of the line)",
-                file=file,
-                line=number + 1,
-            ) from exc
+            # Undecodable bytes leave no reliable line boundary: the rest of the file is lost.
+            raise NeptuneCsvError(f"not UTF-8 ({exc.reason})", file=file, line=number + 1) from exc
         number += 1
         if number == 1 and raw.startswith("\ufeff"):
             raw = raw[1:]
+        record: RawRecord | None
         if pending:
             pending.append(raw)
-            if sum(part.count('"') for part in pending) % 2 == 0:
-                text = _strip_newline("".join(pending))
-                pending = []
-                yield (start, *_split_quoted(text, file=file, line=start))
-            continue
-        if '"' not in raw:
-            text = _strip_newline(raw)
-            yield number, text.split(","), set()
-            continue
-        if raw.count('"') % 2:
+            if sum(part.count('"') for part in pending) % 2:
+                continue
+            record = split(_strip_newline("".join(pending)), start)
+            pending = []
+        elif '"' not in raw:
+            record = number, _strip_newline(raw).split(","), set()
+        elif raw.count('"') % 2:
             # An odd number of quotes: a quoted field continues on the next line.
             pending, start = [raw], number
             continue
-        yield (number, *_split_quoted(_strip_newline(raw), file=file, line=number))
+        else:
+            record = split(_strip_newline(raw), number)
+        if record is not None:
+            yield record
     if pending:
         raise NeptuneCsvError(
             "unterminated quoted field at end of file", file=file, line=start, value=pending[0]
@@ -826,7 +856,7 @@ def _split_array(text: str) -> list[str]:
     return [part.replace("\\;", ";") for part in parts if part]
 
 
-def _header_cells(records: Iterator[tuple[int, list[str], set[int]]], file: str) -> FileLayout:
+def _header(records: Iterator[RawRecord], file: str) -> FileLayout:
     try:
         _, cells, _ = next(records)
     except StopIteration:
@@ -835,90 +865,119 @@ def _header_cells(records: Iterator[tuple[int, list[str], set[int]]], file: str)
 
 
 def iter_text_records(
-    lines: Iterable[str], *, file: str = "<csv>", allow_empty_strings: bool = False
+    lines: Iterable[str],
+    *,
+    file: str = "<csv>",
+    allow_empty_strings: bool = False,
+    on_error: OnError | None = None,
 ) -> Iterator[Record]:
     """Typed records of one CSV text given as lines (newlines kept); the header comes first.
 
-    Raises NeptuneCsvError at the first row that breaks the format, naming file, line, column
-    and value; rows before it have been yielded (the caller decides about failOnError).
+    Without `on_error`, the first row that breaks the format raises NeptuneCsvError naming
+    file, line, column and value (rows before it have been yielded). With `on_error`, each bad
+    row is handed to it and skipped. A bad header, an unterminated quote at the end of the file
+    or undecodable bytes always raise: nothing after them can be trusted.
     """
-    records = _physical_records(lines, file)
-    layout = _header_cells(records, file)
-    yield from _typed_records(layout, records, allow_empty_strings)
+    records = _physical_records(lines, file, on_error)
+    layout = _header(records, file)
+    yield from _typed_records(layout, records, allow_empty_strings, on_error)
 
 
 def _typed_records(
     layout: FileLayout,
-    records: Iterator[tuple[int, list[str], set[int]]],
+    records: Iterator[RawRecord],
     allow_empty_strings: bool,
+    on_error: OnError | None,
 ) -> Iterator[Record]:
-    file = layout.file
     converters = [
         (index, column, value_parser(column.type), column.type is PropertyType.STRING)
         for index, column in layout.properties
     ]
-    default_label = "edge" if layout.kind == "edge" else "vertex"
-    for line, fields, empty_quoted in records:
-        if len(fields) != layout.width:
-            if len(fields) == 1 and not fields[0]:
-                raise NeptuneCsvError("blank line", file=file, line=line)
+    for raw in records:
+        try:
+            yield _typed_record(layout, converters, raw, allow_empty_strings)
+        except NeptuneCsvError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+
+
+_Converter = tuple[int, Column, Callable[[str], Value], bool]
+
+
+def _typed_record(
+    layout: FileLayout,
+    converters: Sequence[_Converter],
+    raw: RawRecord,
+    allow_empty_strings: bool,
+) -> Record:
+    file = layout.file
+    line, fields, empty_quoted = raw
+    if len(fields) != layout.width:
+        if len(fields) == 1 and not fields[0]:
+            raise NeptuneCsvError("blank line", file=file, line=line)
+        raise NeptuneCsvError(
+            f"expected {layout.width} fields as in the header, found {len(fields)}",
+            file=file,
+            line=line,
+            value=",".join(fields),
+        )
+    element_id = fields[layout.id_index]
+    if not element_id:
+        raise NeptuneCsvError("empty ~id", file=file, line=line, column="~id")
+    properties: list[PropertyValues] = []
+    for index, column, parse, is_string in converters:
+        text = fields[index]
+        if not text:
+            if is_string and allow_empty_strings and index in empty_quoted:
+                properties.append(PropertyValues(column, ("",)))
+            continue
+        texts = _split_array(text) if column.is_array else [text]
+        try:
+            values = tuple(parse(part) for part in texts)
+        except ValueError as exc:
             raise NeptuneCsvError(
-                f"expected {layout.width} fields as in the header, found {len(fields)}",
+                str(exc),
                 file=file,
                 line=line,
-                value=",".join(fields),
-            )
-        element_id = fields[layout.id_index]
-        if not element_id:
-            raise NeptuneCsvError("empty ~id", file=file, line=line, column="~id")
-        properties: list[PropertyValues] = []
-        for index, column, parse, is_string in converters:
-            text = fields[index]
-            if not text:
-                if is_string and allow_empty_strings and index in empty_quoted:
-                    properties.append(PropertyValues(column, ("",)))
-                continue
-            texts = _split_array(text) if column.is_array else [text]
-            try:
-                values = tuple(parse(part) for part in texts)
-            except ValueError as exc:
-                raise NeptuneCsvError(
-                    str(exc), file=file, line=line, column=column.header(), value=text
-                ) from exc
-            if values:
-                properties.append(PropertyValues(column, values))
-        label_text = fields[layout.label_index] if layout.label_index is not None else ""
-        if layout.kind == "vertex":
-            labels = tuple(_split_array(label_text)) if label_text else (default_label,)
-            yield VertexRecord(element_id, labels, tuple(properties), line, file)
-        else:
-            assert layout.from_index is not None and layout.to_index is not None
-            from_id, to_id = fields[layout.from_index], fields[layout.to_index]
-            for name, value in (("~from", from_id), ("~to", to_id)):
-                if not value:
-                    raise NeptuneCsvError(f"empty {name}", file=file, line=line, column=name)
-            yield EdgeRecord(
-                element_id,
-                from_id,
-                to_id,
-                label_text or default_label,
-                tuple(properties),
-                line,
-                file,
-            )
+                column=column.header(),
+                value=text,
+                kind="datatype",
+            ) from exc
+        if values:
+            properties.append(PropertyValues(column, values))
+    label_text = fields[layout.label_index] if layout.label_index is not None else ""
+    if layout.kind == "vertex":
+        labels = tuple(_split_array(label_text)) if label_text else ("vertex",)
+        return VertexRecord(element_id, labels, tuple(properties), line, file)
+    assert layout.from_index is not None and layout.to_index is not None
+    from_id, to_id = fields[layout.from_index], fields[layout.to_index]
+    for name, value in (("~from", from_id), ("~to", to_id)):
+        if not value:
+            raise NeptuneCsvError(f"empty {name}", file=file, line=line, column=name)
+    return EdgeRecord(
+        element_id, from_id, to_id, label_text or "edge", tuple(properties), line, file
+    )
 
 
-def read_layout(path: Path) -> FileLayout:
+def read_layout(path: Path, *, name: str | None = None) -> FileLayout:
     """The header layout of one CSV file (plain, .gz or .bz2)."""
     with open_text(path) as stream:
-        return _header_cells(_physical_records(stream, path.name), path.name)
+        return _header(_physical_records(stream, name or path.name), name or path.name)
 
 
 def iter_records(
-    path: Path, *, allow_empty_strings: bool = False, name: str | None = None
+    path: Path,
+    *,
+    allow_empty_strings: bool = False,
+    name: str | None = None,
+    on_error: OnError | None = None,
 ) -> Iterator[Record]:
     """Typed records of one CSV file (plain, .gz or .bz2); see `iter_text_records`."""
     with open_text(path) as stream:
         yield from iter_text_records(
-            stream, file=name or path.name, allow_empty_strings=allow_empty_strings
+            stream,
+            file=name or path.name,
+            allow_empty_strings=allow_empty_strings,
+            on_error=on_error,
         )
