@@ -1,13 +1,81 @@
-"""`lineage serve`: Serve the Spline producer API, the read API and the UI on localhost."""
+"""`lineage serve`: the Spline producer API, the read API and the UI on one local port."""
+
+from __future__ import annotations
+
+import errno
+import socket
 
 import typer
+from fastapi import FastAPI
 
-from lineage_cli.commands._pending import not_yet
+from lambdas.producer.app import create_app as create_producer_app
+from lambdas.producer.config import ProducerSettings
+from lambdas.producer.store_factory import open_store
+from lineage.errors import LineageError
+
+PRODUCER_PATH = "/producer"
+
+
+def build_root_app(
+    lake: str,
+    *,
+    graph_url: str | None = None,
+    settings: ProducerSettings | None = None,
+    fsync: bool = True,
+) -> FastAPI:
+    """One ASGI app for everything `lineage serve` offers; raises `LineageError` on a bad lake.
+
+    The producer lives at `/producer` (the agent's `producer.url`).
+    """
+    root = FastAPI(title="lineage", docs_url=None, redoc_url=None, openapi_url=None)
+    root.state.graph_url = graph_url
+    root.mount(PRODUCER_PATH, create_producer_app(open_store(lake, fsync=fsync), settings))
+    # Read API and UI plug in here: mount the read API app at "/api" (built from graph_url),
+    # then the static UI at "/". The UI goes last because a mount at "/" matches every path.
+    return root
+
+
+def _check_port_free(host: str, port: int) -> None:
+    # uvicorn reports a busy port as a multi-line log and exit 1; say it in one line instead.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"({exc.strerror})"
+            raise LineageError(f"cannot listen on {host}:{port}: the port {reason}") from exc
 
 
 def register(app: typer.Typer) -> None:
     """Add `lineage serve` to the CLI."""
 
-    @app.command("serve", help="Serve the Spline producer API, the read API and the UI on localhost.")
-    def _command() -> None:
-        not_yet("serve", 3)
+    @app.command(
+        "serve",
+        help=(
+            "Serve the Spline producer API (at /producer), the read API and the UI on one port. "
+            "Point the agent at http://HOST:PORT/producer; every payload lands verbatim in LAKE."
+        ),
+    )
+    def _command(
+        lake: str = typer.Option(
+            ..., "--lake", help="Raw zone: a directory, or s3://bucket/prefix (default AWS creds)."
+        ),
+        host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+        port: int = typer.Option(8080, "--port", help="TCP port to listen on."),
+        graph: str = typer.Option(
+            "ws://localhost:8182/gremlin", "--graph", help="Gremlin endpoint of the read API."
+        ),
+        access_log: bool = typer.Option(
+            True, "--access-log/--no-access-log", help="Log one line per request."
+        ),
+    ) -> None:
+        import uvicorn
+
+        try:
+            root = build_root_app(lake, graph_url=graph)
+            _check_port_free(host, port)
+        except LineageError as exc:
+            typer.echo(f"lineage serve: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+        typer.echo(f"producer: http://{host}:{port}{PRODUCER_PATH}  raw zone: {lake}", err=True)
+        uvicorn.run(root, host=host, port=port, workers=1, access_log=access_log, log_level="info")

@@ -1,0 +1,129 @@
+"""Land validated payloads in the raw zone: once per plan id, once per batch, never overwritten."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lambdas.producer.store import RawZoneStore
+from lineage.raw_zone_layout import (
+    RawObjectMetadata,
+    events_key,
+    format_received_at,
+    plan_index_key,
+    plan_index_prefix,
+    plan_key,
+    plan_variant_key,
+    sha256_hex,
+    sidecar_key,
+)
+from lineage.spline_model import ApiVersion, ExecutionEvent, ExecutionPlan
+
+log = logging.getLogger(__name__)
+
+_JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """How a body arrived: recorded in its metadata sidecar."""
+
+    received_at: datetime
+    api_version: ApiVersion
+    content_type: str
+    content_encoding: str | None = None
+    client_address: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredPayload:
+    """Where a body landed; `created` is False when the same bytes were already stored."""
+
+    key: str
+    created: bool
+    variant: bool = False
+
+
+class RawZoneWriter:
+    """Writes payload, sidecar and (for plans) index entry, in that order.
+
+    The index entry is written last, so its presence proves the payload and sidecar exist; a
+    crash in between is repaired by the next identical request, which redoes the missing steps.
+    """
+
+    def __init__(self, store: RawZoneStore) -> None:
+        self._store = store
+
+    def store_plan(self, body: bytes, plan: ExecutionPlan, receipt: Receipt) -> StoredPayload:
+        """Store a plan body once per plan id; other bytes under a known id become a variant."""
+        digest = sha256_hex(body)
+        index_key = plan_index_key(plan.id, digest)
+        known = self._store.read(index_key)
+        if known is not None:
+            return StoredPayload(key=known.decode(), created=False)
+
+        has_other_bodies = bool(self._store.list_keys(plan_index_prefix(plan.id)))
+        key = (
+            plan_variant_key(plan.id, digest, receipt.received_at)
+            if has_other_bodies
+            else plan_key(plan.id, receipt.received_at)
+        )
+        created = self._store.create(key, body, _JSON)
+        if not created and key == plan_key(plan.id, receipt.received_at):
+            # Someone stored this plan id today first: same bytes means a concurrent duplicate
+            # (or our own earlier attempt that crashed before the index); else keep a variant.
+            existing = self._store.read(key)
+            if existing is not None and sha256_hex(existing) != digest:
+                key = plan_variant_key(plan.id, digest, receipt.received_at)
+                created = self._store.create(key, body, _JSON)
+        variant = key != plan_key(plan.id, receipt.received_at)
+        if created and variant:
+            log.warning(
+                "plan %s arrived with different bytes (sha256 %s); kept beside the first as %s",
+                plan.id,
+                digest,
+                key,
+            )
+        metadata = _metadata("plan", body, digest, receipt, plan_id=plan.id)
+        self._store.create(sidecar_key(key), metadata.to_json(), _JSON)
+        self._store.create(index_key, key.encode(), "text/plain")
+        return StoredPayload(key=key, created=created, variant=variant)
+
+    def store_events(
+        self, body: bytes, events: Sequence[ExecutionEvent], receipt: Receipt
+    ) -> StoredPayload:
+        """Store an event batch once per (receive date, SHA-256)."""
+        digest = sha256_hex(body)
+        key = events_key(digest, receipt.received_at)
+        created = self._store.create(key, body, _JSON)
+        metadata = _metadata("events", body, digest, receipt, event_count=len(events))
+        # Also attempted when the payload existed: repairs a crash between the two writes.
+        self._store.create(sidecar_key(key), metadata.to_json(), _JSON)
+        return StoredPayload(key=key, created=created)
+
+
+def _metadata(
+    kind: str,
+    body: bytes,
+    digest: str,
+    receipt: Receipt,
+    *,
+    plan_id: str | None = None,
+    event_count: int | None = None,
+) -> RawObjectMetadata:
+    return RawObjectMetadata(
+        kind="plan" if kind == "plan" else "events",
+        received_at=format_received_at(receipt.received_at),
+        api_version=receipt.api_version.value,
+        content_type=receipt.content_type,
+        sha256=digest,
+        size=len(body),
+        content_encoding=receipt.content_encoding,
+        client_address=receipt.client_address,
+        plan_id=plan_id,
+        event_count=event_count,
+        headers=dict(receipt.headers),
+    )
