@@ -8,7 +8,7 @@ M2 := $(CURDIR)/$(CACHE)/m2
 GREMLIN_VERSION := 3.7.5
 STAMP := $(CACHE)/install.stamp
 
-.PHONY: install prereqs demo test lint typecheck unit synth clean
+.PHONY: install prereqs demo test lint typecheck unit synth package clean
 
 prereqs:
 	@command -v $(PYTHON) >/dev/null || { echo "missing prerequisite: Python 3.11 ($(PYTHON)); install it and retry" >&2; exit 1; }
@@ -21,7 +21,7 @@ prereqs:
 # Idempotent: re-runs only when its inputs change.
 install: $(STAMP)
 
-$(STAMP): pyproject.toml build-support/gremlin-server-pom.xml $(wildcard ui/package.json ui/package-lock.json infra/requirements.txt)
+$(STAMP): pyproject.toml build-support/gremlin-server-pom.xml $(wildcard ui/package.json ui/package-lock.json infra/requirements.txt infra/requirements-scan.txt)
 	@$(MAKE) --no-print-directory prereqs
 	@mkdir -p $(CACHE)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ $(STAMP): pyproject.toml build-support/gremlin-server-pom.xml $(wildcard ui/pack
 	    dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(CACHE)/gremlin-server/lib
 	@if [ -f ui/package.json ]; then (cd ui && npm ci --no-audit --no-fund --silent); fi
 	@if [ -f infra/requirements.txt ]; then $(PY) -m pip install --quiet -r infra/requirements.txt; fi
+	@# checkov and cfn-lint conflict with the project's pins: their own virtualenv, created once.
+	@if [ -f infra/requirements-scan.txt ]; then test -x .venv-infra/bin/python || $(PYTHON) -m venv .venv-infra; \
+	    .venv-infra/bin/python -m pip install --quiet --upgrade pip && \
+	    .venv-infra/bin/python -m pip install --quiet -r infra/requirements-scan.txt; fi
 	@touch $@
 	@echo "install: done (.venv, $(CACHE)/gremlin-server/lib)"
 
@@ -50,8 +54,13 @@ unit: install
 demo: install
 	$(VENV)/bin/lineage demo
 
+# Offline: no AWS credentials, no lookups, no Docker. Writes infra/cdk.out/*.template.json.
 synth: install
-	@echo "make synth: the CDK app is not built yet (issue 7)" >&2; exit 1
+	$(PY) infra/app.py
+
+# Lambda dependency layer for deploys (downloads wheels for the Lambda platform from PyPI).
+package: install
+	bash infra/package.sh
 
 clean:
-	rm -rf $(CACHE) $(VENV) .lineage
+	rm -rf $(CACHE) $(VENV) .venv-infra .lineage
