@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -61,7 +62,10 @@ class LocalRawZoneStore:
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
         finally:
-            temp.unlink(missing_ok=True)
+            # Best effort: when the folder itself is gone there is no temporary file to remove,
+            # and the error that matters has already been raised.
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
 
     def read(self, key: str) -> bytes | None:
         """The file's bytes, or None when absent."""

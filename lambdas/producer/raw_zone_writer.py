@@ -65,10 +65,12 @@ class RawZoneWriter:
         if known is not None:
             return StoredPayload(key=known.decode(), created=False)
 
-        has_other_bodies = bool(self._store.list_keys(plan_index_prefix(plan.id)))
+        indexed = self._store.list_keys(plan_index_prefix(plan.id))
+        if index_key in indexed:  # a concurrent identical request finished in the meantime
+            return StoredPayload(key=(self._store.read(index_key) or b"").decode(), created=False)
         key = (
             plan_variant_key(plan.id, digest, receipt.received_at)
-            if has_other_bodies
+            if indexed
             else plan_key(plan.id, receipt.received_at)
         )
         created = self._store.create(key, body, _JSON)
