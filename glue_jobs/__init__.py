@@ -1,0 +1,1 @@
+"""AWS Glue 5.0 / local PySpark jobs; `normalize` holds the nightly rebuild."""

@@ -1,0 +1,172 @@
+"""The build manifest: what a rebuild read, with which parameters and code, and what it wrote.
+
+`manifest.json` is byte-identical across identical runs (same inputs, parameters and code): it
+holds no wall-clock time, host or duration; those go to `run-info.json` (`RunInfo`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+
+import orjson
+
+from lineage.errors import LineageError
+
+__all__ = [
+    "MANIFEST_FILE",
+    "MANIFEST_FORMAT",
+    "RUN_INFO_FILE",
+    "InputObject",
+    "Manifest",
+    "ManifestError",
+    "OutputFile",
+    "RunInfo",
+    "code_fingerprint",
+]
+
+MANIFEST_FILE = "manifest.json"
+RUN_INFO_FILE = "run-info.json"
+MANIFEST_FORMAT = 1
+
+Param = str | int | float | bool | None
+
+
+class ManifestError(LineageError):
+    """A manifest cannot be read (the message names the file and the problem)."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class InputObject:
+    """One raw-zone object the rebuild read (payload or sidecar)."""
+
+    key: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class OutputFile:
+    """One file the rebuild wrote, relative to the build root."""
+
+    path: str
+    kind: str  # vertex | edge | report
+    label: str
+    rows: int
+    size: int
+    sha256: str
+
+
+def _walk(node: Traversable, prefix: str) -> Iterable[tuple[str, Traversable]]:
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        name = f"{prefix}{child.name}"
+        if child.is_dir():
+            if child.name != "__pycache__":
+                yield from _walk(child, name + "/")
+        elif child.name.endswith((".py", ".json")):
+            yield name, child
+
+
+def code_fingerprint(packages: Iterable[str]) -> str:
+    """SHA-256 over the source files (`.py`, `.json`) of the given packages, in name order.
+
+    Identifies the code that produced a build without needing git (a Glue job has none).
+    """
+    digest = hashlib.sha256()
+    for package in sorted(packages):
+        for name, node in _walk(resources.files(package), f"{package}/"):
+            data = node.read_bytes()
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """Everything that determines and describes one build, in deterministic order."""
+
+    code_version: str
+    parameters: Mapping[str, Param]
+    inputs: tuple[InputObject, ...]
+    outputs: tuple[OutputFile, ...]
+    payloads: Mapping[str, int]
+    quarantine_by_reason: Mapping[str, int]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Rows per label, for vertices and for edges."""
+        result: dict[str, dict[str, int]] = {"vertices": {}, "edges": {}}
+        for out in self.outputs:
+            if out.kind in ("vertex", "edge"):
+                group = result["vertices" if out.kind == "vertex" else "edges"]
+                group[out.label] = group.get(out.label, 0) + out.rows
+        return {k: dict(sorted(v.items())) for k, v in result.items()}
+
+    def to_json(self) -> bytes:
+        """The bytes of `manifest.json` (sorted keys, two-space indent, trailing newline)."""
+        doc = {
+            "format": MANIFEST_FORMAT,
+            "code_version": self.code_version,
+            "parameters": dict(sorted(self.parameters.items())),
+            "counts": self.counts(),
+            "payloads": dict(sorted(self.payloads.items())),
+            "quarantine_by_reason": dict(sorted(self.quarantine_by_reason.items())),
+            "inputs": [
+                {"key": i.key, "size": i.size, "sha256": i.sha256} for i in sorted(self.inputs)
+            ],
+            "outputs": [
+                {
+                    "path": o.path,
+                    "kind": o.kind,
+                    "label": o.label,
+                    "rows": o.rows,
+                    "size": o.size,
+                    "sha256": o.sha256,
+                }
+                for o in sorted(self.outputs)
+            ],
+        }
+        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+
+    @classmethod
+    def from_json(cls, raw: bytes, source: str = MANIFEST_FILE) -> Manifest:
+        """Read a manifest written by `to_json`."""
+        try:
+            doc = orjson.loads(raw)
+            return cls(
+                code_version=str(doc["code_version"]),
+                parameters=dict(doc["parameters"]),
+                inputs=tuple(InputObject(i["key"], i["size"], i["sha256"]) for i in doc["inputs"]),
+                outputs=tuple(
+                    OutputFile(o["path"], o["kind"], o["label"], o["rows"], o["size"], o["sha256"])
+                    for o in doc["outputs"]
+                ),
+                payloads=dict(doc["payloads"]),
+                quarantine_by_reason=dict(doc["quarantine_by_reason"]),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ManifestError(f"{source} is not a build manifest: {exc!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """Wall-clock facts of one run, kept out of the manifest so the manifest is reproducible."""
+
+    started_at: str
+    finished_at: str
+    duration_s: float
+    spark_version: str
+    master: str
+
+    def to_json(self) -> bytes:
+        """The bytes of `run-info.json`."""
+        doc = {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "duration_s": round(self.duration_s, 3),
+            "spark_version": self.spark_version,
+            "master": self.master,
+        }
+        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
