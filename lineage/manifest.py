@@ -7,10 +7,12 @@ holds no wall-clock time, host or duration; those go to `run-info.json` (`RunInf
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import orjson
 
@@ -77,10 +79,15 @@ def code_fingerprint(packages: Iterable[str]) -> str:
     """
     digest = hashlib.sha256()
     for package in sorted(packages):
-        for name, node in _walk(resources.files(package), f"{package}/"):
-            data = node.read_bytes()
-            digest.update(f"{name}\0{len(data)}\0".encode())
-            digest.update(data)
+        module = importlib.import_module(package)
+        roots: list[Traversable] = [Path(p) for p in module.__path__ if Path(p).is_dir()]
+        if not roots:  # zipped packages (e.g. Glue --extra-py-files)
+            roots = [resources.files(package)]
+        for root in roots:
+            for name, node in _walk(root, f"{package}/"):
+                data = node.read_bytes()
+                digest.update(f"{name}\0{len(data)}\0".encode())
+                digest.update(data)
     return digest.hexdigest()
 
 

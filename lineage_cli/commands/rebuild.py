@@ -1,13 +1,207 @@
-"""`lineage rebuild`: Run the nightly normalize job locally: raw zone to Neptune bulk-load CSVs."""
+"""`lineage rebuild`: run the nightly normalize job locally (Spark local mode), then load it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import typer
 
-from lineage_cli.commands._pending import not_yet
+from glue_jobs.entrypoint import parse_instant
+from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
+from glue_jobs.storage import StorageError, open_store
+from lineage.dataset_identity import LayerRules
+from lineage.errors import LineageError
+from lineage.quarantine import TooManyBadPayloadsError
+
+__all__ = ["local_spark", "rebuild", "register"]
+
+EXIT_FAILED = 2
+EXIT_TOO_MANY_BAD = 3
+
+
+def local_spark(master: str = "local[*]", driver_memory: str = "4g") -> Any:
+    """A local SparkSession whose Python workers run this interpreter (the project's venv)."""
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master(master)
+        .appName("lineage-rebuild")
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "16")
+        .config("spark.python.worker.reuse", "true")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+@contextmanager
+def _progress(spark: Any, enabled: bool) -> Iterator[Any]:
+    """A rich progress line: the job's phase, and Spark task counts polled in the background."""
+    if not enabled:
+        yield lambda message: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} tasks"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+    task = progress.add_task("starting", total=None)
+    stop = threading.Event()
+
+    def poll() -> None:
+        tracker = spark.sparkContext.statusTracker()
+        while not stop.wait(0.5):
+            done = total = 0
+            for stage_id in tracker.getActiveStageIds():
+                info = tracker.getStageInfo(stage_id)
+                if info is not None:
+                    done += info.numCompletedTasks
+                    total += info.numTasks
+            progress.update(task, completed=done, total=total or None)
+
+    def phase(message: str) -> None:
+        progress.console.log(message)
+        progress.update(task, description=message[:60])
+
+    thread = threading.Thread(target=poll, daemon=True)
+    with progress:
+        thread.start()
+        try:
+            yield phase
+        finally:
+            stop.set()
+            thread.join(timeout=2)
+
+
+def rebuild(params: NormalizeParams, spark: Any, show_progress: bool = True) -> BuildResult:
+    """Run the normalize job on `spark` with progress output; exceptions propagate."""
+    with _progress(spark, show_progress) as phase:
+        return run_normalize(spark, open_store(params.lake), open_store(params.out), params, phase)
+
+
+def _load_build(result: BuildResult, graph: str) -> None:
+    """Hand the build to the loader package (composed here; glue_jobs never imports loader)."""
+    try:
+        from loader import run_load  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise LineageError(
+            f"the loader is not available ({exc}); rerun with --no-load and use `lineage load`"
+        ) from exc
+    run_load(result.out, graph)
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
 
 
 def register(app: typer.Typer) -> None:
     """Add `lineage rebuild` to the CLI."""
 
-    @app.command("rebuild", help="Run the nightly normalize job locally: raw zone to Neptune bulk-load CSVs.")
-    def _command() -> None:
-        not_yet("rebuild", 4)
+    @app.command(
+        "rebuild",
+        help=(
+            "Run the nightly normalize job locally: read the raw zone (all dates, or --from/--to "
+            "by receive date), write Neptune bulk-load CSVs under OUT/vertices and OUT/edges with "
+            "OUT/manifest.json and OUT/quarantine.json, then load them into the graph unless "
+            "--no-load. Same inputs and options give byte-identical files."
+        ),
+    )
+    def _command(
+        lake: str = typer.Option(
+            ..., "--lake", help="Raw zone: a directory or s3://bucket/prefix."
+        ),
+        out: str = typer.Option(
+            ..., "--out", help="Build folder: a directory or s3://bucket/prefix."
+        ),
+        date_from: str | None = typer.Option(
+            None, "--from", help="First receive date, YYYY-MM-DD."
+        ),
+        date_to: str | None = typer.Option(None, "--to", help="Last receive date, YYYY-MM-DD."),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="Only executions whose event time is at or before this instant."
+        ),
+        landed_before: str | None = typer.Option(
+            None, "--landed-before", help="Only payloads the producer received before this instant."
+        ),
+        no_load: bool = typer.Option(False, "--no-load", help="Write the files, do not load them."),
+        graph: str = typer.Option(
+            "ws://localhost:8182/gremlin", "--graph", help="Gremlin endpoint to load into."
+        ),
+        gzip_files: bool = typer.Option(False, "--gzip", help="Gzip every CSV file."),
+        max_bad_share: float = typer.Option(
+            0.05, "--max-bad-share", help="Fail when more than this share of payloads is bad."
+        ),
+        layer_rules: str | None = typer.Option(
+            None, "--layer-rules", help="Layer rules JSON (default: the packaged rules)."
+        ),
+        file_mb: int = typer.Option(64, "--file-mb", help="Roll CSV files at this many MiB."),
+        master: str = typer.Option("local[*]", "--master", help="Spark master."),
+        driver_memory: str = typer.Option("4g", "--driver-memory", help="Spark driver memory."),
+        quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+    ) -> None:
+        try:
+            rules = LayerRules.from_file(Path(layer_rules)) if layer_rules else LayerRules.default()
+            params = NormalizeParams(
+                lake=lake,
+                out=out,
+                date_from=_date(date_from, "--from"),
+                date_to=_date(date_to, "--to"),
+                max_bad_share=max_bad_share,
+                gzip=gzip_files,
+                target_file_bytes=file_mb * 1024 * 1024,
+                layer_rules=rules,
+                layer_rules_source=layer_rules or "default",
+                as_of_ms=parse_instant(as_of) if as_of else None,
+                landed_before_ms=parse_instant(landed_before) if landed_before else None,
+            )
+            if params.date_from and params.date_to and params.date_from > params.date_to:
+                raise LineageError(f"--from {date_from} is after --to {date_to}")
+            started = time.monotonic()
+            spark = local_spark(master, driver_memory)
+            try:
+                result = rebuild(params, spark, show_progress=not quiet)
+            finally:
+                spark.stop()
+            counts = result.manifest.counts()
+            typer.echo(
+                f"rebuild: {sum(counts['vertices'].values())} vertices, "
+                f"{sum(counts['edges'].values())} edges, {result.report.normalized} payloads "
+                f"normalized, {result.report.quarantined} quarantined, "
+                f"in {time.monotonic() - started:.1f}s -> {result.out}",
+                err=True,
+            )
+            if not no_load:
+                _load_build(result, graph)
+        except TooManyBadPayloadsError as exc:
+            typer.echo(f"lineage rebuild: {exc} (see {out}/quarantine.json)", err=True)
+            raise typer.Exit(code=EXIT_TOO_MANY_BAD) from None
+        except (LineageError, StorageError, ValueError) as exc:
+            typer.echo(f"lineage rebuild: {exc}", err=True)
+            raise typer.Exit(code=EXIT_FAILED) from None

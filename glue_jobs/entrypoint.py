@@ -1,0 +1,112 @@
+"""Thin entry point of the normalize job: AWS Glue 5.0 when `awsglue` is importable, else local.
+
+Glue job arguments (all `--name value`): `--lake`, `--out` (required), `--date_from`, `--date_to`
+(YYYY-MM-DD), `--max_bad_share` (0..1), `--gzip` (true/false), `--layer_rules` (a local path or
+s3:// URI of a layer-rules JSON), `--as_of` / `--landed_before` (ISO-8601 UTC), and
+`--on_built module:function`, a callable given the BuildResult (e.g. the loader's Glue hook):
+this package never imports the loader itself. Nothing here is imported by the transforms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
+from glue_jobs.storage import open_store
+from lineage.dataset_identity import LayerRules
+
+__all__ = ["build_params", "main", "parse_instant", "resolve_hook"]
+
+_OPTIONAL = (
+    "date_from",
+    "date_to",
+    "max_bad_share",
+    "gzip",
+    "layer_rules",
+    "as_of",
+    "landed_before",
+    "on_built",
+)
+
+
+def parse_instant(text: str) -> int:
+    """Epoch milliseconds of an ISO-8601 instant (`Z` or an offset; a bare date is midnight UTC)."""
+    stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return int(stamp.timestamp() * 1000)
+
+
+def build_params(args: dict[str, str]) -> NormalizeParams:
+    """NormalizeParams from job arguments given as strings."""
+    rules, rules_source = LayerRules.default(), "default"
+    if args.get("layer_rules"):
+        rules_source = args["layer_rules"]
+        store_root, _, name = rules_source.rpartition("/")
+        raw = open_store(store_root or ".").read(name)
+        rules = LayerRules.from_json_bytes(raw, rules_source)
+    return NormalizeParams(
+        lake=args["lake"],
+        out=args["out"],
+        date_from=dt.date.fromisoformat(args["date_from"]) if args.get("date_from") else None,
+        date_to=dt.date.fromisoformat(args["date_to"]) if args.get("date_to") else None,
+        max_bad_share=float(args.get("max_bad_share") or 0.05),
+        gzip=(args.get("gzip") or "false").lower() == "true",
+        layer_rules=rules,
+        layer_rules_source=rules_source,
+        as_of_ms=parse_instant(args["as_of"]) if args.get("as_of") else None,
+        landed_before_ms=parse_instant(args["landed_before"])
+        if args.get("landed_before")
+        else None,
+    )
+
+
+def resolve_hook(spec: str) -> Callable[[BuildResult], Any]:
+    """The callable named `module:function`."""
+    module_name, _, attr = spec.partition(":")
+    hook = getattr(importlib.import_module(module_name), attr)
+    if not callable(hook):
+        raise TypeError(f"{spec} is not callable")
+    return hook  # type: ignore[no-any-return]
+
+
+def _glue_args(argv: Sequence[str]) -> dict[str, str] | None:
+    try:
+        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    present = [name for name in _OPTIONAL if f"--{name}" in argv]
+    resolved: dict[str, str] = getResolvedOptions(list(argv), ["lake", "out", *present])
+    return resolved
+
+
+def _local_args(argv: Sequence[str]) -> dict[str, str]:
+    parser = argparse.ArgumentParser(description="Run the normalize job locally.")
+    parser.add_argument("--lake", required=True)
+    parser.add_argument("--out", required=True)
+    for name in _OPTIONAL:
+        parser.add_argument(f"--{name}")
+    return {k: v for k, v in vars(parser.parse_args(argv)).items() if v is not None}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the job with arguments from Glue (or the command line locally)."""
+    from pyspark.sql import SparkSession
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _glue_args(sys.argv) or _local_args(argv)
+    spark = SparkSession.builder.appName("lineage-normalize").getOrCreate()
+    params = build_params(args)
+    result = run_normalize(spark, open_store(params.lake), open_store(params.out), params, print)
+    if args.get("on_built"):
+        resolve_hook(args["on_built"])(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
