@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lineage.errors import LineageError
+
+if TYPE_CHECKING:
+    from loader.report import LoadReport
 
 
 class LoaderError(LineageError):
@@ -29,6 +34,10 @@ class NeptuneApiError(LoaderError):
 
 class LoadCancelledError(LoaderError):
     """The load was cancelled (Ctrl-C or deadline) before it reached a final status."""
+
+    def __init__(self, message: str, report: LoadReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class FastResetError(LoaderError):

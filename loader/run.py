@@ -1,0 +1,173 @@
+"""`run_load`: the one entry point for loading a CSV folder, shared by the CLI and the Glue job.
+
+Rebuild strategies (Neptune):
+- `incremental` (default): load the new build's files onto the existing graph. Ids are
+  deterministic, so records already present count as duplicates and change nothing; changed
+  `(single)` properties take the new value (`updateSingleCardinalityProperties`). No downtime.
+  Elements that disappeared from the raw zone are not removed.
+- `full`: Neptune fast reset (token handshake), then load. Downtime: queries fail while the
+  engine resets (minutes) and see an empty, then partial, graph until the load completes. Only
+  with `accept_downtime=True` (the CLI's `--full-rebuild-i-accept-downtime`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from loader.errors import LoaderError, SourceError
+from loader.files import is_load_file
+from loader.local_gremlin import LocalLoadOptions, LocalProgress, load_folder
+from loader.neptune_bulk import LoadRequest, Mode, NeptuneBulkLoader, Parallelism, PollPolicy
+from loader.report import LoadReport
+
+__all__ = ["LocalTarget", "NeptuneTarget", "Strategy", "run_load"]
+
+Strategy = Literal["incremental", "full"]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTarget:
+    """The local Gremlin Server."""
+
+    url: str = "ws://localhost:8182/gremlin"
+    batch_size: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class NeptuneTarget:
+    """An Amazon Neptune cluster and how to run the bulk load on it."""
+
+    endpoint: str
+    iam_role_arn: str
+    region: str
+    mode: Mode = "NEW"
+    parallelism: Parallelism = "HIGH"
+    queue_request: bool = True
+    dependencies: tuple[str, ...] = ()
+    strategy: Strategy = "incremental"
+    port: int = 8182
+    deadline_seconds: float = 6 * 3600.0
+
+
+def run_load(
+    source: str,
+    target: LocalTarget | NeptuneTarget,
+    *,
+    fail_on_error: bool = True,
+    allow_empty_strings: bool = False,
+    update_single_cardinality: bool = True,
+    accept_downtime: bool = False,
+    report_path: Path | None = None,
+    local_progress: Callable[[LocalProgress], None] | None = None,
+    neptune_status: Callable[[str, Mapping[str, Any]], None] | None = None,
+    neptune_client: Any = None,
+) -> LoadReport:
+    """Load the Neptune Gremlin CSV folder `source` (a directory or `s3://bucket/prefix`).
+
+    Returns the report (also written to `report_path` when given). Raises SourceError,
+    GraphConnectionError, NeptuneApiError, FastResetError or LoadCancelledError (with its
+    report). `neptune_client` replaces the boto3 client (tests pass a stubbed one).
+    """
+    if isinstance(target, NeptuneTarget):
+        report = _load_neptune(
+            source,
+            target,
+            fail_on_error=fail_on_error,
+            allow_empty_strings=allow_empty_strings,
+            update_single_cardinality=update_single_cardinality,
+            accept_downtime=accept_downtime,
+            on_status=neptune_status,
+            client=neptune_client,
+        )
+    else:
+        options = LocalLoadOptions(
+            fail_on_error=fail_on_error,
+            allow_empty_strings=allow_empty_strings,
+            update_single_cardinality=update_single_cardinality,
+            batch_size=target.batch_size,
+        )
+        with _local_copy(source) as folder:
+            report = load_folder(folder, target.url, options, local_progress, source)
+    if report_path is not None:
+        report.write(report_path)
+    return report
+
+
+def _load_neptune(
+    source: str,
+    target: NeptuneTarget,
+    *,
+    fail_on_error: bool,
+    allow_empty_strings: bool,
+    update_single_cardinality: bool,
+    accept_downtime: bool,
+    on_status: Callable[[str, Mapping[str, Any]], None] | None,
+    client: Any,
+) -> LoadReport:
+    if not source.startswith("s3://"):
+        raise SourceError(f"Neptune loads from S3 only: upload {source} and pass its s3:// prefix")
+    if target.strategy == "full" and not accept_downtime:
+        raise LoaderError(
+            "a full rebuild wipes the graph (fast reset) and the graph is unavailable, then "
+            "partial, until the load completes: pass --full-rebuild-i-accept-downtime"
+        )
+    if client is None:
+        from loader.neptune_bulk import neptune_client
+
+        client = neptune_client(target.endpoint, target.region, target.port)
+    bulk = NeptuneBulkLoader(
+        client, poll=PollPolicy(deadline=target.deadline_seconds), on_status=on_status
+    )
+    if target.strategy == "full":
+        bulk.fast_reset()
+    request = LoadRequest(
+        source=source,
+        iam_role_arn=target.iam_role_arn,
+        region=target.region,
+        mode=target.mode,
+        fail_on_error=fail_on_error,
+        parallelism=target.parallelism,
+        queue_request=target.queue_request,
+        dependencies=target.dependencies,
+        update_single_cardinality=update_single_cardinality,
+        allow_empty_strings=allow_empty_strings,
+    )
+    report = bulk.load(request)
+    if target.strategy == "full":
+        report.notes.append("full rebuild: fast reset before the load")
+    return report
+
+
+@contextmanager
+def _local_copy(source: str) -> Iterator[Path]:
+    """The folder itself, or a temporary download of an `s3://bucket/prefix` for local loads."""
+    if not source.startswith("s3://"):
+        yield Path(source)
+        return
+    import boto3
+
+    bucket, _, prefix = source[len("s3://") :].partition("/")
+    if not bucket:
+        raise SourceError(f"no bucket in {source!r}")
+    s3 = boto3.client("s3")
+    with tempfile.TemporaryDirectory(prefix="lineage-load-") as temp:
+        root = Path(temp)
+        count = 0
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                relative = Path(key[len(prefix) :].lstrip("/") or Path(key).name)
+                if key.endswith("/") or not is_load_file(relative):
+                    continue
+                target = root / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                s3.download_file(bucket, key, str(target))
+                count += 1
+        if not count:
+            raise SourceError(f"no load files under {source}")
+        yield root
