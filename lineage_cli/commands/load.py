@@ -1,13 +1,231 @@
-"""`lineage load`: Bulk-load a Neptune Gremlin CSV folder into Neptune or the local Gremlin Server."""
+"""`lineage load`: bulk-load a Neptune Gremlin CSV folder into the local graph or into Neptune."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-from lineage_cli.commands._pending import not_yet
+from lineage.errors import LineageError
+from loader.errors import (
+    FastResetError,
+    GraphConnectionError,
+    LoadCancelledError,
+    NeptuneApiError,
+    SourceError,
+)
+from loader.local_gremlin import LocalProgress
+from loader.report import LoadReport
+from loader.run import LocalTarget, NeptuneTarget, run_load
+
+EXIT_OK = 0
+EXIT_LOAD_FAILED = 1
+EXIT_USAGE = 2
+EXIT_COMPLETED_WITH_ERRORS = 3
+EXIT_CANCELLED = 4
+EXIT_UNREACHABLE = 5
+
+HELP = f"""Bulk-load a Neptune Gremlin CSV folder (DIR or s3://bucket/prefix).
+
+Local (default): loads into the Gremlin Server at --graph with Neptune's semantics.
+Neptune: pass --neptune-endpoint, --iam-role and --region; the source must be s3://.
+
+A JSON report (status, totals, errors with file and line) is written to --report.
+
+Exit codes:
+{EXIT_OK} = LOAD_COMPLETED without errors;
+{EXIT_LOAD_FAILED} = the load failed (LOAD_FAILED or another final status; see the report);
+{EXIT_USAGE} = bad arguments or source (e.g. a full rebuild without the downtime flag);
+{EXIT_COMPLETED_WITH_ERRORS} = completed with rejected records (--no-fail-on-error);
+{EXIT_CANCELLED} = cancelled by Ctrl-C or the deadline (the Neptune load is cancelled too);
+{EXIT_UNREACHABLE} = the graph or Neptune could not be reached or refused the request.
+"""
+
+
+def _default_report() -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(".lineage") / "load-reports" / f"load-{stamp}.json"
+
+
+def exit_code(report: LoadReport) -> int:
+    """The process exit code a finished load's report deserves."""
+    if report.succeeded:
+        return EXIT_OK
+    if report.completed_with_errors:
+        return EXIT_COMPLETED_WITH_ERRORS
+    if report.status == "LOAD_CANCELLED_BY_USER":
+        return EXIT_CANCELLED
+    if report.status == "LOAD_UNEXPECTED_ERROR" and report.target == "gremlin-server":
+        return EXIT_UNREACHABLE
+    return EXIT_LOAD_FAILED
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"lineage load: {message}", err=True)
+    return typer.Exit(code=code)
 
 
 def register(app: typer.Typer) -> None:
     """Add `lineage load` to the CLI."""
 
-    @app.command("load", help="Bulk-load a Neptune Gremlin CSV folder into Neptune or the local Gremlin Server.")
-    def _command() -> None:
-        not_yet("load", 5)
+    @app.command("load", help=HELP)
+    def _command(
+        source: str = typer.Option(
+            ..., "--from", help="CSV folder: a directory or s3://bucket/prefix."
+        ),
+        graph: str = typer.Option(
+            "ws://localhost:8182/gremlin", "--graph", help="Local Gremlin Server (ws URL)."
+        ),
+        neptune_endpoint: str | None = typer.Option(
+            None, "--neptune-endpoint", help="Neptune cluster endpoint host: load into Neptune."
+        ),
+        iam_role: str | None = typer.Option(
+            None, "--iam-role", help="IAM role ARN Neptune assumes to read the S3 source."
+        ),
+        region: str | None = typer.Option(
+            None, "--region", help="AWS region of cluster and bucket."
+        ),
+        mode: str = typer.Option("NEW", "--mode", help="Neptune load mode: NEW, RESUME or AUTO."),
+        parallelism: str = typer.Option(
+            "HIGH", "--parallelism", help="Neptune: LOW, MEDIUM, HIGH or OVERSUBSCRIBE."
+        ),
+        dependency: Annotated[
+            list[str] | None,
+            typer.Option("--depends-on", help="Neptune load id this load waits for (repeatable)."),
+        ] = None,
+        queue: bool = typer.Option(
+            True, "--queue/--no-queue", help="Neptune: queue behind running loads (max 64)."
+        ),
+        full_rebuild: bool = typer.Option(
+            False,
+            "--full-rebuild-i-accept-downtime",
+            help=(
+                "Neptune: fast-reset (wipe) the graph, then load. Queries fail during the reset "
+                "(minutes) and see a partial graph until the load completes."
+            ),
+        ),
+        fail_on_error: bool = typer.Option(
+            True,
+            "--fail-on-error/--no-fail-on-error",
+            help="Stop at the first bad record (Neptune failOnError) or skip and count them.",
+        ),
+        update_single: bool = typer.Option(
+            True,
+            "--update-single-cardinality/--no-update-single-cardinality",
+            help="A new value replaces a (single) property's old one instead of being an error.",
+        ),
+        allow_empty_strings: bool = typer.Option(
+            False, "--allow-empty-strings", help='Load "" as an empty string, not as no value.'
+        ),
+        deadline: float = typer.Option(
+            6 * 3600.0, "--deadline", help="Neptune: seconds before the load is cancelled."
+        ),
+        report_path: Annotated[
+            Path | None,
+            typer.Option("--report", help="JSON report path (default .lineage/load-reports/)."),
+        ] = None,
+        batch_size: int = typer.Option(2000, "--batch-size", help="Local: records per traversal."),
+    ) -> None:
+        target: LocalTarget | NeptuneTarget
+        if neptune_endpoint:
+            missing = [
+                name
+                for name, value in (("--iam-role", iam_role), ("--region", region))
+                if not value
+            ]
+            if missing:
+                raise _fail(f"loading into Neptune needs {' and '.join(missing)}", EXIT_USAGE)
+            if mode not in ("NEW", "RESUME", "AUTO"):
+                raise _fail(f"--mode must be NEW, RESUME or AUTO, not {mode!r}", EXIT_USAGE)
+            if parallelism not in ("LOW", "MEDIUM", "HIGH", "OVERSUBSCRIBE"):
+                raise _fail(f"unknown --parallelism {parallelism!r}", EXIT_USAGE)
+            assert iam_role is not None and region is not None
+            target = NeptuneTarget(
+                endpoint=neptune_endpoint,
+                iam_role_arn=iam_role,
+                region=region,
+                mode=mode,  # type: ignore[arg-type]
+                parallelism=parallelism,  # type: ignore[arg-type]
+                queue_request=queue,
+                dependencies=tuple(dependency or ()),
+                strategy="full" if full_rebuild else "incremental",
+                deadline_seconds=deadline,
+            )
+        else:
+            if full_rebuild:
+                raise _fail("--full-rebuild-i-accept-downtime applies to Neptune only", EXIT_USAGE)
+            target = LocalTarget(url=graph, batch_size=batch_size)
+        path = report_path or _default_report()
+        report = _run(
+            source, target, fail_on_error, allow_empty_strings, update_single, full_rebuild, path
+        )
+        typer.echo(report.summary())
+        for error in report.errors[:5]:
+            where = f"{error.file}:{error.line}: " if error.file else ""
+            column = f"column {error.column!r}: " if error.column else ""
+            value = f": {error.value!r}" if error.value is not None else ""
+            typer.echo(f"  {where}{column}{error.code}: {error.message}{value}", err=True)
+        if len(report.errors) > 5:
+            typer.echo(f"  ... {len(report.errors) - 5} more errors in the report", err=True)
+        typer.echo(f"report: {path}")
+        raise typer.Exit(code=exit_code(report))
+
+
+def _run(
+    source: str,
+    target: LocalTarget | NeptuneTarget,
+    fail_on_error: bool,
+    allow_empty_strings: bool,
+    update_single: bool,
+    accept_downtime: bool,
+    path: Path,
+) -> LoadReport:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task(f"loading {source}", total=None)
+
+        def on_local(event: LocalProgress) -> None:
+            rate = event.records / event.elapsed if event.elapsed else 0.0
+            progress.update(
+                task,
+                description=(
+                    f"file {event.file_index}/{event.file_count} {event.file}: "
+                    f"{event.records:,} records ({rate:,.0f}/s)"
+                ),
+            )
+
+        def on_neptune(status: str, payload: Mapping[str, Any]) -> None:
+            overall = payload.get("overallStatus") or {}
+            progress.update(
+                task,
+                description=f"Neptune: {status}, {overall.get('totalRecords', 0):,} records",
+            )
+
+        try:
+            return run_load(
+                source,
+                target,
+                fail_on_error=fail_on_error,
+                allow_empty_strings=allow_empty_strings,
+                update_single_cardinality=update_single,
+                accept_downtime=accept_downtime,
+                report_path=path,
+                local_progress=on_local,
+                neptune_status=on_neptune,
+            )
+        except LoadCancelledError as exc:
+            if exc.report is not None:
+                exc.report.write(path)
+            raise _fail(f"{exc} (report: {path})", EXIT_CANCELLED) from None
+        except (GraphConnectionError, NeptuneApiError, FastResetError) as exc:
+            raise _fail(str(exc), EXIT_UNREACHABLE) from None
+        except (SourceError, LineageError) as exc:
+            raise _fail(str(exc), EXIT_USAGE) from None
