@@ -1,0 +1,96 @@
+"""A tiny Spline producer that records every request, for stand-in and real-agent tests.
+
+It answers like a Spline server (status headers, 201 replies) and keeps each request's method,
+path, headers and decompressed body. It binds a free loopback port and runs on a thread.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_VERSIONS = ("1.2", "1.1", "1")
+
+
+@dataclass
+class CapturedRequest:
+    """One request as the producer saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    raw_body: bytes
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class CaptureServer:
+    """Records requests; `status_code`, `versions` and `gzip` shape the status reply."""
+
+    status_code: int = 200
+    versions: tuple[str, ...] = DEFAULT_VERSIONS
+    gzip: bool = True
+    requests: list[CapturedRequest] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/producer"
+
+    def __enter__(self) -> CaptureServer:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _record(self, body: bytes) -> None:
+                raw = body
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                owner.requests.append(
+                    CapturedRequest(self.command, self.path, dict(self.headers.items()), raw, body)
+                )
+
+            def do_HEAD(self) -> None:
+                self._record(b"")
+                self.send_response(owner.status_code)
+                for version in owner.versions:
+                    self.send_header("ABSA-Spline-API-Version", version)
+                if owner.gzip:
+                    self.send_header("ABSA-Spline-Accept-Request-Encoding", "gzip")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                self._record(self.rfile.read(length))
+                reply = b""
+                if self.path.endswith("/execution-plans"):
+                    reply = json.dumps(owner.requests[-1].json()["id"]).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    def posts(self, resource: str) -> list[CapturedRequest]:
+        """POSTs to `/producer/{resource}`, in arrival order."""
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith(resource)]
