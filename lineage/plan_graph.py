@@ -125,7 +125,8 @@ def plan_structure(plan: sm.ExecutionPlan) -> cl.PlanStructure:
         expressions[fn.id] = cl.Expression(
             fn.id,
             fn.name,
-            simple if isinstance(simple, str) else fn.name,
+            # The agent may qualify the class (`aggregate.Sum`); the walk needs the simple name.
+            simple.rsplit(".", 1)[-1] if isinstance(simple, str) else fn.name,
             _type_name(plan, fn.data_type),
             tuple(map(_ref, fn.child_refs)),
         )
