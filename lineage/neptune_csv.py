@@ -728,6 +728,10 @@ def open_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8", newline="")
 
 
+class _NeedMoreLines(Exception):
+    """A quoted field is still open at the end of the text: it continues on the next line."""
+
+
 def _split_quoted(text: str, *, file: str, line: int) -> tuple[list[str], set[int]]:
     """Split one record holding quotes (RFC 4180); also return the indexes of `""` fields."""
     fields: list[str] = []
@@ -740,9 +744,7 @@ def _split_quoted(text: str, *, file: str, line: int) -> tuple[list[str], set[in
             while True:
                 closing = text.find('"', cursor)
                 if closing < 0:
-                    raise NeptuneCsvError(
-                        "unterminated quoted field", file=file, line=line, value=text[pos:]
-                    )
+                    raise _NeedMoreLines
                 parts.append(text[cursor:closing])
                 if closing + 1 < end and text[closing + 1] == '"':
                     parts.append('"')
@@ -826,21 +828,17 @@ def _physical_records(
         number += 1
         if number == 1 and raw.startswith("\ufeff"):
             raw = raw[1:]
-        record: RawRecord | None
-        if pending:
-            pending.append(raw)
-            if sum(part.count('"') for part in pending) % 2:
-                continue
-            record = split(_strip_newline("".join(pending)), start)
-            pending = []
-        elif '"' not in raw:
-            record = number, _strip_newline(raw).split(","), set()
-        elif raw.count('"') % 2:
-            # An odd number of quotes: a quoted field continues on the next line.
-            pending, start = [raw], number
+        if not pending and '"' not in raw:
+            yield number, _strip_newline(raw).split(","), set()
             continue
-        else:
-            record = split(_strip_newline(raw), number)
+        if not pending:
+            start = number
+        pending.append(raw)
+        try:
+            record = split(_strip_newline("".join(pending)), start)
+        except _NeedMoreLines:
+            continue  # a quoted field holds a line break: read on
+        pending = []
         if record is not None:
             yield record
     if pending:

@@ -1,0 +1,426 @@
+"""The Neptune Gremlin CSV format: header syntax, writer, strict reader, and round trips."""
+
+from __future__ import annotations
+
+import bz2
+import datetime as dt
+import gzip
+import io
+import math
+import struct
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lineage.neptune_csv import (
+    LINE_END,
+    Cardinality,
+    Column,
+    CsvWriteError,
+    EdgeHeader,
+    EdgeRecord,
+    NeptuneCsvError,
+    PropertyType,
+    VertexHeader,
+    VertexRecord,
+    edge_line,
+    format_date,
+    format_field,
+    header_line,
+    iter_records,
+    iter_text_records,
+    parse_date,
+    parse_header,
+    quote,
+    vertex_line,
+)
+
+pytestmark = pytest.mark.unit
+
+UTC = dt.UTC
+
+
+def read(text: str, **kwargs: object) -> list[VertexRecord | EdgeRecord]:
+    # newline="" splits lines exactly as a file opened by the reader does (\n, \r\n, \r).
+    lines = io.StringIO(text, newline="")
+    return list(iter_text_records(lines, file="t.csv", **kwargs))  # type: ignore[arg-type]
+
+
+def props(record: VertexRecord | EdgeRecord) -> dict[str, tuple[object, ...]]:
+    return {p.column.name: p.values for p in record.properties}
+
+
+# --- headers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("age:Int", Column("age", PropertyType.INT)),
+        ("age:int", Column("age", PropertyType.INT)),
+        ("ok:Boolean", Column("ok", PropertyType.BOOL)),
+        ("ok:bool", Column("ok", PropertyType.BOOL)),
+        ("name", Column("name", PropertyType.STRING)),
+        ("tags:String[]", Column("tags", PropertyType.STRING, None, True)),
+        ("n:Long(single)", Column("n", PropertyType.LONG, Cardinality.SINGLE)),
+        ("n:Long(set)", Column("n", PropertyType.LONG, Cardinality.SET)),
+        ("n:Short(set)[]", Column("n", PropertyType.SHORT, Cardinality.SET, True)),
+        ("a\\:b:Date", Column("a:b", PropertyType.DATE)),
+    ],
+)
+def test_header_cells_declare_columns(cell: str, expected: Column) -> None:
+    layout = parse_header(["~id", "~label", cell])
+    assert layout.kind == "vertex"
+    assert layout.columns == (expected,)
+
+
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        (["~id", "n:Int(single)[]"], "contradicts an array"),
+        (["~id", "n:Integer"], "unknown type 'Integer'"),
+        (["~id", "n:Int(many)"], "unknown cardinality"),
+        (["~label", "name"], "no ~id"),
+        (["~id", "~from", "x"], "both ~from and ~to"),
+        (["~id", "~from", "~to", "w:Int[]"], "cannot be arrays"),
+        (["~id", "~from", "~to", "w:Int(set)"], "always single"),
+        (["~id", "~weight"], "unknown system column"),
+        (["~id", "a", "a:String"], "declared twice"),
+        (["~id", "a", "a"], "appears twice"),
+        (["~id", ""], "empty header cell"),
+    ],
+)
+def test_bad_headers_are_refused_naming_the_cell(cells: list[str], reason: str) -> None:
+    with pytest.raises(NeptuneCsvError, match=reason) as info:
+        parse_header(cells, file="v.csv")
+    assert info.value.file == "v.csv"
+    assert info.value.line == 1
+
+
+def test_edge_header_positions_can_be_in_any_order() -> None:
+    layout = parse_header(["w:Double", "~to", "~label", "~id", "~from"])
+    assert (layout.kind, layout.id_index, layout.from_index, layout.to_index) == ("edge", 3, 4, 1)
+    assert layout.label_index == 2
+
+
+def test_header_builders_write_canonical_headers() -> None:
+    vertex = VertexHeader(
+        (
+            Column("name", PropertyType.STRING, Cardinality.SINGLE),
+            Column("tags", PropertyType.STRING, is_array=True),
+            Column("a:b", PropertyType.INT),
+        )
+    )
+    assert header_line(vertex) == "~id,~label,name:String(single),tags:String[],a\\:b:Int"
+    assert header_line(EdgeHeader((Column("w", PropertyType.DOUBLE),))) == (
+        "~id,~from,~to,~label,w:Double"
+    )
+    with pytest.raises(ValueError, match="cannot be arrays"):
+        EdgeHeader((Column("w", PropertyType.DOUBLE, is_array=True),))
+    with pytest.raises(ValueError, match="space, comma"):
+        Column("a b")
+
+
+# --- writer --------------------------------------------------------------------------------
+
+
+def test_quote_follows_rfc_4180() -> None:
+    assert quote("plain") == "plain"
+    assert quote('say "hi", then\nleave') == '"say ""hi"", then\nleave"'
+    assert quote("") == '""'
+    assert quote("semi;colon") == "semi;colon"
+
+
+def test_fields_encode_every_type() -> None:
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, 678_900, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    cases: list[tuple[Column, object, str]] = [
+        (Column("b", PropertyType.BOOL), True, "true"),
+        (Column("b", PropertyType.BYTE), -128, "-128"),
+        (Column("s", PropertyType.SHORT), 32767, "32767"),
+        (Column("i", PropertyType.INT), -(2**31), "-2147483648"),
+        (Column("l", PropertyType.LONG), 2**63 - 1, "9223372036854775807"),
+        (Column("f", PropertyType.FLOAT), 0.5, "0.5"),
+        (Column("d", PropertyType.DOUBLE), math.inf, "Infinity"),
+        (Column("d", PropertyType.DOUBLE), -math.inf, "-Infinity"),
+        (Column("d", PropertyType.DOUBLE), math.nan, "NaN"),
+        (Column("t", PropertyType.DATE), at, "2026-01-02T01:04:05.678Z"),
+        (Column("t", PropertyType.DATE), dt.date(2026, 1, 2), "2026-01-02"),
+        (Column("x", PropertyType.STRING), "", '""'),
+        (Column("x", PropertyType.STRING), None, ""),
+        (Column("x", PropertyType.STRING, is_array=True), ["a;b", "c"], "a\\;b;c"),
+        (Column("x", PropertyType.INT, is_array=True), [], ""),
+    ]
+    for column, value, expected in cases:
+        assert format_field(column, value) == expected, (column, value)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        (Column("b", PropertyType.BYTE), 128, "outside -128..127"),
+        (Column("i", PropertyType.INT), True, "not an int"),
+        (Column("i", PropertyType.INT), "5", "not an int"),
+        (Column("f", PropertyType.FLOAT), 1e39, "overflows 32 bits"),
+        (Column("t", PropertyType.DATE), dt.datetime(2026, 1, 1), "naive datetime"),
+        (Column("t", PropertyType.DATE), "yesterday", "not an ISO-8601 date"),
+        (Column("x", PropertyType.STRING, is_array=True), "abc", "give a list"),
+        (Column("x", PropertyType.STRING, is_array=True), ["a", ""], "empty string"),
+        (Column("x", PropertyType.STRING, is_array=True), ["a\\"], "backslash"),
+        (Column("x", PropertyType.BOOL), 1, "not a bool"),
+    ],
+)
+def test_writer_refuses_values_it_cannot_represent(
+    column: Column, value: object, reason: str
+) -> None:
+    with pytest.raises(CsvWriteError, match=reason):
+        format_field(column, value)
+
+
+def test_rows_refuse_unknown_properties_and_empty_ids() -> None:
+    header = VertexHeader((Column("name"),))
+    with pytest.raises(CsvWriteError, match="not in the header"):
+        vertex_line(header, "v1", "L", {"nmae": "x"})
+    with pytest.raises(CsvWriteError, match="~id must not be empty"):
+        vertex_line(header, "", "L", {})
+    with pytest.raises(CsvWriteError, match="needs a label"):
+        edge_line(EdgeHeader(), "e", "a", "b", "", {})
+
+
+# --- reader --------------------------------------------------------------------------------
+
+
+def test_reader_types_every_value() -> None:
+    text = (
+        "~id,~label,b:Bool,y:Byte,s:Short,i:Int,l:Long,f:Float,d:Double,t:Date,x:String\n"
+        "v1,L,TRUE,-7,300,70000,9000000000,0.1,-1.5e3,2026-01-02T03:04:05+02:00,hello\n"
+    )
+    (record,) = read(text)
+    assert isinstance(record, VertexRecord)
+    values = props(record)
+    assert values["b"] == (True,)
+    assert values["y"] == (-7,)
+    assert values["s"] == (300,)
+    assert values["i"] == (70000,)
+    assert values["l"] == (9000000000,)
+    assert values["f"] == (struct.unpack(">f", struct.pack(">f", 0.1))[0],)
+    assert values["f"] != (0.1,)  # stored as Neptune stores it: 32 bits
+    assert values["d"] == (-1500.0,)
+    assert values["t"] == (dt.datetime(2026, 1, 2, 1, 4, 5, tzinfo=UTC),)
+    assert values["x"] == ("hello",)
+
+
+def test_quoted_fields_span_lines_and_double_quotes() -> None:
+    text = '~id,~label,note\nv1,L,"a ""quoted"", multi\nline"\nv2,L,plain\n'
+    first, second = read(text)
+    assert props(first)["note"] == ('a "quoted", multi\nline',)
+    assert (first.line, second.line) == (2, 4)
+
+
+def test_arrays_split_on_unescaped_semicolons_and_labels_too() -> None:
+    text = "~id,~label,tags:String[],n:Int[]\nv1,A;B,x\\;y;z;,1;2\n"
+    (record,) = read(text)
+    assert isinstance(record, VertexRecord)
+    assert record.labels == ("A", "B")
+    assert props(record) == {"tags": ("x;y", "z"), "n": (1, 2)}
+
+
+def test_semicolons_in_plain_string_columns_stay() -> None:
+    (record,) = read("~id,~label,s\nv1,L,a;b\n")
+    assert props(record) == {"s": ("a;b",)}
+
+
+def test_empty_fields_are_no_value_and_quoted_empty_needs_allow_empty_strings() -> None:
+    text = '~id,~label,a,b,n:Int\nv1,L,,"",""\n'
+    (plain,) = read(text)
+    assert props(plain) == {}
+    (allowed,) = read(text, allow_empty_strings=True)
+    assert props(allowed) == {"b": ("",)}
+
+
+def test_missing_label_column_gives_tinkerpop_default_labels() -> None:
+    (vertex,) = read("~id,x\nv1,1\n")
+    assert isinstance(vertex, VertexRecord) and vertex.labels == ("vertex",)
+    (edge,) = read("~id,~from,~to\ne1,a,b\n")
+    assert isinstance(edge, EdgeRecord) and edge.label == "edge"
+
+
+def test_crlf_and_bom_are_accepted() -> None:
+    (record,) = read("\ufeff~id,~label,n:Int\r\nv1,L,5\r\n")
+    assert props(record) == {"n": (5,)}
+
+
+def test_bad_value_error_names_file_line_column_and_value() -> None:
+    with pytest.raises(NeptuneCsvError) as info:
+        read("~id,~label,age:Int\nv1,L,41\nv2,L,forty-two\n")
+    error = info.value
+    assert (error.file, error.line, error.column, error.value) == (
+        "t.csv",
+        3,
+        "age:Int",
+        "forty-two",
+    )
+    assert error.kind == "datatype"
+    assert str(error) == "t.csv:3: column 'age:Int': not an integer (Int): 'forty-two'"
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("v1,L,128", "outside the Byte range"),
+        ("v1,L, 5", "not an integer"),
+        ("v1,L,5.0", "not an integer"),
+        ("v1,L,0x10", "not an integer"),
+    ],
+)
+def test_integers_are_strict(row: str, reason: str) -> None:
+    with pytest.raises(NeptuneCsvError, match=reason):
+        read(f"~id,~label,n:Byte\n{row}\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("~id,~label,b:Bool\nv1,L,yes\n", "not a Bool"),
+        ("~id,~label,f:Float\nv1,L,1e39\n", "Float"),
+        ("~id,~label,f:Double\nv1,L,1_000\n", "not a number"),
+        ("~id,~label,t:Date\nv1,L,2026-02-30\n", "not a valid date"),
+        ("~id,~label,t:Date\nv1,L,02/01/2026\n", "not an ISO-8601 date"),
+        ('~id,~label,s\nv1,L,ab"c\n', "quote inside an unquoted field"),
+        ('~id,~label,s\nv1,L,"ab"c\n', "text after a closing quote"),
+        ('~id,~label,s\nv1,L,"open\n', "unterminated quoted field"),
+        ("~id,~label,s\nv1,L\n", "expected 3 fields"),
+        ("~id,~label,s\n,L,x\n", "empty ~id"),
+        ("~id,~from,~to,~label\ne1,,b,E\n", "empty ~from"),
+        ("~id,~label,s\n\nv1,L,x\n", "blank line"),
+        ("", "empty file"),
+    ],
+)
+def test_reader_refuses_what_neptune_refuses(text: str, reason: str) -> None:
+    with pytest.raises(NeptuneCsvError, match=reason):
+        read(text)
+
+
+def test_float_special_values() -> None:
+    (record,) = read("~id,~label,d:Double[]\nv1,L,NaN;Infinity;-Infinity;-INF\n")
+    nan, inf, neg, neg2 = props(record)["d"]
+    assert math.isnan(float(nan))  # type: ignore[arg-type]
+    assert (inf, neg, neg2) == (math.inf, -math.inf, -math.inf)
+
+
+def test_on_error_skips_bad_rows_and_keeps_going() -> None:
+    errors: list[NeptuneCsvError] = []
+    text = "~id,~label,n:Int\nv1,L,1\nv2,L,x\nv3,L\nv4,L,4\n"
+    records = read(text, on_error=errors.append)
+    assert [r.id for r in records] == ["v1", "v4"]
+    assert [(e.line, e.kind) for e in errors] == [(3, "datatype"), (4, "parsing")]
+
+
+def test_an_unterminated_quote_at_the_end_fails_even_when_skipping() -> None:
+    with pytest.raises(NeptuneCsvError, match="unterminated"):
+        read('~id,~label,s\nv1,L,"open\nv2,L,x\n', on_error=lambda e: None)
+
+
+def test_on_error_skips_a_bad_quote_and_reads_on() -> None:
+    errors: list[NeptuneCsvError] = []
+    text = '~id,~label,s\nv1,L,"a"b\nv2,L,ok\n'
+    records = read(text, on_error=errors.append)
+    assert [r.id for r in records] == ["v2"]
+    assert [(e.line, e.kind) for e in errors] == [(2, "parsing")]
+
+
+def test_parse_date_forms() -> None:
+    assert parse_date("2026-01-02") == dt.datetime(2026, 1, 2, tzinfo=UTC)
+    assert parse_date("2026-01-02T03:04") == dt.datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    assert parse_date("2026-01-02T03:04:05.5Z").microsecond == 500_000
+    assert parse_date("2026-01-02T03:04:05-0130").hour == 4
+    assert format_date(parse_date("2026-01-02T03:04:05Z")) == "2026-01-02T03:04:05Z"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.bz2"])
+def test_files_are_read_plain_gzip_or_bzip2(tmp_path: Path, suffix: str) -> None:
+    data = b"~id,~label,n:Int\nv1,L,1\n"
+    path = tmp_path / f"v{suffix}"
+    opener = {".csv": lambda b: b, ".csv.gz": gzip.compress, ".csv.bz2": bz2.compress}[suffix]
+    path.write_bytes(opener(data))
+    (record,) = list(iter_records(path))
+    assert record.id == "v1" and record.file == path.name
+
+
+def test_invalid_utf8_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "v.csv"
+    path.write_bytes(b"~id,~label,s\nv1,L,ok\nv2,L,\xff\xfe\n")
+    with pytest.raises(NeptuneCsvError, match="not UTF-8"):
+        list(iter_records(path))
+
+
+# --- round trips ---------------------------------------------------------------------------
+
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
+)
+ARRAY_ITEM = TEXT.filter(lambda s: bool(s) and not s.endswith("\\"))
+MILLIS = st.integers(min_value=0, max_value=253402300799999)  # up to year 9999
+
+COLUMNS = VertexHeader(
+    (
+        Column("s", PropertyType.STRING, Cardinality.SINGLE),
+        Column("tags", PropertyType.STRING, is_array=True),
+        Column("b", PropertyType.BOOL),
+        Column("y", PropertyType.BYTE),
+        Column("i", PropertyType.INT, is_array=True),
+        Column("l", PropertyType.LONG),
+        Column("f", PropertyType.FLOAT),
+        Column("d", PropertyType.DOUBLE),
+        Column("t", PropertyType.DATE),
+    )
+)
+
+
+@st.composite
+def vertex_rows(draw: st.DrawFn) -> dict[str, object]:
+    def maybe(strategy: st.SearchStrategy[object]) -> object:
+        return draw(st.none() | strategy)
+
+    return {
+        "id": draw(TEXT.filter(bool)),
+        "labels": draw(st.lists(ARRAY_ITEM, min_size=1, max_size=3)),
+        "s": maybe(TEXT),
+        "tags": maybe(st.lists(ARRAY_ITEM, max_size=4)),
+        "b": maybe(st.booleans()),
+        "y": maybe(st.integers(-128, 127)),
+        "i": maybe(st.lists(st.integers(-(2**31), 2**31 - 1), max_size=4)),
+        "l": maybe(st.integers(-(2**63), 2**63 - 1)),
+        "f": maybe(st.floats(width=32, allow_nan=False)),
+        "d": maybe(st.floats(allow_nan=False)),
+        "t": maybe(
+            MILLIS.map(
+                lambda ms: dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(milliseconds=ms)
+            )
+        ),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(vertex_rows(), min_size=1, max_size=5))
+def test_written_rows_read_back_identically(rows: list[dict[str, object]]) -> None:
+    lines = [header_line(COLUMNS)]
+    for row in rows:
+        properties = {k: v for k, v in row.items() if k not in ("id", "labels")}
+        lines.append(vertex_line(COLUMNS, row["id"], row["labels"], properties))  # type: ignore[arg-type]
+    text = LINE_END.join(lines) + LINE_END
+    records = read(text, allow_empty_strings=True)
+    assert len(records) == len(rows)
+    for record, row in zip(records, rows, strict=True):
+        assert isinstance(record, VertexRecord)
+        assert record.id == row["id"]
+        assert record.labels == tuple(row["labels"])  # type: ignore[arg-type]
+        expected: dict[str, tuple[object, ...]] = {}
+        for name in ("s", "b", "y", "l", "f", "d", "t"):
+            if row[name] is not None:
+                expected[name] = (row[name],)
+        for name in ("tags", "i"):
+            if row[name]:
+                expected[name] = tuple(row[name])  # type: ignore[arg-type]
+        assert props(record) == expected
