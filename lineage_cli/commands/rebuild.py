@@ -103,13 +103,10 @@ def rebuild(params: NormalizeParams, spark: Any, show_progress: bool = True) -> 
 
 def _load_build(result: BuildResult, graph: str) -> None:
     """Hand the build to the loader package (composed here; glue_jobs never imports loader)."""
-    try:
-        from loader import run_load  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise LineageError(
-            f"the loader is not available ({exc}); rerun with --no-load and use `lineage load`"
-        ) from exc
-    run_load(result.out, graph)
+    from loader import LocalTarget, run_load
+
+    report = run_load(result.out, LocalTarget(url=graph))
+    typer.echo(f"load: {report.summary()}", err=True)
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
