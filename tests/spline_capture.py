@@ -32,9 +32,11 @@ class CapturedRequest:
 
 @dataclass
 class CaptureServer:
-    """Records requests; `status_code`, `versions` and `gzip` shape the status reply."""
+    """Records requests; `status_code`, `versions` and `gzip` shape the status reply,
+    `post_status` the reply to every POST."""
 
     status_code: int = 200
+    post_status: int = 201
     versions: tuple[str, ...] = DEFAULT_VERSIONS
     gzip: bool = True
     requests: list[CapturedRequest] = field(default_factory=list)
@@ -74,9 +76,11 @@ class CaptureServer:
                 length = int(self.headers.get("Content-Length", "0"))
                 self._record(self.rfile.read(length))
                 reply = b""
-                if self.path.endswith("/execution-plans"):
+                if owner.post_status != 201:
+                    reply = b"rejected by the capture server"
+                elif self.path.endswith("/execution-plans"):
                     reply = json.dumps(owner.requests[-1].json()["id"]).encode()
-                self.send_response(201)
+                self.send_response(owner.post_status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
