@@ -50,7 +50,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import orjson
 
@@ -517,9 +517,18 @@ def load_execution_events(body: bytes, version: ApiVersion) -> tuple[ExecutionEv
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
+# Error paths are built only when something is wrong: parsers raise errors whose path is
+# relative to the value they were given, and each enclosing level prepends its own segment
+# (`_rebased`). The happy path formats no path strings at all, which keeps a 40 KB plan's
+# validation well under a millisecond.
 
-def _at(path: str, key: str) -> str:
-    return f"{path}.{key}" if _IDENTIFIER.match(key) else f"{path}[{json.dumps(key)}]"
+
+def _seg(key: str) -> str:
+    return f".{key}" if _IDENTIFIER.match(key) else f"[{json.dumps(key)}]"
+
+
+def _rebased(prefix: str, exc: PayloadError) -> PayloadError:
+    return type(exc)(prefix + exc.path, exc.problem)
 
 
 def _kind(value: object) -> str:
@@ -544,127 +553,179 @@ def _wrong(path: str, expected: str, value: object) -> WrongTypeError:
     return WrongTypeError(path, f"expected {expected}, got {_kind(value)}")
 
 
-def _object(value: object, path: str, what: str = "an object") -> dict[str, JsonValue]:
+def _missing(key: str) -> MissingFieldError:
+    return MissingFieldError(_seg(key), "required field is missing")
+
+
+def _as_object(value: JsonValue, what: str = "an object") -> dict[str, JsonValue]:
     if not isinstance(value, dict):
-        raise _wrong(path, what, value)
+        raise _wrong("", what, value)
     return value
 
 
-def _required(obj: Mapping[str, JsonValue], key: str, path: str) -> JsonValue:
+def _req_object(obj: Mapping[str, JsonValue], key: str, what: str = "an object") -> dict[str, Any]:
     value = obj.get(key)
+    if isinstance(value, dict):
+        return value
     if value is None:
-        raise MissingFieldError(_at(path, key), "required field is missing")
+        raise _missing(key)
+    raise _wrong(_seg(key), what, value)
+
+
+def _req_str(obj: Mapping[str, JsonValue], key: str) -> str:
+    value = obj.get(key)
+    if isinstance(value, str):
+        return value
+    if value is None:
+        raise _missing(key)
+    raise _wrong(_seg(key), "a string", value)
+
+
+def _req_id(obj: Mapping[str, JsonValue], key: str) -> str:
+    value = _req_str(obj, key)
+    if not value:
+        raise InvalidValueError(_seg(key), "id must not be empty")
     return value
 
 
-def _string(value: JsonValue, path: str) -> str:
-    if not isinstance(value, str):
-        raise _wrong(path, "a string", value)
-    return value
+def _req_uuid(obj: Mapping[str, JsonValue], key: str) -> str:
+    value = _req_str(obj, key)
+    if not _UUID.match(value):
+        raise InvalidValueError(_seg(key), f"expected a UUID, got {value[:80]!r}")
+    return value.lower()
 
 
-def _id_string(value: JsonValue, path: str) -> str:
-    text = _string(value, path)
-    if not text:
-        raise InvalidValueError(path, "id must not be empty")
-    return text
-
-
-def _uuid(value: JsonValue, path: str) -> str:
-    text = _string(value, path)
-    if not _UUID.match(text):
-        raise InvalidValueError(path, f"expected a UUID, got {text[:80]!r}")
-    return text.lower()
-
-
-def _integer(value: JsonValue, path: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _wrong(path, "an integer", value)
-    return value
-
-
-def _optional_string(obj: Mapping[str, JsonValue], key: str, path: str) -> str | None:
+def _req_int(obj: Mapping[str, JsonValue], key: str) -> int:
     value = obj.get(key)
-    return None if value is None else _string(value, _at(path, key))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if value is None:
+        raise _missing(key)
+    raise _wrong(_seg(key), "an integer", value)
 
 
-def _optional_object(obj: Mapping[str, JsonValue], key: str, path: str) -> dict[str, JsonValue]:
+def _opt_str(obj: Mapping[str, JsonValue], key: str) -> str | None:
     value = obj.get(key)
-    return {} if value is None else _object(value, _at(path, key))
+    if value is None or isinstance(value, str):
+        return value
+    raise _wrong(_seg(key), "a string", value)
 
 
-def _optional_list(obj: Mapping[str, JsonValue], key: str, path: str) -> list[JsonValue]:
+def _opt_object(obj: Mapping[str, JsonValue], key: str) -> dict[str, Any]:
     value = obj.get(key)
+    if isinstance(value, dict):
+        return value
+    if value is None:
+        return {}
+    raise _wrong(_seg(key), "an object", value)
+
+
+def _opt_list(obj: Mapping[str, JsonValue], key: str) -> list[Any]:
+    value = obj.get(key)
+    if isinstance(value, list):
+        return value
     if value is None:
         return []
-    if not isinstance(value, list):
-        raise _wrong(_at(path, key), "an array", value)
-    return value
+    raise _wrong(_seg(key), "an array", value)
 
 
-def _string_list(obj: Mapping[str, JsonValue], key: str, path: str) -> tuple[str, ...]:
-    where = _at(path, key)
-    return tuple(
-        _id_string(item, f"{where}[{i}]") for i, item in enumerate(_optional_list(obj, key, path))
-    )
+def _id_list(obj: Mapping[str, JsonValue], key: str) -> tuple[str, ...]:
+    items = _opt_list(obj, key)
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise _wrong(f"{_seg(key)}[{i}]", "a string", item)
+        if not item:
+            raise InvalidValueError(f"{_seg(key)}[{i}]", "id must not be empty")
+    return tuple(items)
 
 
-def _labels(obj: Mapping[str, JsonValue], path: str) -> dict[str, tuple[str, ...]]:
-    labels = _optional_object(obj, "labels", path)
-    where = _at(path, "labels")
-    return {name: _string_list(labels, name, where) for name in labels}
+def _labels(obj: Mapping[str, JsonValue]) -> dict[str, tuple[str, ...]]:
+    labels = _opt_object(obj, "labels")
+    try:
+        return {name: _id_list(labels, name) for name in labels}
+    except PayloadError as exc:
+        raise _rebased(".labels", exc) from None
 
 
-def _name_and_version(value: JsonValue, path: str) -> NameAndVersion:
-    obj = _object(value, path)
-    return NameAndVersion(
-        name=_string(_required(obj, "name", path), _at(path, "name")),
-        version=_string(_required(obj, "version", path), _at(path, "version")),
-    )
+def _name_and_version(obj: Mapping[str, JsonValue], key: str) -> NameAndVersion:
+    value = _req_object(obj, key)
+    try:
+        return NameAndVersion(name=_req_str(value, "name"), version=_req_str(value, "version"))
+    except PayloadError as exc:
+        raise _rebased(_seg(key), exc) from None
 
 
-def _child_refs(obj: Mapping[str, JsonValue], path: str) -> tuple[ChildRef, ...]:
-    where = _at(path, "childRefs")
+def _child_refs(obj: Mapping[str, JsonValue]) -> tuple[ChildRef, ...]:
+    items = _opt_list(obj, "childRefs")
+    if not items:
+        return ()
     refs: list[ChildRef] = []
-    for i, item in enumerate(_optional_list(obj, "childRefs", path)):
-        item_path = f"{where}[{i}]"
-        ref = _object(item, item_path, 'an object like {"__attrId": ...} or {"__exprId": ...}')
-        if len(ref) == 1 and "__attrId" in ref:
-            refs.append(AttrRef(_id_string(ref["__attrId"], _at(item_path, "__attrId"))))
-        elif len(ref) == 1 and "__exprId" in ref:
-            refs.append(ExprRef(_id_string(ref["__exprId"], _at(item_path, "__exprId"))))
-        else:
-            raise InvalidValueError(
-                item_path, "a reference needs exactly one key, __attrId or __exprId"
-            )
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and len(item) == 1:
+            attr_id = item.get("__attrId")
+            if isinstance(attr_id, str) and attr_id:
+                refs.append(AttrRef(attr_id))
+                continue
+            expr_id = item.get("__exprId")
+            if isinstance(expr_id, str) and expr_id:
+                refs.append(ExprRef(expr_id))
+                continue
+        raise _bad_ref(f".childRefs[{i}]", item)
     return tuple(refs)
 
 
+def _bad_ref(path: str, item: JsonValue) -> PayloadError:
+    if not isinstance(item, dict):
+        return _wrong(path, 'an object like {"__attrId": ...} or {"__exprId": ...}', item)
+    if len(item) == 1 and ("__attrId" in item or "__exprId" in item):
+        ((key, value),) = item.items()
+        if not isinstance(value, str):
+            return _wrong(f"{path}.{key}", "a string", value)
+        return InvalidValueError(f"{path}.{key}", "id must not be empty")
+    return InvalidValueError(path, "a reference needs exactly one key, __attrId or __exprId")
+
+
+def _items(obj: Mapping[str, JsonValue], key: str, parse: Any) -> tuple[Any, ...]:
+    # `parse` is one of the item parsers below; errors get this list's path prepended.
+    result = []
+    for i, item in enumerate(_opt_list(obj, key)):
+        try:
+            result.append(parse(item))
+        except PayloadError as exc:
+            raise _rebased(f"{_seg(key)}[{i}]", exc) from None
+    return tuple(result)
+
+
 # Operation ids: v1 sends integers; the agent derived them from "op-<n>", so map them back.
-def _op_id(value: JsonValue, path: str, version: ApiVersion) -> str:
-    if version is ApiVersion.V1 and isinstance(value, int) and not isinstance(value, bool):
+def _op_id_value(value: JsonValue, path: str, v1: bool) -> str:
+    if isinstance(value, str) and value:
+        return value
+    if v1 and isinstance(value, int) and not isinstance(value, bool):
         return f"op-{value}"
-    if version is ApiVersion.V1 and not isinstance(value, str):
-        raise _wrong(path, "an integer", value)
-    return _id_string(value, path)
+    if value is None:
+        raise MissingFieldError(path, "required field is missing")
+    if isinstance(value, str):
+        raise InvalidValueError(path, "id must not be empty")
+    raise _wrong(path, "an integer" if v1 else "a string", value)
 
 
-def _op_ids(obj: Mapping[str, JsonValue], key: str, path: str, version: ApiVersion) -> list[str]:
-    where = _at(path, key)
-    items = _optional_list(obj, key, path)
-    return [_op_id(item, f"{where}[{i}]", version) for i, item in enumerate(items)]
+def _op_ids(obj: Mapping[str, JsonValue], key: str, v1: bool) -> tuple[str, ...]:
+    items = _opt_list(obj, key)
+    if not v1 and all(isinstance(item, str) and item for item in items):
+        return tuple(items)
+    return tuple(_op_id_value(item, f"{_seg(key)}[{i}]", v1) for i, item in enumerate(items))
 
 
-def _op_name(obj: Mapping[str, JsonValue], path: str, version: ApiVersion) -> str | None:
-    if version is not ApiVersion.V1:
-        return _optional_string(obj, "name", path)
-    name = _optional_object(obj, "extra", path).get("name")
+def _op_name(obj: Mapping[str, JsonValue], v1: bool) -> str | None:
+    if not v1:
+        return _opt_str(obj, "name")
+    name = _opt_object(obj, "extra").get("name")
     return name if isinstance(name, str) else None
 
 
-def _op_output(obj: Mapping[str, JsonValue], path: str, version: ApiVersion) -> tuple[str, ...]:
-    if version is not ApiVersion.V1:
-        return _string_list(obj, "output", path)
+def _op_output(obj: Mapping[str, JsonValue], v1: bool) -> tuple[str, ...]:
+    if not v1:
+        return _id_list(obj, "output")
     # v1 declares `schema` untyped; only the agent's list of attribute ids is meaningful.
     schema = obj.get("schema")
     if isinstance(schema, list) and all(isinstance(a, str) for a in schema):
@@ -672,128 +733,147 @@ def _op_output(obj: Mapping[str, JsonValue], path: str, version: ApiVersion) -> 
     return ()
 
 
-def _write(value: JsonValue, path: str, version: ApiVersion) -> WriteOperation:
-    obj = _object(value, path, "one write operation (an object)")
-    append = _required(obj, "append", path)
+def _write(value: JsonValue, v1: bool) -> WriteOperation:
+    obj = _as_object(value, "one write operation (an object)")
+    append = obj.get("append")
     if not isinstance(append, bool):
-        raise _wrong(_at(path, "append"), "a boolean", append)
+        raise _missing("append") if append is None else _wrong(".append", "a boolean", append)
     if obj.get("childIds") is None:
-        raise MissingFieldError(_at(path, "childIds"), "required field is missing")
+        raise _missing("childIds")
     return WriteOperation(
-        id=_op_id(_required(obj, "id", path), _at(path, "id"), version),
-        output_source=_string(_required(obj, "outputSource", path), _at(path, "outputSource")),
+        id=_op_id_value(obj.get("id"), ".id", v1),
+        output_source=_req_str(obj, "outputSource"),
         append=append,
-        child_ids=tuple(_op_ids(obj, "childIds", path, version)),
-        name=_op_name(obj, path, version),
-        params=_optional_object(obj, "params", path),
-        extra=_optional_object(obj, "extra", path),
+        child_ids=_op_ids(obj, "childIds", v1),
+        name=_op_name(obj, v1),
+        params=_opt_object(obj, "params"),
+        extra=_opt_object(obj, "extra"),
     )
 
 
-def _read(value: JsonValue, path: str, version: ApiVersion) -> ReadOperation:
-    obj = _object(value, path)
-    _required(obj, "inputSources", path)
+def _read(value: JsonValue, v1: bool) -> ReadOperation:
+    obj = _as_object(value)
+    if obj.get("inputSources") is None:
+        raise _missing("inputSources")
     return ReadOperation(
-        id=_op_id(_required(obj, "id", path), _at(path, "id"), version),
-        input_sources=_string_list(obj, "inputSources", path),
-        name=_op_name(obj, path, version),
-        output=_op_output(obj, path, version),
-        params=_optional_object(obj, "params", path),
-        extra=_optional_object(obj, "extra", path),
+        id=_op_id_value(obj.get("id"), ".id", v1),
+        input_sources=_id_list(obj, "inputSources"),
+        name=_op_name(obj, v1),
+        output=_op_output(obj, v1),
+        params=_opt_object(obj, "params"),
+        extra=_opt_object(obj, "extra"),
     )
 
 
-def _other(value: JsonValue, path: str, version: ApiVersion) -> DataOperation:
-    obj = _object(value, path)
+def _other(value: JsonValue, v1: bool) -> DataOperation:
+    obj = _as_object(value)
     return DataOperation(
-        id=_op_id(_required(obj, "id", path), _at(path, "id"), version),
-        name=_op_name(obj, path, version),
-        child_ids=tuple(_op_ids(obj, "childIds", path, version)),
-        output=_op_output(obj, path, version),
-        params=_optional_object(obj, "params", path),
-        extra=_optional_object(obj, "extra", path),
+        id=_op_id_value(obj.get("id"), ".id", v1),
+        name=_op_name(obj, v1),
+        child_ids=_op_ids(obj, "childIds", v1),
+        output=_op_output(obj, v1),
+        params=_opt_object(obj, "params"),
+        extra=_opt_object(obj, "extra"),
     )
 
 
-def _operations(plan: Mapping[str, JsonValue], version: ApiVersion) -> Operations:
-    obj = _object(_required(plan, "operations", "$"), "$.operations")
-    path = "$.operations"
-    return Operations(
-        write=_write(_required(obj, "write", path), _at(path, "write"), version),
-        reads=tuple(
-            _read(item, f"{path}.reads[{i}]", version)
-            for i, item in enumerate(_optional_list(obj, "reads", path))
-        ),
-        other=tuple(
-            _other(item, f"{path}.other[{i}]", version)
-            for i, item in enumerate(_optional_list(obj, "other", path))
-        ),
-    )
-
-
-def _attribute(value: JsonValue, path: str) -> Attribute:
-    obj = _object(value, path)
-    return Attribute(
-        id=_id_string(_required(obj, "id", path), _at(path, "id")),
-        name=_string(_required(obj, "name", path), _at(path, "name")),
-        data_type=obj.get("dataType"),
-        child_refs=_child_refs(obj, path),
-        extra=_optional_object(obj, "extra", path),
-    )
-
-
-def _v1_attribute(value: JsonValue, path: str) -> Attribute:
-    obj = _object(value, path)
-    return Attribute(
-        id=_id_string(_required(obj, "id", path), _at(path, "id")),
-        name=_string(_required(obj, "name", path), _at(path, "name")),
-        data_type=obj.get("dataTypeId"),
-    )
-
-
-def _attributes(plan: Mapping[str, JsonValue], version: ApiVersion) -> tuple[Attribute, ...]:
-    if version is ApiVersion.V1:
-        extra_info = _optional_object(plan, "extraInfo", "$")
-        items = _optional_list(extra_info, "attributes", "$.extraInfo")
-        return tuple(
-            _v1_attribute(item, f"$.extraInfo.attributes[{i}]") for i, item in enumerate(items)
+def _operations(plan: Mapping[str, JsonValue], v1: bool) -> Operations:
+    obj = _req_object(plan, "operations")
+    try:
+        try:
+            write = _write(obj.get("write"), v1) if obj.get("write") is not None else None
+        except PayloadError as exc:
+            raise _rebased(".write", exc) from None
+        if write is None:
+            raise _missing("write")
+        return Operations(
+            write=write,
+            reads=_items(obj, "reads", lambda item: _read(item, v1)),
+            other=_items(obj, "other", lambda item: _other(item, v1)),
         )
-    items = _optional_list(plan, "attributes", "$")
-    return tuple(_attribute(item, f"$.attributes[{i}]") for i, item in enumerate(items))
+    except PayloadError as exc:
+        raise _rebased(".operations", exc) from None
+
+
+def _attribute(value: JsonValue) -> Attribute:
+    # The hot path of a large plan (hundreds of attributes): checks inlined, helpers only
+    # when something is off.
+    if not isinstance(value, dict):
+        raise _wrong("", "an object", value)
+    attr_id, name, refs, extra = (
+        value.get("id"),
+        value.get("name"),
+        value.get("childRefs"),
+        value.get("extra"),
+    )
+    if not (isinstance(attr_id, str) and attr_id and isinstance(name, str)):
+        _req_id(value, "id")
+        _req_str(value, "name")
+    return Attribute(
+        id=attr_id,  # type: ignore[arg-type]  # checked just above
+        name=name,  # type: ignore[arg-type]
+        data_type=value.get("dataType"),
+        child_refs=_child_refs(value) if refs else (),
+        extra=extra if isinstance(extra, dict) else _opt_object(value, "extra"),
+    )
+
+
+def _v1_attribute(value: JsonValue) -> Attribute:
+    obj = _as_object(value)
+    return Attribute(
+        id=_req_id(obj, "id"), name=_req_str(obj, "name"), data_type=obj.get("dataTypeId")
+    )
+
+
+def _function(value: JsonValue) -> FunctionalExpression:
+    if not isinstance(value, dict):
+        raise _wrong("", "an object", value)
+    expr_id, name, refs = value.get("id"), value.get("name"), value.get("childRefs")
+    if not (isinstance(expr_id, str) and expr_id and isinstance(name, str)):
+        _req_id(value, "id")
+        _req_str(value, "name")
+    params, extra = value.get("params"), value.get("extra")
+    return FunctionalExpression(
+        id=expr_id,  # type: ignore[arg-type]  # checked just above
+        name=name,  # type: ignore[arg-type]
+        data_type=value.get("dataType"),
+        child_refs=_child_refs(value) if refs else (),
+        params=params if isinstance(params, dict) else _opt_object(value, "params"),
+        extra=extra if isinstance(extra, dict) else _opt_object(value, "extra"),
+    )
+
+
+def _literal(value: JsonValue) -> Literal:
+    obj = _as_object(value)
+    if "value" not in obj:  # null is a legal literal value, absence is not
+        raise _missing("value")
+    return Literal(
+        id=_req_id(obj, "id"),
+        value=obj["value"],
+        data_type=obj.get("dataType"),
+        extra=_opt_object(obj, "extra"),
+    )
+
+
+def _attributes(plan: Mapping[str, JsonValue], v1: bool) -> tuple[Attribute, ...]:
+    if not v1:
+        return _items(plan, "attributes", _attribute)
+    extra_info = _opt_object(plan, "extraInfo")
+    try:
+        return _items(extra_info, "attributes", _v1_attribute)
+    except PayloadError as exc:
+        raise _rebased(".extraInfo", exc) from None
 
 
 def _expressions(plan: Mapping[str, JsonValue]) -> Expressions:
-    obj = _optional_object(plan, "expressions", "$")
-    path = "$.expressions"
-    functions: list[FunctionalExpression] = []
-    for i, item in enumerate(_optional_list(obj, "functions", path)):
-        item_path = f"{path}.functions[{i}]"
-        fn = _object(item, item_path)
-        functions.append(
-            FunctionalExpression(
-                id=_id_string(_required(fn, "id", item_path), _at(item_path, "id")),
-                name=_string(_required(fn, "name", item_path), _at(item_path, "name")),
-                data_type=fn.get("dataType"),
-                child_refs=_child_refs(fn, item_path),
-                params=_optional_object(fn, "params", item_path),
-                extra=_optional_object(fn, "extra", item_path),
-            )
+    obj = _opt_object(plan, "expressions")
+    try:
+        return Expressions(
+            functions=_items(obj, "functions", _function),
+            constants=_items(obj, "constants", _literal),
         )
-    constants: list[Literal] = []
-    for i, item in enumerate(_optional_list(obj, "constants", path)):
-        item_path = f"{path}.constants[{i}]"
-        lit = _object(item, item_path)
-        if "value" not in lit:  # null is a legal literal value, absence is not
-            raise MissingFieldError(_at(item_path, "value"), "required field is missing")
-        constants.append(
-            Literal(
-                id=_id_string(_required(lit, "id", item_path), _at(item_path, "id")),
-                value=lit["value"],
-                data_type=lit.get("dataType"),
-                extra=_optional_object(lit, "extra", item_path),
-            )
-        )
-    return Expressions(functions=tuple(functions), constants=tuple(constants))
+    except PayloadError as exc:
+        raise _rebased(".expressions", exc) from None
 
 
 def _data_types(extra_info: Mapping[str, JsonValue]) -> tuple[DataType, ...]:
@@ -827,70 +907,72 @@ def _data_types(extra_info: Mapping[str, JsonValue]) -> tuple[DataType, ...]:
     return tuple(result)
 
 
-def _check_unique(ids: Sequence[tuple[str, str]], what: str) -> None:
-    seen: dict[str, str] = {}
-    for ident, path in ids:
-        if ident in seen:
-            raise DuplicateIdError(path, f"{what} id {ident!r} is already used at {seen[ident]}")
-        seen[ident] = path
+def _op_path(ops: Operations, op: Operation) -> str:
+    if op is ops.write:
+        return "$.operations.write"
+    for name, group in (("reads", ops.reads), ("other", ops.other)):
+        for i, candidate in enumerate(group):
+            if candidate is op:
+                return f"$.operations.{name}[{i}]"
+    raise AssertionError("operation not in plan")  # unreachable: op comes from ops
 
 
-def _op_paths(ops: Operations) -> list[tuple[Operation, str]]:
-    return [
-        *((op, f"$.operations.reads[{i}]") for i, op in enumerate(ops.reads)),
-        *((op, f"$.operations.other[{i}]") for i, op in enumerate(ops.other)),
-        (ops.write, "$.operations.write"),
-    ]
+def _check_unique(items: Sequence[Any], what: str, path_of: Any) -> None:
+    # `path_of(index)` names the item; only called when a duplicate is found.
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first = seen.setdefault(item.id, index)
+        if first != index:
+            raise DuplicateIdError(
+                f"{path_of(index)}.id",
+                f"{what} id {item.id!r} is already used at {path_of(first)}.id",
+            )
 
 
-def _check_references(plan: ExecutionPlan, version: ApiVersion) -> None:
-    op_paths = _op_paths(plan.operations)
-    _check_unique([(op.id, f"{p}.id") for op, p in op_paths], "operation")
-    attr_base = "$.extraInfo.attributes" if version is ApiVersion.V1 else "$.attributes"
+def _check_references(plan: ExecutionPlan, v1: bool) -> None:
+    ops = plan.operations
+    all_ops = ops.all
+    _check_unique(all_ops, "operation", lambda i: _op_path(ops, all_ops[i]))
+    attr_base = "$.extraInfo.attributes" if v1 else "$.attributes"
+    _check_unique(plan.attributes, "attribute", lambda i: f"{attr_base}[{i}]")
+    functions, constants = plan.expressions.functions, plan.expressions.constants
     _check_unique(
-        [(a.id, f"{attr_base}[{i}].id") for i, a in enumerate(plan.attributes)], "attribute"
-    )
-    _check_unique(
-        [
-            (f.id, f"$.expressions.functions[{i}].id")
-            for i, f in enumerate(plan.expressions.functions)
-        ]
-        + [
-            (c.id, f"$.expressions.constants[{i}].id")
-            for i, c in enumerate(plan.expressions.constants)
-        ],
+        (*functions, *constants),
         "expression",
+        lambda i: (
+            f"$.expressions.functions[{i}]"
+            if i < len(functions)
+            else f"$.expressions.constants[{i - len(functions)}]"
+        ),
     )
     op_ids = plan.operation_by_id
     attr_ids = plan.attribute_by_id
     expr_ids = plan.expression_by_id
     # v1 attributes are optional metadata in extraInfo; only check output ids when it has them.
-    check_output = version is not ApiVersion.V1 or bool(attr_ids)
-    for op, path in op_paths:
+    check_output = not v1 or bool(attr_ids)
+    for op in all_ops:
         for i, child in enumerate(op.child_ids):
             if child not in op_ids:
                 raise DanglingReferenceError(
-                    f"{path}.childIds[{i}]", f"no operation has id {child!r}"
+                    f"{_op_path(ops, op)}.childIds[{i}]", f"no operation has id {child!r}"
                 )
         for i, attr in enumerate(op.output if check_output else ()):
             if attr not in attr_ids:
-                where = f"{path}.{'schema' if version is ApiVersion.V1 else 'output'}[{i}]"
+                where = f"{_op_path(ops, op)}.{'schema' if v1 else 'output'}[{i}]"
                 raise DanglingReferenceError(where, f"no attribute has id {attr!r}")
-    holders: list[tuple[tuple[ChildRef, ...], str]] = [
-        (a.child_refs, f"$.attributes[{i}]") for i, a in enumerate(plan.attributes)
-    ] + [
-        (f.child_refs, f"$.expressions.functions[{i}]")
-        for i, f in enumerate(plan.expressions.functions)
-    ]
-    for refs, path in holders:
+    holders = [(a.child_refs, "$.attributes", i) for i, a in enumerate(plan.attributes)]
+    holders += [(f.child_refs, "$.expressions.functions", i) for i, f in enumerate(functions)]
+    for refs, base, index in holders:
         for i, ref in enumerate(refs):
             if isinstance(ref, AttrRef) and ref.attr_id not in attr_ids:
                 raise DanglingReferenceError(
-                    f"{path}.childRefs[{i}].__attrId", f"no attribute has id {ref.attr_id!r}"
+                    f"{base}[{index}].childRefs[{i}].__attrId",
+                    f"no attribute has id {ref.attr_id!r}",
                 )
             if isinstance(ref, ExprRef) and ref.expr_id not in expr_ids:
                 raise DanglingReferenceError(
-                    f"{path}.childRefs[{i}].__exprId", f"no expression has id {ref.expr_id!r}"
+                    f"{base}[{index}].childRefs[{i}].__exprId",
+                    f"no expression has id {ref.expr_id!r}",
                 )
     _check_acyclic(op_ids)
 
@@ -920,50 +1002,58 @@ def _check_acyclic(op_ids: Mapping[str, Operation]) -> None:
 
 def parse_execution_plan(doc: JsonValue, version: ApiVersion) -> ExecutionPlan:
     """Validate a decoded execution plan of the given API version; raises a `PayloadError`."""
-    plan = _object(doc, "$", "an execution plan (a JSON object)")
-    extra_info = _optional_object(plan, "extraInfo", "$")
-    name = _optional_string(plan, "name", "$") if version is not ApiVersion.V1 else None
-    if version is ApiVersion.V1:
-        app_name = extra_info.get("appName")
-        name = app_name if isinstance(app_name, str) else None
-    agent_info = plan.get("agentInfo")
-    result = ExecutionPlan(
-        id=_uuid(_required(plan, "id", "$"), "$.id"),
-        api_version=version,
-        operations=_operations(plan, version),
-        system_info=_name_and_version(_required(plan, "systemInfo", "$"), "$.systemInfo"),
-        name=name,
-        discriminator=_optional_string(plan, "discriminator", "$"),
-        labels=_labels(plan, "$") if version is ApiVersion.V1_2 else {},
-        attributes=_attributes(plan, version),
-        expressions=_expressions(plan) if version is not ApiVersion.V1 else Expressions(),
-        agent_info=None if agent_info is None else _name_and_version(agent_info, "$.agentInfo"),
-        extra_info=extra_info,
-        data_types=_data_types(extra_info),
-    )
-    _check_references(result, version)
+    v1 = version is ApiVersion.V1
+    try:
+        plan = _as_object(doc, "an execution plan (a JSON object)")
+        extra_info = _opt_object(plan, "extraInfo")
+        if v1:
+            app_name = extra_info.get("appName")
+            name = app_name if isinstance(app_name, str) else None
+        else:
+            name = _opt_str(plan, "name")
+        result = ExecutionPlan(
+            id=_req_uuid(plan, "id"),
+            api_version=version,
+            operations=_operations(plan, v1),
+            system_info=_name_and_version(plan, "systemInfo"),
+            name=name,
+            discriminator=_opt_str(plan, "discriminator"),
+            labels=_labels(plan) if version is ApiVersion.V1_2 else {},
+            attributes=_attributes(plan, v1),
+            expressions=Expressions() if v1 else _expressions(plan),
+            agent_info=(
+                None if plan.get("agentInfo") is None else _name_and_version(plan, "agentInfo")
+            ),
+            extra_info=extra_info,
+            data_types=_data_types(extra_info),
+        )
+    except PayloadError as exc:
+        raise _rebased("$", exc) from None
+    _check_references(result, v1)
     return result
 
 
-def _event(value: JsonValue, path: str, version: ApiVersion) -> ExecutionEvent:
-    obj = _object(value, path, "an execution event (an object)")
-    extra = _optional_object(obj, "extra", path)
+def _event(value: JsonValue, version: ApiVersion) -> ExecutionEvent:
+    obj = _as_object(value, "an execution event (an object)")
+    extra = _opt_object(obj, "extra")
     if version is ApiVersion.V1:
-        raw_duration = extra.get("durationNs")
-        duration_path = _at(_at(path, "extra"), "durationNs")
+        raw, duration_path = extra.get("durationNs"), ".extra.durationNs"
     else:
-        raw_duration = obj.get("durationNs")
-        duration_path = _at(path, "durationNs")
-    duration = None if raw_duration is None else _integer(raw_duration, duration_path)
-    if duration is not None and duration < 0:
-        raise InvalidValueError(duration_path, f"duration must not be negative, got {duration}")
+        raw, duration_path = obj.get("durationNs"), ".durationNs"
+    duration: int | None = None
+    if raw is not None:
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            raise _wrong(duration_path, "an integer", raw)
+        if raw < 0:
+            raise InvalidValueError(duration_path, f"duration must not be negative, got {raw}")
+        duration = raw
     return ExecutionEvent(
-        plan_id=_uuid(_required(obj, "planId", path), _at(path, "planId")),
-        timestamp=_integer(_required(obj, "timestamp", path), _at(path, "timestamp")),
+        plan_id=_req_uuid(obj, "planId"),
+        timestamp=_req_int(obj, "timestamp"),
         api_version=version,
         duration_ns=duration,
-        discriminator=_optional_string(obj, "discriminator", path),
-        labels=_labels(obj, path) if version is ApiVersion.V1_2 else {},
+        discriminator=_opt_str(obj, "discriminator"),
+        labels=_labels(obj) if version is ApiVersion.V1_2 else {},
         error=obj.get("error"),
         extra=extra,
     )
@@ -973,4 +1063,10 @@ def parse_execution_events(doc: JsonValue, version: ApiVersion) -> tuple[Executi
     """Validate a decoded execution event batch (a JSON array); raises a `PayloadError`."""
     if not isinstance(doc, list):
         raise _wrong("$", "an array of execution events", doc)
-    return tuple(_event(item, f"$[{i}]", version) for i, item in enumerate(doc))
+    events = []
+    for i, item in enumerate(doc):
+        try:
+            events.append(_event(item, version))
+        except PayloadError as exc:
+            raise _rebased(f"$[{i}]", exc) from None
+    return tuple(events)

@@ -18,10 +18,11 @@ class LocalRawZoneStore:
     and a reader never sees a half-written file.
     """
 
-    def __init__(self, root: Path, *, fsync: bool = True) -> None:
+    def __init__(self, root: Path, *, fsync: bool = False) -> None:
         self._root = root.resolve()
-        # fsync makes an acknowledged payload survive a power cut; tests and benchmarks may
-        # turn it off.
+        # Without fsync a write is atomic and exclusive but sits in the page cache: a process
+        # crash loses nothing, a power cut may lose the last seconds. With it, every create
+        # costs several disk flushes (about 6 ms each on the benchmark machine).
         self._fsync = fsync
         try:
             self._root.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from lambdas.producer.s3_store import S3RawZoneStore
 from lambdas.producer.store import RawZoneStore
 
 
-def open_store(location: str, *, fsync: bool = True) -> RawZoneStore:
+def open_store(location: str, *, fsync: bool = False) -> RawZoneStore:
     """A store for `s3://bucket[/prefix]` (default boto3 credentials) or a local directory."""
     if location.startswith("s3://"):
         bucket, _, prefix = location[len("s3://") :].partition("/")
