@@ -87,7 +87,9 @@ class ApiFunctions(Construct):
             subnets=subnets,
             sg=producer_sg,
             environment={
-                RUNTIME.producer_lake_env: f"s3://{raw_bucket.bucket_name}/{RUNTIME.raw_prefix}"
+                RUNTIME.producer_lake_env: (
+                    f"s3://{raw_bucket.bucket_name}/{RUNTIME.raw_prefix.rstrip('/')}"
+                )
             },
             description="Spline producer API: stores every payload verbatim in the raw zone",
         )

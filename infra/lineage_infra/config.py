@@ -26,12 +26,14 @@ class RuntimeNames:
     producer_handler: str = "lambdas.producer.handler.handler"
     consumer_handler: str = "lambdas.consumer.handler.handler"
     # Packages copied into each Lambda's code asset (source only; third-party deps are a layer).
-    producer_packages: tuple[str, ...] = ("lineage", "lambdas")
-    consumer_packages: tuple[str, ...] = ("lineage", "lambdas")
+    producer_packages: tuple[str, ...] = ("lineage", "lambdas/__init__.py", "lambdas/producer")
+    consumer_packages: tuple[str, ...] = ("lineage", "lambdas/__init__.py", "lambdas/consumer")
     # Packages zipped into the Glue job's --extra-py-files.
     glue_packages: tuple[str, ...] = ("lineage", "glue_jobs", "loader")
     # Module the Glue job runs as `__main__` (via infra/glue/launcher.py, the job's script).
-    glue_entry_module: str = "glue_jobs.normalize_job"
+    glue_entry_module: str = "glue_jobs.entrypoint"
+    # `module:function` the normalize job calls with its BuildResult: the Neptune bulk load.
+    glue_load_hook: str = "loader.glue_hook:load_build"
     # Third-party modules the Glue job needs that Glue 5.0 does not ship (pip-installed by Glue).
     glue_python_modules: tuple[str, ...] = (
         "orjson>=3.10",
@@ -39,14 +41,16 @@ class RuntimeNames:
         "gremlinpython>=3.7.5,<3.8",
     )
     # Environment variables the Lambdas read.
-    producer_lake_env: str = "LINEAGE_LAKE"
+    producer_lake_env: str = "RAW_ZONE_URI"
     consumer_graph_url_env: str = "LINEAGE_GRAPH_URL"
     consumer_iam_auth_env: str = "LINEAGE_GRAPH_IAM_AUTH"
-    # Glue job arguments (without the leading `--`) the entrypoint reads.
-    glue_arg_raw_uri: str = "raw-uri"
-    glue_arg_output_uri: str = "output-uri"
-    glue_arg_neptune_endpoint: str = "neptune-endpoint"
-    glue_arg_loader_role: str = "loader-role-arn"
+    # Glue job arguments (without the leading `--`): the entrypoint reads lake/out/on_built,
+    # the load hook reads the Neptune endpoint and the loader role.
+    glue_arg_raw_uri: str = "lake"
+    glue_arg_output_uri: str = "out"
+    glue_arg_on_built: str = "on_built"
+    glue_arg_neptune_endpoint: str = "neptune_endpoint"
+    glue_arg_loader_role: str = "loader_role_arn"
     # A line the loader logs when a Neptune bulk load ends in a failed state; a metric filter
     # on the job's log groups turns it into the "failed load" alarm.
     load_failed_marker: str = "LINEAGE_LOAD_FAILED"

@@ -7,7 +7,7 @@ from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -59,7 +59,22 @@ class Monitoring(Construct):
                 detail_type=["Glue Job State Change"],
                 detail={"jobName": [job_name], "state": ["FAILED", "TIMEOUT", "ERROR"]},
             ),
-            targets=[targets.SnsTopic(self.topic)],
+        )
+        # Target set on the L1: the L2 SnsTopic target would also grant events.amazonaws.com
+        # `kms:GenerateDataKey*` on the key; the key policy already grants the exact actions.
+        rule_resource = self.job_failed_rule.node.default_child
+        assert isinstance(rule_resource, events.CfnRule)
+        rule_resource.targets = [
+            events.CfnRule.TargetProperty(id="AlarmTopic", arn=self.topic.topic_arn)
+        ]
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="GlueJobFailureEvents",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": self.job_failed_rule.rule_arn}},
+            )
         )
         self.job_failed = cloudwatch.Alarm(
             self,

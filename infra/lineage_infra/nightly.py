@@ -61,12 +61,13 @@ class NightlyJob(Construct):
         ]
 
         selected = subnets
+        connection_name = f"{config.project_name}-vpc"
         connection = glue.CfnConnection(
             self,
             "Connection",
             catalog_id=stack.account,
             connection_input=glue.CfnConnection.ConnectionInputProperty(
-                name=f"{config.project_name}-vpc",
+                name=connection_name,
                 description="Private subnets for the normalize job (Neptune loader, S3 endpoint)",
                 connection_type="NETWORK",
                 physical_connection_requirements=glue.CfnConnection.PhysicalConnectionRequirementsProperty(
@@ -183,17 +184,20 @@ class NightlyJob(Construct):
             timeout=config.glue_timeout_minutes,
             max_retries=0,  # a rebuild is idempotent; a failure should page, not loop
             execution_property=glue.CfnJob.ExecutionPropertyProperty(max_concurrent_runs=1),
-            connections=glue.CfnJob.ConnectionsListProperty(
-                connections=[connection.connection_input.name]  # type: ignore[union-attr]
-            ),
+            connections=glue.CfnJob.ConnectionsListProperty(connections=[connection_name]),
             security_configuration=security.name,
             default_arguments={
                 "--job-language": "python",
                 "--extra-py-files": packages.s3_object_url,
                 "--additional-python-modules": ",".join(RUNTIME.glue_python_modules),
                 "--lineage-entry-module": RUNTIME.glue_entry_module,
-                f"--{RUNTIME.glue_arg_raw_uri}": f"s3://{raw_bucket.bucket_name}/{RUNTIME.raw_prefix}",
-                f"--{RUNTIME.glue_arg_output_uri}": f"{build_uri}/{RUNTIME.build_prefix}",
+                f"--{RUNTIME.glue_arg_raw_uri}": (
+                    f"s3://{raw_bucket.bucket_name}/{RUNTIME.raw_prefix.rstrip('/')}"
+                ),
+                f"--{RUNTIME.glue_arg_output_uri}": (
+                    f"{build_uri}/{RUNTIME.build_prefix.rstrip('/')}"
+                ),
+                f"--{RUNTIME.glue_arg_on_built}": RUNTIME.glue_load_hook,
                 f"--{RUNTIME.glue_arg_neptune_endpoint}": neptune_endpoint,
                 f"--{RUNTIME.glue_arg_loader_role}": loader_role.role_arn,
                 "--TempDir": f"{build_uri}/glue-temp/",

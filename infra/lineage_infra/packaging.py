@@ -48,6 +48,9 @@ def bundled_source(items: tuple[str, ...]) -> cdk.BundlingOptions:
         # Required by the API but unused: local bundling always succeeds, so Docker never runs.
         image=cdk.DockerImage.from_registry("local-bundling-only"),
         local=_CopyPackages(items),
+        # CDK caches staged assets by source path + bundling options; the local bundler is opaque
+        # to that key, so name the items here or two assets from one folder would share output.
+        environment={"LINEAGE_BUNDLE_ITEMS": ",".join(items)},
     )
 
 

@@ -78,7 +78,7 @@ class LineageStack(Stack):
             neptune_data_arn=graph.data_arn,
             loader_role=graph.loader_role,
         )
-        Monitoring(
+        monitoring = Monitoring(
             self,
             "Monitoring",
             config=config,
@@ -108,9 +108,8 @@ class LineageStack(Stack):
             "NeptuneEndpoint": (graph.endpoint, "Neptune cluster endpoint"),
             "LoaderRoleArn": (graph.loader_role.role_arn, "Neptune bulk loader role"),
             "NormalizeJobName": (nightly.job_name, "Glue nightly job"),
-            "AlarmTopicArn": (None, "SNS topic of the alarms"),
+            "AlarmTopicArn": (monitoring.topic.topic_arn, "SNS topic of the alarms"),
         }
-        del outputs["AlarmTopicArn"]
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
         self.template_options.description = (

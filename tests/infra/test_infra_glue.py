@@ -1,0 +1,104 @@
+"""Glue: the nightly normalize job, its schedule, its VPC connection and its arguments."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from infra_synth import Synth
+from lineage_infra.config import RUNTIME, ConfigError, DeploymentConfig
+
+pytestmark = pytest.mark.unit
+
+LAUNCHER = Path(__file__).resolve().parents[2] / "infra" / "glue" / "launcher.py"
+
+
+def test_job_is_glue_5_with_project_packages_and_pipeline_arguments(synth: Synth) -> None:
+    job = synth.only("AWS::Glue::Job")
+    assert job["GlueVersion"] == "5.0"
+    assert job["Command"]["Name"] == "glueetl"
+    assert job["Command"]["PythonVersion"] == "3"
+    args = job["DefaultArguments"]
+    assert "--extra-py-files" in args
+    for name in (
+        RUNTIME.glue_arg_raw_uri,
+        RUNTIME.glue_arg_output_uri,
+        RUNTIME.glue_arg_neptune_endpoint,
+        RUNTIME.glue_arg_loader_role,
+    ):
+        assert f"--{name}" in args, name
+    assert args["--lineage-entry-module"] == RUNTIME.glue_entry_module
+    assert args[f"--{RUNTIME.glue_arg_on_built}"] == RUNTIME.glue_load_hook
+    raw = args[f"--{RUNTIME.glue_arg_raw_uri}"]["Fn::Join"][1]
+    assert raw[0] == "s3://" and raw[2] == "/raw"
+    loader_role = args[f"--{RUNTIME.glue_arg_loader_role}"]["Fn::GetAtt"][0]
+    cluster = synth.only("AWS::Neptune::DBCluster")
+    assert cluster["AssociatedRoles"][0]["RoleArn"] == {"Fn::GetAtt": [loader_role, "Arn"]}
+    endpoint = args[f"--{RUNTIME.glue_arg_neptune_endpoint}"]["Fn::GetAtt"]
+    assert endpoint[1] == "Endpoint"
+    assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
+    assert "SecurityConfiguration" in job
+
+
+def test_extra_py_files_zip_holds_the_packages(synth: Synth) -> None:
+    url = synth.only("AWS::Glue::Job")["DefaultArguments"]["--extra-py-files"]["Fn::Sub"]
+    asset_hash = url.rsplit("/", 1)[1].removesuffix(".zip")
+    staged = synth.outdir / f"asset.{asset_hash}"
+    assert sorted(p.name for p in staged.iterdir()) == sorted(RUNTIME.glue_packages)
+    assert (staged / "lineage" / "__init__.py").is_file()
+
+
+def test_job_runs_inside_the_vpc(synth: Synth) -> None:
+    connection = synth.only("AWS::Glue::Connection")["ConnectionInput"]
+    assert connection["ConnectionType"] == "NETWORK"
+    job = synth.only("AWS::Glue::Job")
+    assert job["Connections"]["Connections"] == [connection["Name"]]
+
+
+def test_nightly_trigger_is_scheduled_with_the_default_cron(synth: Synth) -> None:
+    trigger = synth.only("AWS::Glue::Trigger")
+    assert trigger["Type"] == "SCHEDULED"
+    assert trigger["Schedule"] == "cron(0 2 * * ? *)"
+    assert trigger["StartOnCreation"] is True
+    assert trigger["Actions"] == [{"JobName": synth.only("AWS::Glue::Job")["Name"]}]
+
+
+def test_cron_is_configurable(synth_with: Any) -> None:
+    later = synth_with(nightlyCron="cron(30 4 ? * MON-FRI *)")
+    assert later.only("AWS::Glue::Trigger")["Schedule"] == "cron(30 4 ? * MON-FRI *)"
+
+
+@pytest.mark.parametrize("cron", ["0 2 * * *", "rate(1 day)", "cron(0 2 * *)"])
+def test_malformed_cron_is_refused(cron: str) -> None:
+    with pytest.raises(ConfigError, match="nightlyCron"):
+        DeploymentConfig(nightly_cron=cron)
+
+
+def test_launcher_runs_the_named_module_without_its_own_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "fake_entry.py").write_text(
+        "import sys, pathlib\npathlib.Path(sys.argv[-1]).write_text(' '.join(sys.argv[1:]))\n"
+    )
+    out = tmp_path / "argv.txt"
+    monkeypatch.syspath_prepend(str(tmp_path))
+    argv = [
+        "script.py",
+        "--raw-uri",
+        "s3://b/raw",
+        "--lineage-entry-module",
+        "fake_entry",
+        str(out),
+    ]
+    monkeypatch.setattr(sys, "argv", argv)
+    runpy.run_path(str(LAUNCHER), run_name="__main__")
+    assert out.read_text() == f"--raw-uri s3://b/raw {out}"
+
+
+def test_launcher_without_module_flag_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["script.py", "--raw-uri", "s3://b/raw"])
+    with pytest.raises(SystemExit, match="--lineage-entry-module"):
+        runpy.run_path(str(LAUNCHER), run_name="__main__")
