@@ -6,15 +6,16 @@ Keys are relative to the raw-zone root (an S3 `s3://bucket/prefix/` or a local d
     plans/date=YYYY-MM-DD/<plan-id>~<sha256[:16]>.json  a different body under a known id
     events/date=YYYY-MM-DD/<sha256>.json                one event batch (the JSON array as sent)
     <any payload key>.meta                              its sidecar (JSON, `RawObjectMetadata`)
-    _index/plans/<plan-id>/<sha256>                     body: the key holding these bytes of this
-                                                        plan; written last, date-independent
+    _index/plans/<plan-id>                              `{"key", "sha256"}` of the first body
+    _index/plans/<plan-id>~<sha256[:16]>                `{"key", "sha256"}` of a variant
 
 - Payload objects hold exactly the request body after removing transport gzip; their names end
   in `.json`, sidecars in `.json.meta`, so the glob `*.json` selects payloads only.
 - `date=` is the UTC date the producer received the body (`received_at` in the sidecar).
 - A plan id is stored once: the agent resends the same plan (same UUIDv5 id, same bytes) on every
-  run, and a repeat on any later day finds `_index/plans/<plan-id>/<sha256>` and stores nothing.
-  Different bytes under a known id are kept as a `~<sha256[:16]>` variant, never overwritten.
+  run, and a repeat on any later day finds `_index/plans/<plan-id>` (same SHA-256) and stores
+  nothing. Different bytes under a known id are kept as a `~<sha256[:16]>` variant, never
+  overwritten. Index entries are written last, so an entry proves its payload and sidecar exist.
 - An event batch is stored once per (receive date, SHA-256 of the body).
 - Nothing is ever updated or deleted. A reader selecting a date range lists
   `events/date=<d>/` for each day `d` and reads the plans its events name from `plans/` (all
@@ -41,6 +42,7 @@ __all__ = [
     "PLANS_PREFIX",
     "SIDECAR_SUFFIX",
     "PayloadKind",
+    "PlanIndexEntry",
     "RawKey",
     "RawObjectMetadata",
     "RawZoneKeyError",
@@ -50,8 +52,8 @@ __all__ = [
     "parse_raw_key",
     "partition_date",
     "plan_index_key",
-    "plan_index_prefix",
     "plan_key",
+    "plan_variant_index_key",
     "plan_variant_key",
     "sha256_hex",
     "sidecar_key",
@@ -126,14 +128,35 @@ def sidecar_key(object_key: str) -> str:
     return object_key + SIDECAR_SUFFIX
 
 
-def plan_index_prefix(plan_id: str) -> str:
-    """Prefix under which every stored body of `plan_id` has an index entry."""
-    return f"{INDEX_PREFIX}{_plan_id(plan_id)}/"
+def plan_index_key(plan_id: str) -> str:
+    """Index entry of the first body stored for `plan_id` (flat: no folder per plan id)."""
+    return f"{INDEX_PREFIX}{_plan_id(plan_id)}"
 
 
-def plan_index_key(plan_id: str, sha256: str) -> str:
-    """Index entry recording where the body with this SHA-256 of `plan_id` is stored."""
-    return plan_index_prefix(plan_id) + _sha(sha256)
+def plan_variant_index_key(plan_id: str, sha256: str) -> str:
+    """Index entry of a variant: a body of `plan_id` whose bytes differ from the first."""
+    return f"{INDEX_PREFIX}{_plan_id(plan_id)}~{_sha(sha256)[:VARIANT_HASH_CHARS]}"
+
+
+@dataclass(frozen=True)
+class PlanIndexEntry:
+    """What an index entry records: where a plan body is stored and its SHA-256."""
+
+    key: str
+    sha256: str
+
+    def to_json(self) -> bytes:
+        """Deterministic JSON."""
+        return orjson.dumps({"key": self.key, "sha256": self.sha256}, option=orjson.OPT_SORT_KEYS)
+
+    @classmethod
+    def from_json(cls, body: bytes) -> PlanIndexEntry:
+        """Read an entry written by `to_json`."""
+        try:
+            data = orjson.loads(body)
+            return cls(key=str(data["key"]), sha256=str(data["sha256"]))
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise RawZoneKeyError(f"unreadable plan index entry: {exc}") from exc
 
 
 def date_partition_prefixes(kind: PayloadKind, first: date, last: date) -> list[str]:

@@ -18,7 +18,7 @@ from lambdas.producer.local_store import LocalRawZoneStore
 from lambdas.producer.raw_zone_writer import RawZoneWriter, Receipt
 from lambdas.producer.s3_store import S3RawZoneStore
 from lambdas.producer.store import RawZoneStore
-from lineage.raw_zone_layout import RawObjectMetadata, sha256_hex
+from lineage.raw_zone_layout import PlanIndexEntry, RawObjectMetadata, sha256_hex
 from lineage.spline_model import ApiVersion, load_execution_events, load_execution_plan
 
 pytestmark = pytest.mark.unit
@@ -92,7 +92,10 @@ def test_writer_stores_plan_once_with_sidecar_and_index(store: RawZoneStore) -> 
     assert meta.received_at == "2026-11-21T23:59:59.999Z"
     assert (meta.client_address, meta.content_encoding) == ("10.0.0.7", "gzip")
     assert store.list_keys("plans/") == [key, key + ".meta"]
-    assert store.read(f"_index/plans/{PLAN_ID}/{sha256_hex(PLAN)}") == key.encode()
+    assert store.list_keys("_index/") == [f"_index/plans/{PLAN_ID}"]
+    assert PlanIndexEntry.from_json(store.read(f"_index/plans/{PLAN_ID}") or b"") == (
+        PlanIndexEntry(key, sha256_hex(PLAN))
+    )
 
 
 def test_different_bytes_under_same_plan_id_are_kept(
@@ -111,7 +114,13 @@ def test_different_bytes_under_same_plan_id_are_kept(
     assert store.read(variant.key) == other_body
     assert store.read(f"plans/date=2026-11-21/{PLAN_ID}.json") == PLAN
     assert "different bytes" in caplog.text
-    assert writer.store_plan(other_body, plan, receipt(DAY2)).created is False
+    assert store.list_keys("_index/") == [
+        f"_index/plans/{PLAN_ID}",
+        f"_index/plans/{PLAN_ID}~{digest[:16]}",
+    ]
+    repeat = writer.store_plan(other_body, plan, receipt(DAY2 + timedelta(days=3)))
+    assert (repeat.key, repeat.created, repeat.variant) == (variant.key, False, True)
+    assert writer.store_plan(PLAN, plan, receipt(DAY2)).created is False
 
 
 def test_same_day_different_bytes_race_keeps_both(store: RawZoneStore) -> None:
@@ -155,7 +164,7 @@ def test_crash_between_payload_and_sidecar_is_repaired(store: RawZoneStore) -> N
     )
     assert (stored.key, stored.created, stored.variant) == (key, False, False)
     assert store.read(key + ".meta") is not None
-    assert store.read(f"_index/plans/{PLAN_ID}/{sha256_hex(PLAN)}") == key.encode()
+    assert store.read(f"_index/plans/{PLAN_ID}") == PlanIndexEntry(key, sha256_hex(PLAN)).to_json()
 
 
 def test_local_store_failure_is_a_store_error(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from lineage.raw_zone_layout import (
     parse_raw_key,
     plan_index_key,
     plan_key,
+    plan_variant_index_key,
     plan_variant_key,
     sha256_hex,
     sidecar_key,
@@ -35,7 +36,8 @@ def test_keys_use_the_utc_date() -> None:
         f"plans/date=2026-11-22/{PLAN_ID}~{SHA[:16]}.json"
     )
     assert sidecar_key("events/date=2026-11-22/x.json") == "events/date=2026-11-22/x.json.meta"
-    assert plan_index_key(PLAN_ID, SHA) == f"_index/plans/{PLAN_ID}/{SHA}"
+    assert plan_index_key(PLAN_ID) == f"_index/plans/{PLAN_ID}"
+    assert plan_variant_index_key(PLAN_ID, SHA) == f"_index/plans/{PLAN_ID}~{SHA[:16]}"
 
 
 def test_naive_times_and_unsafe_ids_are_refused() -> None:
@@ -73,7 +75,7 @@ def test_parse_raw_key(key: str, expected: RawKey) -> None:
 @pytest.mark.parametrize(
     "key",
     [
-        f"_index/plans/{PLAN_ID}/{SHA}",
+        f"_index/plans/{PLAN_ID}",
         f"plans/date=2026-11-22/{PLAN_ID}.txt",
         f"events/date=2026-11-22/{PLAN_ID}.json",
         f"events/date=2026-11-22/{SHA}~{SHA[:16]}.json",

@@ -9,12 +9,13 @@ from datetime import datetime
 
 from lambdas.producer.store import RawZoneStore
 from lineage.raw_zone_layout import (
+    PlanIndexEntry,
     RawObjectMetadata,
     events_key,
     format_received_at,
     plan_index_key,
-    plan_index_prefix,
     plan_key,
+    plan_variant_index_key,
     plan_variant_key,
     sha256_hex,
     sidecar_key,
@@ -50,49 +51,59 @@ class StoredPayload:
 class RawZoneWriter:
     """Writes payload, sidecar and (for plans) index entry, in that order.
 
-    The index entry is written last, so its presence proves the payload and sidecar exist; a
+    An index entry is written last, so its presence proves the payload and sidecar exist; a
     crash in between is repaired by the next identical request, which redoes the missing steps.
     """
 
     def __init__(self, store: RawZoneStore) -> None:
         self._store = store
 
+    def _index(self, key: str) -> PlanIndexEntry | None:
+        raw = self._store.read(key)
+        return None if raw is None else PlanIndexEntry.from_json(raw)
+
     def store_plan(self, body: bytes, plan: ExecutionPlan, receipt: Receipt) -> StoredPayload:
         """Store a plan body once per plan id; other bytes under a known id become a variant."""
         digest = sha256_hex(body)
-        index_key = plan_index_key(plan.id, digest)
-        known = self._store.read(index_key)
+        first = self._index(plan_index_key(plan.id))
+        if first is not None and first.sha256 == digest:
+            return StoredPayload(key=first.key, created=False)  # the daily rerun: one read
+        if first is None:
+            key = plan_key(plan.id, receipt.received_at)
+            created = self._store.create(key, body, _JSON)
+            # Not created: a concurrent identical request (or our own earlier attempt that
+            # crashed before the index) stored it today; other bytes there make this a variant.
+            if created or sha256_hex(self._store.read(key) or b"") == digest:
+                self._finish(key, plan_index_key(plan.id), body, digest, plan, receipt)
+                return StoredPayload(key=key, created=created)
+        variant_index = plan_variant_index_key(plan.id, digest)
+        known = self._index(variant_index)
         if known is not None:
-            return StoredPayload(key=known.decode(), created=False)
-
-        indexed = self._store.list_keys(plan_index_prefix(plan.id))
-        if index_key in indexed:  # a concurrent identical request finished in the meantime
-            return StoredPayload(key=(self._store.read(index_key) or b"").decode(), created=False)
-        key = (
-            plan_variant_key(plan.id, digest, receipt.received_at)
-            if indexed
-            else plan_key(plan.id, receipt.received_at)
-        )
+            return StoredPayload(key=known.key, created=False, variant=True)
+        key = plan_variant_key(plan.id, digest, receipt.received_at)
         created = self._store.create(key, body, _JSON)
-        if not created and key == plan_key(plan.id, receipt.received_at):
-            # Someone stored this plan id today first: same bytes means a concurrent duplicate
-            # (or our own earlier attempt that crashed before the index); else keep a variant.
-            existing = self._store.read(key)
-            if existing is not None and sha256_hex(existing) != digest:
-                key = plan_variant_key(plan.id, digest, receipt.received_at)
-                created = self._store.create(key, body, _JSON)
-        variant = key != plan_key(plan.id, receipt.received_at)
-        if created and variant:
+        if created:
             log.warning(
                 "plan %s arrived with different bytes (sha256 %s); kept beside the first as %s",
                 plan.id,
                 digest,
                 key,
             )
+        self._finish(key, variant_index, body, digest, plan, receipt)
+        return StoredPayload(key=key, created=created, variant=True)
+
+    def _finish(
+        self,
+        key: str,
+        index_key: str,
+        body: bytes,
+        digest: str,
+        plan: ExecutionPlan,
+        receipt: Receipt,
+    ) -> None:
         metadata = _metadata("plan", body, digest, receipt, plan_id=plan.id)
         self._store.create(sidecar_key(key), metadata.to_json(), _JSON)
-        self._store.create(index_key, key.encode(), "text/plain")
-        return StoredPayload(key=key, created=created, variant=variant)
+        self._store.create(index_key, PlanIndexEntry(key, digest).to_json(), _JSON)
 
     def store_events(
         self, body: bytes, events: Sequence[ExecutionEvent], receipt: Receipt
