@@ -593,7 +593,9 @@ def write_partition(store: Store, params: NormalizeParams) -> Callable[..., Iter
 
 def load(rows: DataFrame, store: Store, params: NormalizeParams) -> DataFrame:
     """Shuffle rows by label, sort by id, and write them: one OUT_SCHEMA row per file or status."""
-    partitions = len(_HEADERS) + 1
+    # Fewer, larger tasks: each one writes whole labels, so this changes speed, never bytes.
+    parallelism = rows.sparkSession.sparkContext.defaultParallelism
+    partitions = max(1, min(len(_HEADERS) + 1, parallelism * 2))
     ordered = rows.repartition(partitions, "group").sortWithinPartitions("group", "id", "line")
     return ordered.mapInArrow(write_partition(store, params), OUT_SCHEMA)
 
@@ -622,13 +624,17 @@ class BuildResult:
 
 
 def _keys_frame(spark: SparkSession, keys: Iterable[str], per_partition: int) -> DataFrame:
+    """A one-column DataFrame of keys, built in the JVM from Arrow (no Python worker round trip)."""
+    import pandas as pd
+
     listed = list(keys)
-    slices = max(
-        1, min(spark.sparkContext.defaultParallelism * 8, math.ceil(len(listed) / per_partition))
+    parallelism = spark.sparkContext.defaultParallelism
+    slices = max(parallelism, min(parallelism * 8, math.ceil(len(listed) / per_partition)))
+    spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    frame = spark.createDataFrame(
+        pd.DataFrame({"key": pd.Series(listed, dtype="object")}), "key string"
     )
-    slices = max(slices, min(len(listed), spark.sparkContext.defaultParallelism))
-    rdd = spark.sparkContext.parallelize([(k,) for k in listed], max(1, slices))
-    return spark.createDataFrame(rdd, "key string")
+    return frame.repartition(max(1, min(slices, len(listed))))
 
 
 def _utc_iso(seconds: float) -> str:
