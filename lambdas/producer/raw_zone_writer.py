@@ -62,6 +62,16 @@ class RawZoneWriter:
         raw = self._store.read(key)
         return None if raw is None else PlanIndexEntry.from_json(raw)
 
+    def known_plan(self, plan_id: str, digest: str) -> StoredPayload | None:
+        """Where these exact bytes of `plan_id` are already stored, or None (one or two reads)."""
+        first = self._index(plan_index_key(plan_id))
+        if first is None:
+            return None
+        if first.sha256 == digest:
+            return StoredPayload(key=first.key, created=False)
+        variant = self._index(plan_variant_index_key(plan_id, digest))
+        return None if variant is None else StoredPayload(variant.key, created=False, variant=True)
+
     def store_plan(self, body: bytes, plan: ExecutionPlan, receipt: Receipt) -> StoredPayload:
         """Store a plan body once per plan id; other bytes under a known id become a variant."""
         digest = sha256_hex(body)
