@@ -408,9 +408,13 @@ class LineageHarvester:
             if table is not None:
                 fmt = option(table.provider())
                 return WriteCommand(
-                    name, self._table_uri(table), fmt, mode != "Overwrite", cmd.query(),
+                    name,
+                    self._table_uri(table),
+                    fmt,
+                    mode != "Overwrite",
+                    cmd.query(),
                     self._table_params(table),
-                )  # fmt: skip
+                )
             return WriteCommand(
                 name,
                 self._qualify(str(cmd.outputPath().toString())),
@@ -425,29 +429,45 @@ class LineageHarvester:
             if path is None:
                 raise HarvestError(f"{name}: no `path` option among {sorted(options)}")
             return WriteCommand(
-                name, self._qualify(path), self._format_name(cmd.dataSource()),
-                str(cmd.mode().toString()) == "Append", cmd.query(), dict(options),
-            )  # fmt: skip
+                name,
+                self._qualify(path),
+                self._format_name(cmd.dataSource()),
+                str(cmd.mode().toString()) == "Append",
+                cmd.query(),
+                dict(options),
+            )
         if simple in ("CreateDataSourceTableAsSelectCommand", "CreateHiveTableAsSelectCommand"):
             table = cmd.table() if simple.startswith("CreateDataSource") else cmd.tableDesc()
             return WriteCommand(
-                name, self._table_uri(table), option(table.provider()),
-                str(cmd.mode().toString()) == "Append", cmd.query(), self._table_params(table),
-            )  # fmt: skip
+                name,
+                self._table_uri(table),
+                option(table.provider()),
+                str(cmd.mode().toString()) == "Append",
+                cmd.query(),
+                self._table_params(table),
+            )
         if simple == "InsertIntoHiveTable":
             table = cmd.table()
             return WriteCommand(
-                name, self._table_uri(table), "hive", not bool(cmd.overwrite()), cmd.query(),
+                name,
+                self._table_uri(table),
+                "hive",
+                not bool(cmd.overwrite()),
+                cmd.query(),
                 self._table_params(table),
-            )  # fmt: skip
+            )
         if simple == "InsertIntoDataSourceCommand":
             table = option(cmd.logicalRelation().catalogTable())
             if table is None:
                 raise HarvestError(f"{name}: the target relation has no catalog table")
             return WriteCommand(
-                name, self._table_uri(table), option(table.provider()),
-                not bool(cmd.overwrite()), cmd.query(), {},
-            )  # fmt: skip
+                name,
+                self._table_uri(table),
+                option(table.provider()),
+                not bool(cmd.overwrite()),
+                cmd.query(),
+                {},
+            )
         return None
 
     def _read_source(self, plan: JavaObject) -> ReadSource | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -40,6 +41,7 @@ class StandinQueryExecutionListener:
     def _handle(
         self, func_name: str, qe: JavaObject, duration_ns: int | None, error: JavaObject | None
     ) -> None:
+        started = time.monotonic()
         try:
             harvested = self._harvester.harvest(func_name, qe, duration_ns, error)
             if harvested is None:
@@ -49,7 +51,12 @@ class StandinQueryExecutionListener:
             self.plans_sent += 1
             self._dispatcher.send_event(event)
             self.events_sent += 1
-            log.info("lineage sent: plan %s -> %s", plan.id, plan.write.output_source)
+            log.info(
+                "lineage sent: plan %s -> %s (%.2f s)",
+                plan.id,
+                plan.write.output_source,
+                time.monotonic() - started,
+            )
         except Exception:
             log.exception("Unexpected error occurred during lineage processing")
 

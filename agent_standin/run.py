@@ -21,13 +21,15 @@ log = logging.getLogger("agent_standin")
 def _install_hook() -> None:
     from pyspark.sql import SparkSession
 
-    from agent_standin.listener import enable_lineage_tracking
+    from agent_standin.listener import INIT_FLAG_KEY, enable_lineage_tracking
 
     original: Callable[..., Any] = SparkSession.Builder.getOrCreate
 
     def get_or_create(self: Any) -> Any:
         session = original(self)
-        enable_lineage_tracking(session)
+        # getOrCreate is often called again for the same session; attach once, quietly.
+        if session.conf.get(INIT_FLAG_KEY, "false") != "true":
+            enable_lineage_tracking(session)
         return session
 
     SparkSession.Builder.getOrCreate = get_or_create  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from spline_capture import CaptureServer
 
-from agent_standin import AgentConfig, enable_lineage_tracking
+from agent_standin import AgentConfig, LineageTracking, enable_lineage_tracking
 
 pytestmark = pytest.mark.spark
 
@@ -25,6 +26,7 @@ class Tracked:
     spark: Any
     producer: CaptureServer
     lake: Path
+    tracking: LineageTracking
 
     def lineage_of(self, action: Callable[[], object]) -> list[tuple[Json, Json]]:
         """Run `action`; return the (plan, event) pairs it sent."""
@@ -52,10 +54,11 @@ def tracked(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tr
     with CaptureServer() as producer:
         tracking = enable_lineage_tracking(spark, AgentConfig(producer.url))
         assert tracking is not None
+        tracked = Tracked(spark, producer, lake, tracking)
         try:
-            yield Tracked(spark, producer, lake)
+            yield tracked
         finally:
-            tracking.disable()
+            tracked.tracking.disable()
 
 
 def _revenue_job(tracked: Tracked, out: str) -> Callable[[], None]:
@@ -222,3 +225,53 @@ def test_a_union_gets_the_agents_synthetic_union_columns(tracked: Tracked) -> No
     union_fn = functions[ref["__exprId"]]
     assert union_fn["name"] == "union" and len(union_fn["childRefs"]) == 2
     assert plan["operations"]["write"]["extra"] == {"destinationType": "json"}
+
+
+def test_the_projects_producer_accepts_and_lands_what_the_standin_sends(
+    tracked: Tracked, tmp_path: Path
+) -> None:
+    """Stand-in -> `lineage serve`'s app on a real port -> raw zone, with no capture in between."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from lineage_cli.commands.serve import build_root_app
+
+    raw_zone = tmp_path / "raw-zone"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = uvicorn.Config(
+        build_root_app(str(raw_zone), fsync=False), port=port, log_level="error"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/producer"
+        tracked.tracking.disable()  # one listener per session, as with the agent
+        tracking = enable_lineage_tracking(tracked.spark, AgentConfig(url))
+        assert tracking is not None
+        try:
+            out = str(tracked.lake / "served" / "revenue")
+            _revenue_job(tracked, out)()
+            tracked.spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty()
+        finally:
+            tracking.disable()
+            restored = enable_lineage_tracking(tracked.spark, AgentConfig(tracked.producer.url))
+            assert restored is not None
+            tracked.tracking = restored
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    plans = [p for p in raw_zone.rglob("plans/**/*.json")]
+    events = [p for p in raw_zone.rglob("events/**/*.json")]
+    assert len(plans) == 1 and len(events) == 1
+    stored = json.loads(plans[0].read_bytes())
+    assert stored["operations"]["write"]["outputSource"] == f"file:{out}"
+    assert json.loads(events[0].read_bytes())[0]["planId"] == stored["id"]
