@@ -63,9 +63,15 @@ class S3RawZoneStore:
             response = self._client.get_object(Bucket=self._bucket, Key=full_key)
             return response["Body"].read()
         except ClientError as exc:
-            if _code(exc) in ("NoSuchKey", "404", "NotFound"):
+            code = _code(exc)
+            if code in ("NoSuchKey", "404", "NotFound"):
                 return None
-            raise StoreError(f"cannot read s3://{self._bucket}/{full_key}: {_code(exc)}") from exc
+            # Without s3:ListBucket, S3 answers 403 (not 404) for a key that does not exist.
+            hint = " (a missing key reads as 403 unless the role may s3:ListBucket)"
+            raise StoreError(
+                f"cannot read s3://{self._bucket}/{full_key}: {code}"
+                + (hint if code in ("AccessDenied", "403") else "")
+            ) from exc
         except BotoCoreError as exc:
             raise StoreError(f"cannot read s3://{self._bucket}/{full_key}: {exc}") from exc
 
