@@ -302,3 +302,28 @@ def test_find_refs_walks_nested_params() -> None:
         AttrRef("attr-4"),
         ExprRef("expr-3"),
     ]
+
+
+RECORDED = Path(__file__).parent / "events" / "spline"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(RECORDED.glob("*.plan.json")), ids=lambda p: p.name.removesuffix(".plan.json")
+)
+def test_recorded_spark_plans_are_accepted(path: Path) -> None:
+    plan = load_execution_plan(path.read_bytes(), ApiVersion.V1_2)
+    assert plan.operations.write.output_source
+    assert plan.operations.reads, "every recorded job reads something"
+    for attribute in plan.attributes:
+        assert plan.describe_data_type(attribute.data_type_id), attribute
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(RECORDED.glob("*.events.json")),
+    ids=lambda p: p.name.removesuffix(".events.json"),
+)
+def test_recorded_spark_events_are_accepted(path: Path) -> None:
+    (event,) = load_execution_events(path.read_bytes(), ApiVersion.V1_2)
+    assert event.failed == ("failed" in path.name)
+    assert (event.duration_ns is None) == event.failed
