@@ -52,6 +52,11 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 Direction = Literal["upstream", "downstream", "both"]
 RunStatus = Literal["SUCCEEDED", "FAILED"]
 Depth = Annotated[int, Query(ge=1, le=MAX_DEPTH, description=f"hops to follow, 1..{MAX_DEPTH}")]
+# ISO-8601 date or datetime, checked here so the OpenAPI states it; `_instant` parses it.
+_ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+Instant = Annotated[
+    str | None, Query(max_length=40, pattern=_ISO, description="ISO-8601 date or datetime (UTC)")
+]
 Uri = Annotated[str, Query(min_length=1, max_length=2048, description="normalized dataset URI")]
 
 
@@ -65,18 +70,19 @@ def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
         raise InvalidParameter(f"{name}={value.isoformat()} is out of range") from exc
 
 
-def _as_of(value: str | None) -> dt.datetime | None:
-    """Parse `as_of`: a date means the end of that day (UTC), a datetime is taken as is."""
+def _instant(value: str | None, name: str, end_of_day: bool) -> dt.datetime | None:
+    """Parse an ISO date or datetime; a bare date is its start, or its end with `end_of_day`."""
     if value is None:
         return None
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            return dt.datetime.combine(day, dt.time(23, 59, 59, 999000))
-        return _utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), "as_of")
+            at = dt.time(23, 59, 59, 999000) if end_of_day else dt.time()
+            return dt.datetime.combine(day, at)
+        return _utc(dt.datetime.fromisoformat(value), name)
     except ValueError as exc:
         raise InvalidParameter(
-            f"as_of={value!r} is not an ISO-8601 date or datetime (e.g. 2026-01-31)"
+            f"{name}={value!r} is not an ISO-8601 date or datetime (e.g. 2026-01-31): {exc}"
         ) from exc
 
 
@@ -161,14 +167,15 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
     @app.get("/runs", response_model=RunList, summary="Run history, newest first")
     def runs(
         job: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
-        since: Annotated[dt.datetime | None, Query(description="started at or after")] = None,
-        until: Annotated[dt.datetime | None, Query(description="started before")] = None,
+        since: Instant = None,
+        until: Instant = None,
         status: RunStatus | None = None,
         limit: Annotated[int, Query(ge=1, le=config.max_list)] = 100,
     ) -> RunList:
         from lambdas.consumer.runs import list_runs
 
-        since_utc, until_utc = _utc(since, "since"), _utc(until, "until")
+        since_utc = _instant(since, "since", end_of_day=False)
+        until_utc = _instant(until, "until", end_of_day=False)
         if since_utc and until_utc and since_utc > until_utc:
             raise InvalidParameter(f"since={since} is after until={until}")
         return list_runs(client, job, since_utc, until_utc, status, limit)
@@ -198,14 +205,13 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
         uri: Uri,
         direction: Direction = "both",
         depth: Depth = 3,
-        as_of: Annotated[
-            str | None,
-            Query(max_length=40, description="ISO date or datetime; only plans run by then"),
-        ] = None,
+        as_of: Instant = None,
     ) -> DatasetLineage:
         from lambdas.consumer.datasets import dataset_lineage as run
 
-        return run(client, uri, direction, depth, _as_of(as_of), config.max_nodes)
+        # A bare date means "as of the end of that day".
+        when = _instant(as_of, "as_of", end_of_day=True)
+        return run(client, uri, direction, depth, when, config.max_nodes)
 
     @app.get(
         "/columns/lineage",

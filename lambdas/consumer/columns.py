@@ -35,6 +35,7 @@ def column_lineage(
     client: GraphClient, uri: str, column: str, direction: str, depth: int, max_nodes: int
 ) -> ColumnLineage:
     """Columns up to `depth` derivations away; edges go source -> derived, labelled by kind."""
+    uri = ids.dataset_uri(uri)
     root = ids.column_id(uri, column)
     try:
         require_vertex(client, root, "Column", f"{uri}#{column}")

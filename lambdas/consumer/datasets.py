@@ -132,7 +132,7 @@ def dataset_lineage(
     max_nodes: int,
 ) -> DatasetLineage:
     """Datasets and jobs up to `depth` dataset hops upstream, downstream or both of `uri`."""
-    root = ids.dataset_id(uri)
+    root = ids.dataset_id(ids.dataset_uri(uri))
     require_vertex(client, root, "Dataset", uri)
     walk = _Walk(datasets={root: None})
     if direction in ("upstream", "both"):

@@ -39,17 +39,21 @@ class GraphClient:
 
     def run(self, t: Any) -> list[Any]:
         """Send one traversal's bytecode and return its results (bulk expanded)."""
+        from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
         from gremlin_python.driver.protocol import GremlinServerError
 
-        connection = self._connect()
+        client = self._connect()
+        wait = self.timeout_ms / 1000 + 2.0
+        # The `with_('evaluationTimeout')` of the source travels as a request option, exactly as
+        # DriverRemoteConnection sends it. That class's own submit_async may block the caller
+        # (its callback runs inline once the write has finished), so the Client is used directly.
+        options = DriverRemoteConnection._extract_request_options(t.bytecode)
         try:
-            future = connection.submit_async(t.bytecode)
-            remote = future.result(timeout=self.timeout_ms / 1000 + 2.0)
+            result_set = client.submit_async(t.bytecode, request_options=options).result(wait)
+            traversers = result_set.all().result(wait)
         except concurrent.futures.TimeoutError as exc:
             self._reset()
-            raise GraphTimeout(
-                f"graph at {self.url} gave no answer in {self.timeout_ms} ms"
-            ) from exc
+            raise GraphTimeout(f"graph at {self.url} gave no answer in {wait:.0f} s") from exc
         except GremlinServerError as exc:
             if exc.status_code == _SERVER_TIMEOUT or _NEPTUNE_TIMEOUT in str(exc):
                 raise GraphTimeout(
@@ -60,7 +64,7 @@ class GraphClient:
             self._reset()
             raise GraphUnavailable(f"graph at {self.url} is unavailable: {exc}") from exc
         results: list[Any] = []
-        for traverser in remote.traversers:
+        for traverser in traversers:
             results.extend([traverser.object] * int(traverser.bulk))
         return results
 
@@ -71,12 +75,10 @@ class GraphClient:
     def _connect(self) -> Any:
         with self._lock:
             if self._connection is None:
-                from gremlin_python.driver.driver_remote_connection import (
-                    DriverRemoteConnection,
-                )
+                from gremlin_python.driver.client import Client
 
                 try:
-                    self._connection = DriverRemoteConnection(self.url, self.traversal_source)
+                    self._connection = Client(self.url, self.traversal_source)
                 except Exception as exc:  # connection refused, DNS, TLS: all mean unavailable
                     raise GraphUnavailable(f"graph at {self.url} is unavailable: {exc}") from exc
             return self._connection
