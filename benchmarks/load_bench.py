@@ -146,15 +146,41 @@ def server(url: str | None, heap: str) -> Iterator[str]:
     if url:
         yield url
         return
-    from lineage_cli.graph_server import GremlinServerProcess, free_port  # type: ignore[attr-defined]
+    from lineage_cli.graph_server import ServerLayout, ServerSettings, start, stop
 
+    cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
     with tempfile.TemporaryDirectory(prefix="load-bench-server-") as state:
-        process = GremlinServerProcess(port=free_port(), state_dir=Path(state), heap=heap)
-        process.start()
+        layout = ServerLayout(lib_dir=cache / "lib", build_dir=cache / "ext", state_dir=Path(state))
+        started = start(ServerSettings(port=0, heap=heap), layout)
         try:
-            yield process.url
+            yield started.state.endpoint
         finally:
-            process.stop()
+            stop(layout)
+
+
+def server_cpu_seconds(url: str) -> float | None:
+    """CPU seconds used so far by the Java process listening on the URL's port (Linux only)."""
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    try:
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                    inodes.add(fields[9])
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                links = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
+            except OSError:
+                continue
+            if any(f"socket:[{inode}]" in links for inode in inodes):
+                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    return None
 
 
 def clear(url: str) -> None:
@@ -181,8 +207,11 @@ def main() -> None:
     from loader.local_gremlin import LocalLoadOptions, load_folder
 
     print(f"machine: {machine()}")
-    print("| elements | vertices | edges | input (gzip) | first load | elements/s | reload |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| elements | vertices | edges | input (gzip) | first load | elements/s "
+        "| CPU: loader + server | reload (all duplicates) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     with server(args.graph, args.heap) as url:
         for elements in args.elements:
             folder = Path(tempfile.mkdtemp(prefix="load-bench-"))
@@ -190,9 +219,18 @@ def main() -> None:
                 vertices, edges, size = generate(folder, elements)
                 clear(url)
                 options = LocalLoadOptions(batch_size=args.batch_size)
+                server_before = server_cpu_seconds(url)
+                cpu_before = time.process_time()
                 began = time.perf_counter()
                 report = load_folder(folder, url, options)
                 first = time.perf_counter() - began
+                loader_cpu = time.process_time() - cpu_before
+                server_after = server_cpu_seconds(url)
+                server_cpu = (
+                    f"{server_after - server_before:.1f} s"
+                    if server_before is not None and server_after is not None
+                    else "n/a"
+                )
                 if not report.succeeded:
                     raise SystemExit(f"load failed: {report.summary()} {report.errors[:3]}")
                 began = time.perf_counter()
@@ -202,7 +240,8 @@ def main() -> None:
                     raise SystemExit(f"reload was not idempotent: {again.summary()}")
                 print(
                     f"| {vertices + edges:,} | {vertices:,} | {edges:,} | {size / 1e6:.1f} MB "
-                    f"| {first:.1f} s | {(vertices + edges) / first:,.0f} | {reload:.1f} s |",
+                    f"| {first:.1f} s | {(vertices + edges) / first:,.0f} "
+                    f"| {loader_cpu:.1f} s + {server_cpu} | {reload:.1f} s |",
                     flush=True,
                 )
             finally:

@@ -236,6 +236,11 @@ class _Loader:
         self.in_flight: Future[Any] | None = None
         self.file_totals = Totals()
         self.converters: dict[Column, Callable[[Value], GremlinValue]] = {}
+        # When the graph starts empty, what exists is exactly what this load created: tracking
+        # those ids saves the existence lookups (the common case, a fresh build).
+        self.vertices: set[str] | None = None
+        self.add_templates: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self.edges: set[str] | None = None
         # Traversal templates; each batch replaces the placeholder start argument.
         self.create_vertices = (
             g.inject(0)
@@ -333,6 +338,11 @@ class _Loader:
         self.wait()
         self.in_flight = self.connection.submit_async(_with_start(template, rows))
 
+    def lookup(self, template: Any, batch: dict[str, Any], created: set[str] | None) -> list[Any]:
+        """The stored state of the batch's ids that exist (only those this load made, if known)."""
+        ids = list(batch) if created is None else [i for i in batch if i in created]
+        return self.query(template, ids) if ids else []
+
     def query(self, template: Any, ids: list[str]) -> list[Any]:
         """Look `ids` up, after the write in flight (which may create some of them)."""
         self.wait()
@@ -396,7 +406,7 @@ class _Loader:
     def flush_vertices(self, batch: dict[str, _Vertex]) -> None:
         if not batch:
             return
-        existing = {row["i"]: row for row in self.query(self.fetch_vertices, list(batch))}
+        existing = {row["i"]: row for row in self.lookup(self.fetch_vertices, batch, self.vertices)}
         creates: list[dict[str, Any]] = []
         creates_multi: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -406,6 +416,8 @@ class _Loader:
                 row = self.create_row(vertex)
                 (creates_multi if "s" in row else creates).append(row)
                 self.report.vertices_created += 1
+                if self.vertices is not None:
+                    self.vertices.add(vertex.id)
                 continue
             try:
                 update = self.update_row(vertex, found["l"], found["p"])
@@ -418,11 +430,34 @@ class _Loader:
             else:
                 updates.append(update)
         if creates:
-            self.submit(self.create_vertices, creates)
+            self.create_simple(creates)
         if creates_multi:
             self.submit(self.create_vertices_multi, creates_multi)
         if updates:
             self.submit(self.update_vertices, updates)
+
+    def create_simple(self, rows: list[dict[str, Any]]) -> None:
+        """New vertices with one value per property: `addV` with the keys fixed per group.
+
+        Cheaper on both sides than `mergeV` with a map per row (no match lookup per vertex,
+        flat rows); the batch's ids are known to be new.
+        """
+        groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for row in rows:
+            create = row["c"]
+            flat = {name: value for name, value in create.items() if name is not T.label}
+            flat["~id"] = row["m"][T.id]  # "~" cannot start a property name: no clash
+            groups.setdefault((create[T.label], tuple(sorted(flat))), []).append(flat)
+        for key, group in groups.items():
+            template = self.add_templates.get(key)
+            if template is None:
+                label, names = key
+                template = self.g.inject(0).unfold().as_("r").add_v(label)
+                for name in names:
+                    selected = __.select("r").select(name)
+                    template = template.property(T.id if name == "~id" else name, selected)
+                template = self.add_templates[key] = template.none()
+            self.submit(template, group)
 
     def create_row(self, vertex: _Vertex) -> dict[str, Any]:
         create: dict[Any, Any] = {T.label: vertex.label}
@@ -518,14 +553,19 @@ class _Loader:
     def flush_edges(self, batch: dict[str, _Edge]) -> None:
         if not batch:
             return
-        existing = {row["i"]: row for row in self.query(self.fetch_edges, list(batch))}
+        existing = {row["i"]: row for row in self.lookup(self.fetch_edges, batch, self.edges)}
         endpoints = {
             vertex_id
             for edge in batch.values()
             if edge.id not in existing
             for vertex_id in (edge.from_id, edge.to_id)
         }
-        present = set(self.query(self.fetch_ids, list(endpoints))) if endpoints else set()
+        if self.vertices is not None:
+            present = endpoints & self.vertices
+        elif endpoints:
+            present = set(self.query(self.fetch_ids, list(endpoints)))
+        else:
+            present = set()
         creates: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for edge in batch.values():
@@ -553,6 +593,8 @@ class _Loader:
                         }
                     )
                     self.report.edges_created += 1
+                    if self.edges is not None:
+                        self.edges.add(edge.id)
                     self.report.properties_added += len(edge.values)
                     continue
                 update = self.edge_update(edge, found)
@@ -725,6 +767,8 @@ def load_folder(
         return report
     connection, g = connect(url)
     loader = _Loader(g, connection, options, report)
+    if not g.V().limit(1).count().next():
+        loader.vertices, loader.edges = set(), set()
     status = FINAL_SUCCESS
     try:
         for index, file in enumerate(files):
