@@ -17,7 +17,7 @@ from .auth import Auth
 from .compliance import skip_checkov
 from .config import RUNTIME, DeploymentConfig
 from .log_groups import encrypted_log_group
-from .packaging import DEPS_LAYER_DIR, REPO_ROOT, bundled_source, deps_layer_present
+from .packaging import REPO_ROOT, bundled_source, deps_layer_present
 
 __all__ = ["Api", "ApiFunctions"]
 
@@ -52,12 +52,13 @@ class ApiFunctions(Construct):
             else lambda_.Architecture.X86_64
         )
         layers: list[lambda_.ILayerVersion] = []
-        if deps_layer_present():
+        deps_dir = REPO_ROOT / config.lambda_deps_dir
+        if deps_layer_present(deps_dir):
             layers.append(
                 lambda_.LayerVersion(
                     self,
                     "Deps",
-                    code=lambda_.Code.from_asset(str(DEPS_LAYER_DIR)),
+                    code=lambda_.Code.from_asset(str(deps_dir)),
                     compatible_runtimes=[lambda_.Runtime.PYTHON_3_11],
                     compatible_architectures=[arch],
                     description="Third-party dependencies of the producer and read API",
@@ -65,7 +66,7 @@ class ApiFunctions(Construct):
             )
         elif config.require_packaged_dependencies:
             raise FileNotFoundError(
-                f"{DEPS_LAYER_DIR}/python is missing: run `make package` before deploying"
+                f"{deps_dir}/python is missing: run `make package` before deploying"
             )
         else:
             Annotations.of(self).add_warning_v2(
@@ -250,7 +251,7 @@ class Api(Construct):
         agent_authorizer = authorizers.HttpJwtAuthorizer(
             "AgentJwt",
             issuer,
-            jwt_audience=[auth.agent_client.user_pool_client_id],
+            jwt_audience=[c.user_pool_client_id for c in auth.agent_clients.values()],
             authorizer_name="spline-agents",
         )
         reader_authorizer = authorizers.HttpJwtAuthorizer(

@@ -54,18 +54,23 @@ class Auth(Construct):
         )
         self.token_url = f"{self.domain.base_url()}/oauth2/token"
 
-        # Spline agents: machine-to-machine, client credentials, write scope only.
-        self.agent_client = self.user_pool.add_client(
-            "AgentClient",
-            generate_secret=True,
-            o_auth=cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(client_credentials=True),
-                scopes=[cognito.OAuthScope.resource_server(server, self.write_scope)],
-            ),
-            access_token_validity=Duration.hours(1),
-            prevent_user_existence_errors=True,
-            enable_token_revocation=True,
-        )
+        # Spline agents: machine-to-machine, client credentials, write scope only. Several named
+        # clients may be live at once so a secret can be rotated without losing lineage.
+        self.agent_clients = {
+            name: self.user_pool.add_client(
+                f"AgentClient-{name}",
+                user_pool_client_name=name,
+                generate_secret=True,
+                o_auth=cognito.OAuthSettings(
+                    flows=cognito.OAuthFlows(client_credentials=True),
+                    scopes=[cognito.OAuthScope.resource_server(server, self.write_scope)],
+                ),
+                access_token_validity=Duration.hours(1),
+                prevent_user_existence_errors=True,
+                enable_token_revocation=True,
+            )
+            for name in config.agent_clients
+        }
         # The UI: signed-in people, authorization code with PKCE, read scope only, no secret.
         callbacks = list(config.ui_callback_urls) or [ui_url]
         self.ui_client = self.user_pool.add_client(

@@ -110,6 +110,9 @@ class DeploymentConfig:
     consumer_reserved_concurrency: int = 10
     api_throttle_rate: int = 200
     api_throttle_burst: int = 400
+    # Names of the agents' OAuth clients; all are trusted. Rotating the secret = add a name,
+    # move jobs to the new client, remove the old name (Cognito secrets cannot be changed).
+    agent_clients: tuple[str, ...] = ("agents-1",)
     # Cognito hosted domain prefix (globally unique per region); default adds the account id.
     cognito_domain_prefix: str | None = None
     ui_callback_urls: tuple[str, ...] = ()
@@ -117,6 +120,8 @@ class DeploymentConfig:
     ui_domain_names: tuple[str, ...] = ()
     ui_certificate_arn: str | None = None
     alarm_email: str | None = None
+    # Where `make package` puts the Lambda dependency layer (repo-relative or absolute).
+    lambda_deps_dir: str = "infra/build/lambda-deps"
     # True in `infra/deploy.sh`: refuse to synthesize Lambdas without their dependency layer.
     require_packaged_dependencies: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -161,6 +166,11 @@ class DeploymentConfig:
                     f"vpcId {self.vpc_id!r}: set privateRouteTableIds (one per subnet) or "
                     "createS3Endpoint=false if the VPC already has an S3 gateway endpoint"
                 )
+        if not self.agent_clients or any(not _NAME.match(n) for n in self.agent_clients):
+            raise ConfigError(
+                f"agentClients {self.agent_clients!r}: need 1+ names of 3-31 lowercase "
+                "letters, digits, '-'"
+            )
         if self.neptune_backup_retention_days < 7:
             raise ConfigError(
                 f"neptuneBackupRetentionDays {self.neptune_backup_retention_days}: need >= 7"

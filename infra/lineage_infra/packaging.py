@@ -13,10 +13,9 @@ from typing import Any
 import aws_cdk as cdk
 import jsii
 
-__all__ = ["DEPS_LAYER_DIR", "REPO_ROOT", "bundled_source", "deps_layer_present"]
+__all__ = ["REPO_ROOT", "bundled_source", "deps_layer_present"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEPS_LAYER_DIR = REPO_ROOT / "infra" / "build" / "lambda-deps"
 
 # Never deployed: leftovers of local runs and caches that would make the asset hash unstable.
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache")
@@ -54,6 +53,6 @@ def bundled_source(items: tuple[str, ...]) -> cdk.BundlingOptions:
     )
 
 
-def deps_layer_present() -> bool:
-    """True when `make package` has built the Lambda dependency layer."""
-    return (DEPS_LAYER_DIR / "python").is_dir()
+def deps_layer_present(layer_dir: Path) -> bool:
+    """True when `make package` has built the Lambda dependency layer in `layer_dir`."""
+    return (layer_dir / "python").is_dir()

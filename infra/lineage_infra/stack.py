@@ -94,10 +94,6 @@ class LineageStack(Stack):
             "UiUrl": (frontend.url, "The lineage UI"),
             "ApiUrl": (api.url, "HTTP API base URL (read API under /api)"),
             "TokenUrl": (auth.token_url, "OAuth token endpoint for the agent (client credentials)"),
-            "AgentClientId": (
-                auth.agent_client.user_pool_client_id,
-                "Cognito client of the agents",
-            ),
             "AgentScope": (auth.write_scope_name, "OAuth scope the agent requests"),
             "UiClientId": (auth.ui_client.user_pool_client_id, "Cognito client of the UI"),
             "UserPoolId": (auth.user_pool.user_pool_id, "Cognito user pool"),
@@ -112,6 +108,13 @@ class LineageStack(Stack):
         }
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
+        for client_name, client in auth.agent_clients.items():
+            CfnOutput(
+                self,
+                f"AgentClientId-{client_name}",
+                value=client.user_pool_client_id,
+                description=f"Cognito client id of agent client {client_name}",
+            )
         self.template_options.description = (
             f"{config.project_name}: Spark lineage (Spline producer, raw zone, nightly Neptune "
             f"rebuild, read API, UI); producer routes under {RUNTIME.producer_base_path}"

@@ -67,7 +67,7 @@ def test_every_route_requires_a_jwt(synth: Synth) -> None:
 
 
 def test_producer_routes_trust_only_the_agent_client_and_write_scope(synth: Synth) -> None:
-    agent = _client_id_of(synth, "AgentClient")
+    agent = _client_id_of(synth, "AgentClientagents1")
     for key in PRODUCER_ROUTES:
         route = _routes(synth)[key]
         assert route["AuthorizationScopes"] == ["lineage/producer.write"], key
@@ -84,10 +84,19 @@ def test_read_routes_trust_only_the_ui_client_and_read_scope(synth: Synth) -> No
 
 def test_agent_client_uses_client_credentials_with_a_secret(synth: Synth) -> None:
     clients = synth.resources("AWS::Cognito::UserPoolClient")
-    agent = clients[_client_id_of(synth, "AgentClient")]["Properties"]
+    agent = clients[_client_id_of(synth, "AgentClientagents1")]["Properties"]
     assert agent["GenerateSecret"] is True
     assert agent["AllowedOAuthFlows"] == ["client_credentials"]
     assert _scopes(synth, agent["AllowedOAuthScopes"]) == ["lineage/producer.write"]
+
+
+def test_two_agent_clients_are_trusted_during_a_secret_rotation(synth_with: Any) -> None:
+    rotating = synth_with(agentClients="agents-1,agents-2")
+    # CloudFormation logical ids drop the hyphens of the construct ids.
+    ids = [{"Ref": _client_id_of(rotating, f"AgentClientagents{n}")} for n in (1, 2)]
+    route = _routes(rotating)["POST /producer/execution-plans"]
+    assert _authorizer(rotating, route)["JwtConfiguration"]["Audience"] == ids
+    assert {"AgentClientIdagents1", "AgentClientIdagents2"} <= set(rotating.json["Outputs"])
 
 
 def test_ui_client_signs_people_in_with_code_flow_and_no_secret(synth: Synth) -> None:
@@ -143,3 +152,19 @@ def test_lambda_code_is_the_source_folders_bundled_without_docker(synth: Synth) 
         own = adapters[props["Handler"]]
         assert sorted(p.name for p in (staged / "lambdas").iterdir()) == ["__init__.py", own]
         assert not list(Path(staged).rglob("__pycache__"))
+
+
+def test_dependency_layer_is_attached_when_packaged(synth_with: Any, tmp_path: Path) -> None:
+    (tmp_path / "python" / "fastapi").mkdir(parents=True)
+    (tmp_path / "python" / "fastapi" / "__init__.py").write_text("")
+    packaged = synth_with(lambdaDepsDir=str(tmp_path))
+    [layer_id] = packaged.resources("AWS::Lambda::LayerVersion")
+    layer = packaged.json["Resources"][layer_id]["Properties"]
+    assert layer["CompatibleRuntimes"] == ["python3.11"]
+    for function in packaged.resources("AWS::Lambda::Function").values():
+        assert function["Properties"]["Layers"] == [{"Ref": layer_id}]
+
+
+def test_deploy_synth_refuses_to_run_without_the_layer(synth_with: Any, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="make package"):
+        synth_with(lambdaDepsDir=str(tmp_path / "absent"), requirePackagedDependencies="true")

@@ -76,5 +76,11 @@ def test_outputs_give_the_producer_url_and_ui_url(synth: Synth) -> None:
     assert ui[0] == "https://"
     [distribution] = synth.resources("AWS::CloudFront::Distribution")
     assert ui[1] == {"Fn::GetAtt": [distribution, "DomainName"]}
-    for needed in ("TokenUrl", "AgentClientId", "AgentScope", "UiBucket", "DistributionId"):
+    for needed in (
+        "TokenUrl",
+        "AgentClientIdagents1",
+        "AgentScope",
+        "UiBucket",
+        "DistributionId",
+    ):
         assert needed in outputs
