@@ -1,4 +1,4 @@
-"""`make synth` works with no AWS credentials and no network at all."""
+"""`make synth` works with no AWS credentials, no network and no Docker."""
 
 from __future__ import annotations
 
@@ -16,10 +16,18 @@ pytestmark = pytest.mark.unit
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_synth_runs_without_credentials_or_network(tmp_path: Path) -> None:
+def test_synth_runs_without_credentials_network_or_docker(tmp_path: Path) -> None:
+    # A `docker` first on PATH that leaves a trace: bundling must never call it.
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    trace = tmp_path / "docker-was-called"
+    (fake_bin / "docker").write_text(f"#!/bin/sh\ntouch {trace}\nexit 97\n")
+    (fake_bin / "docker").chmod(0o755)
+    out = tmp_path / "cdk.out"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
     env.update(
-        CDK_OUTDIR=str(tmp_path),
+        PATH=f"{fake_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        CDK_OUTDIR=str(out),
         HOME=str(tmp_path),  # no ~/.aws config or credentials either
         JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="18,20",
     )
@@ -30,9 +38,10 @@ def test_synth_runs_without_credentials_or_network(tmp_path: Path) -> None:
         command = [unshare, "-rn", *command]
     run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
-    template = json.loads((tmp_path / "SparkLineage.template.json").read_text())
+    assert not trace.exists(), "synth called docker"
+    template = json.loads((out / "SparkLineage.template.json").read_text())
     assert template["Resources"]
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
     # Environment-agnostic: nothing was pinned to a looked-up account or region.
     environment = manifest["artifacts"]["SparkLineage"]["environment"]
     assert environment == "aws://unknown-account/unknown-region"

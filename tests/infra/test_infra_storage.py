@@ -109,3 +109,15 @@ def test_cloudfront_redirects_to_https_and_serves_api_same_origin(synth: Synth) 
     assert api["PathPattern"] == "/api/*"
     assert api["ViewerProtocolPolicy"] == "https-only"
     assert "Logging" in distribution
+
+
+def test_api_behaviour_never_caches_and_forwards_the_bearer_token(synth: Synth) -> None:
+    # With caching disabled, CloudFront forwards Authorization under the AllViewer* origin
+    # request policies; a cached API behaviour would need it in the cache key instead.
+    caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    all_viewer_except_host = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    distribution = synth.only("AWS::CloudFront::Distribution")["DistributionConfig"]
+    [api] = distribution["CacheBehaviors"]
+    assert api["CachePolicyId"] == caching_disabled
+    assert api["OriginRequestPolicyId"] == all_viewer_except_host
+    assert api["AllowedMethods"] == ["GET", "HEAD", "OPTIONS"]
