@@ -24,6 +24,7 @@ from lambdas.consumer.errors import (
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import (
     ColumnLineage,
+    DatasetDetail,
     DatasetLineage,
     DatasetList,
     ErrorBody,
@@ -195,6 +196,16 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
         from lambdas.consumer.datasets import search_datasets
 
         return search_datasets(client, q, layer, limit)
+
+    @app.get(
+        "/datasets/detail",
+        response_model=DatasetDetail,
+        summary="One dataset: properties, schema, writing and reading jobs",
+    )
+    def dataset_detail(uri: Uri) -> DatasetDetail:
+        from lambdas.consumer.datasets import dataset_detail as run
+
+        return run(client, uri, max_columns=config.max_list)
 
     @app.get(
         "/datasets/lineage",

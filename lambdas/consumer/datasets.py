@@ -8,11 +8,18 @@ from typing import Any
 
 from lambdas.consumer import ids
 from lambdas.consumer.elements import fetch_vertices, require_vertex
+from lambdas.consumer.errors import NotFound
 from lambdas.consumer.graph_client import GraphClient
-from lambdas.consumer.models import DatasetItem, DatasetLineage, DatasetList
+from lambdas.consumer.models import (
+    ColumnItem,
+    DatasetDetail,
+    DatasetItem,
+    DatasetLineage,
+    DatasetList,
+)
 from lambdas.consumer.vis import element_props, json_value, node
 
-__all__ = ["dataset_lineage", "search_datasets"]
+__all__ = ["dataset_detail", "dataset_lineage", "search_datasets"]
 
 # Plans per dataset and datasets per plan followed in one hop; bounds each hop's answer size.
 _PER_HOP_FANOUT = 500
@@ -36,6 +43,39 @@ def search_datasets(client: GraphClient, q: str, layer: str | None, limit: int) 
         props.setdefault("uri", vid.removeprefix("ds:"))
         items.append(DatasetItem.model_validate({**props, "id": vid}))
     return DatasetList(items=items, capped=len(rows) > limit)
+
+
+def dataset_detail(client: GraphClient, uri: str, max_columns: int) -> DatasetDetail:
+    """One dataset with its schema (its `Column` vertices) and the jobs around it."""
+    from gremlin_python.process.graph_traversal import __
+
+    vid = ids.dataset_id(ids.dataset_uri(uri))
+    t = (
+        client.source()
+        .V(vid)
+        .has_label("Dataset")
+        .project("ds", "columns", "writers", "readers")
+        .by(__.element_map())
+        .by(__.in_("OF").limit(max_columns).element_map().fold())
+        .by(__.in_("WRITES").values("job_name").dedup().fold())
+        .by(__.in_("READS").values("job_name").dedup().fold())
+    )
+    rows: list[dict[str, Any]] = client.run(t)
+    if not rows:
+        raise NotFound(f"no Dataset {uri!r} in the graph")
+    row = rows[0]
+    columns = []
+    for em in row["columns"]:
+        cid, _, props = element_props(em)
+        columns.append(
+            ColumnItem(id=cid, name=str(props.get("name")), data_type=props.get("data_type"))
+        )
+    return DatasetDetail(
+        dataset={**element_props(row["ds"])[2], "id": vid},
+        columns=sorted(columns, key=lambda c: c.name),
+        written_by=sorted(map(str, row["writers"])),
+        read_by=sorted(map(str, row["readers"])),
+    )
 
 
 @dataclass

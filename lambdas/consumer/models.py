@@ -12,7 +12,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ColumnItem",
     "ColumnLineage",
+    "DatasetDetail",
     "DatasetItem",
     "DatasetLineage",
     "DatasetList",
@@ -154,6 +156,23 @@ class DatasetList(BaseModel):
 
     items: list[DatasetItem]
     capped: bool
+
+
+class ColumnItem(BaseModel):
+    """One column of a dataset's schema."""
+
+    id: str
+    name: str
+    data_type: str | None = None
+
+
+class DatasetDetail(BaseModel):
+    """One dataset: its properties, its columns and the jobs that write and read it."""
+
+    dataset: dict[str, Any]
+    columns: list[ColumnItem]
+    written_by: list[str]
+    read_by: list[str]
 
 
 class DatasetLineage(GraphView):

@@ -8,12 +8,15 @@ import socket
 import typer
 from fastapi import FastAPI
 
+from lambdas.consumer.app import create_app as create_read_api_app
+from lambdas.consumer.static_ui import create_ui_app
 from lambdas.producer.app import create_app as create_producer_app
 from lambdas.producer.config import ProducerSettings
 from lambdas.producer.store_factory import open_store
 from lineage.errors import LineageError
 
 PRODUCER_PATH = "/producer"
+API_PATH = "/api"
 
 
 def build_root_app(
@@ -25,13 +28,16 @@ def build_root_app(
 ) -> FastAPI:
     """One ASGI app for everything `lineage serve` offers; raises `LineageError` on a bad lake.
 
-    The producer lives at `/producer` (the agent's `producer.url`).
+    The producer lives at `/producer` (the agent's `producer.url`), the read API at `/api`
+    (over `graph_url`), the UI at `/`.
     """
     root = FastAPI(title="lineage", docs_url=None, redoc_url=None, openapi_url=None)
     root.state.graph_url = graph_url
     root.mount(PRODUCER_PATH, create_producer_app(open_store(lake, fsync=fsync), settings))
-    # Read API and UI plug in here: mount the read API app at "/api" (built from graph_url),
-    # then the static UI at "/". The UI goes last because a mount at "/" matches every path.
+    if graph_url is not None:
+        root.mount(API_PATH, create_read_api_app(graph_url))
+    # The UI goes last because a mount at "/" matches every path.
+    root.mount("/", create_ui_app())
     return root
 
 
@@ -86,4 +92,5 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"lineage serve: {exc}", err=True)
             raise typer.Exit(code=2) from None
         typer.echo(f"producer: http://{host}:{port}{PRODUCER_PATH}  raw zone: {lake}", err=True)
+        typer.echo(f"UI: http://{host}:{port}/  read API: {API_PATH} over {graph}", err=True)
         uvicorn.run(root, host=host, port=port, workers=1, access_log=access_log, log_level="info")
