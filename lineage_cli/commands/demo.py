@@ -1,13 +1,132 @@
-"""`lineage demo`: Run the whole pipeline on the embedded default and serve the UI."""
+"""`lineage demo`: the whole pipeline on the embedded default, ending in the UI."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from types import FrameType
 
 import typer
+from rich.console import Console
 
-from lineage_cli.commands._pending import not_yet
+from lineage.errors import LineageError
+from lineage_cli.graph_server import ServerLayout, ServerSettings, project_root, start, stop
+from lineage_cli.pipeline import (
+    SparkJob,
+    Workdir,
+    generate_sample_data,
+    rebuild_and_load,
+    run_jobs,
+    start_serve,
+    stop_process,
+)
+
+EXAMPLES = project_root() / "examples"
+
+# The sample lake, in the order a nightly schedule would run it (see examples/README.md).
+SAMPLE_JOBS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("ingest_orders.py", (), False),
+    ("ingest_customers.py", (), False),
+    ("enrich_orders.py", (), False),
+    ("aggregate_sales.py", (), False),
+    ("append_daily_orders.py", ("--day", "21"), False),
+    ("append_daily_orders.py", ("--day", "22"), False),
+    ("ingest_payments_strict.py", (), True),
+)
+
+
+def sample_jobs(data_lake: Path) -> list[SparkJob]:
+    """The sample jobs with their `--lake` argument."""
+    return [
+        SparkJob(EXAMPLES / script, ("--lake", str(data_lake), *args), expect_failure=fails)
+        for script, args, fails in SAMPLE_JOBS
+    ]
+
+
+def _wait_for_interrupt() -> None:
+    stopping = False
+
+    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        while not stopping:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
 
 
 def register(app: typer.Typer) -> None:
     """Add `lineage demo` to the CLI."""
 
-    @app.command("demo", help="Run the whole pipeline on the embedded default and serve the UI.")
-    def _command() -> None:
-        not_yet("demo", 8)
+    @app.command(
+        "demo",
+        help=(
+            "Run the whole pipeline on this machine: start the local Gremlin Server and "
+            "`lineage serve`, run the sample Spark jobs (examples/) with the agent attached, "
+            "rebuild and load the graph, print the UI address, serve until Ctrl-C, then stop "
+            "everything it started. Each stage logs to WORKDIR/logs/STAGE.log."
+        ),
+    )
+    def _command(
+        workdir: str = typer.Option(
+            "", "--workdir", help="Where the demo keeps its data (default: .lineage/demo)."
+        ),
+        port: int = typer.Option(8080, "--port", help="Port of the producer, read API and UI."),
+        graph_port: int = typer.Option(8182, "--graph-port", help="Port of the Gremlin Server."),
+        wait: bool = typer.Option(
+            True, "--wait/--no-wait", help="Keep serving the UI until Ctrl-C (or stop at once)."
+        ),
+    ) -> None:
+        console = Console(stderr=True)
+        say = console.print
+        place = Workdir(Path(workdir) if workdir else project_root() / ".lineage" / "demo")
+        # A demo starts from nothing so what it shows is what this run produced.
+        shutil.rmtree(place.root, ignore_errors=True)
+        place.root.mkdir(parents=True)
+        graph_layout = ServerLayout.under(project_root())
+        graph_layout = ServerLayout(
+            lib_dir=graph_layout.lib_dir,
+            build_dir=graph_layout.build_dir,
+            state_dir=place.root / "graph",
+        )
+        graph_url = f"ws://localhost:{graph_port}/gremlin"
+        base = f"http://127.0.0.1:{port}"
+        serve: subprocess.Popen[bytes] | None = None
+        graph_started = False
+        try:
+            say(f"[bold]1/5[/] starting the local Gremlin Server on port {graph_port}")
+            start(ServerSettings(port=graph_port), graph_layout)
+            graph_started = True
+            say(f"[bold]2/5[/] starting lineage serve on {base} (raw zone: {place.raw_zone})")
+            serve = start_serve(place, port, graph_url)
+            say("[bold]3/5[/] writing the sample lake's raw files")
+            generate_sample_data(place, EXAMPLES / "generate_raw_data.py")
+            jobs = sample_jobs(place.data_lake)
+            say(f"[bold]4/5[/] running {len(jobs)} sample Spark jobs with the agent attached")
+            run_jobs(place, jobs, f"{base}/producer", say)
+            say("[bold]5/5[/] nightly rebuild: raw zone -> Neptune CSVs -> graph")
+            rebuild_and_load(place, graph_url)
+            say(f"\n[bold green]Lineage is ready.[/] Open {base}/ in a browser:")
+            say("  - Overview: the sample lake's jobs and datasets, raw -> curated -> aggregated")
+            say("  - Click dataset 'sales_by_country', then Upstream: where the numbers come from")
+            say("  - Jobs: 'ingest_payments_strict' shows its failed run and the error")
+            say("  - Columns: pick 'sales_by_country' and a column for column-level lineage")
+            say(f"  Build: {place.build} (manifest.json); logs: {place.logs}")
+            if wait:
+                say("Serving until Ctrl-C ...")
+                _wait_for_interrupt()
+        except LineageError as exc:
+            console.print(f"[red]lineage demo: {exc}[/]", highlight=False)
+            raise typer.Exit(code=1) from None
+        finally:
+            if serve is not None:
+                stop_process(serve)
+            if graph_started:
+                stop(graph_layout)
+            say("stopped the servers the demo started")

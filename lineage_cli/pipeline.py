@@ -1,0 +1,199 @@
+"""The local pipeline as a user runs it, stage by stage: serve, Spark jobs, rebuild and load.
+
+`lineage demo` and the end-to-end test drive the same functions, each stage through the same
+`lineage` subcommand a user would type, so the demo cannot drift from the commands it shows.
+Every stage writes its output to a log file; a failing stage raises `StageFailed` naming the
+stage and that log.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lineage.errors import LineageError
+
+Say = Callable[[str], None]
+
+# Each `lineage spark-submit` starts a JVM; on a loaded 2-core machine that alone can take a minute.
+JOB_TIMEOUT_S = 600.0
+REBUILD_TIMEOUT_S = 900.0
+SERVE_READY_TIMEOUT_S = 60.0
+
+
+class StageFailed(LineageError):
+    """A pipeline stage exited badly; the message names the stage, the cause and its log."""
+
+    def __init__(self, stage: str, cause: str, log: Path) -> None:
+        tail = _tail(log)
+        super().__init__(f"stage '{stage}' failed: {cause} (log: {log})" + tail)
+        self.stage = stage
+        self.log = log
+
+
+def _tail(log: Path, lines: int = 15) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n  " + "\n  ".join(text[-lines:]) if text else ""
+
+
+@dataclass(frozen=True)
+class Workdir:
+    """Where one pipeline run keeps its data: example lake, raw zone, build and logs."""
+
+    root: Path
+
+    @property
+    def data_lake(self) -> Path:
+        """The sample jobs' own data (raw/curated/aggregated files)."""
+        return self.root / "data-lake"
+
+    @property
+    def raw_zone(self) -> Path:
+        """The producer's raw zone: every lineage payload, verbatim."""
+        return self.root / "raw-zone"
+
+    @property
+    def build(self) -> Path:
+        """The normalize job's Neptune bulk-load CSVs and manifest."""
+        return self.root / "build"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def log(self, stage: str) -> Path:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        return self.logs / f"{stage}.log"
+
+
+@dataclass(frozen=True)
+class SparkJob:
+    """One PySpark script run through `lineage spark-submit`."""
+
+    script: Path
+    args: tuple[str, ...] = ()
+    expect_failure: bool = False
+    """The job is meant to fail (its failed run must still reach the lineage)."""
+
+    @property
+    def stage(self) -> str:
+        suffix = "-".join(a.lstrip("-") for a in self.args if not a.startswith("/"))
+        return f"job-{self.script.stem}" + (f"-{suffix}" if suffix else "")
+
+
+def lineage_executable() -> str:
+    """The `lineage` console script of the running interpreter's environment."""
+    candidate = Path(sys.executable).parent / "lineage"
+    return str(candidate) if candidate.exists() else "lineage"
+
+
+def subprocess_env() -> dict[str, str]:
+    """Environment for child stages: Spark's Python workers use this interpreter."""
+    env = dict(os.environ)
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    # Spark binds its driver to the host's address by default; everything here is loopback.
+    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return env
+
+
+def run_stage(stage: str, argv: Sequence[str], log: Path, timeout_s: float) -> int:
+    """Run one stage to completion with its output in `log`; return its exit code."""
+    with log.open("wb") as out:
+        try:
+            done = subprocess.run(
+                list(argv),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=subprocess_env(),
+                timeout=timeout_s,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise StageFailed(stage, f"no result after {timeout_s:.0f} s", log) from None
+        except OSError as exc:
+            raise StageFailed(stage, f"could not start {argv[0]}: {exc}", log) from exc
+    return done.returncode
+
+
+def start_serve(
+    workdir: Workdir, port: int, graph_url: str, host: str = "127.0.0.1"
+) -> subprocess.Popen[bytes]:
+    """Start `lineage serve` in the background; return once the producer answers its probe."""
+    log = workdir.log("serve")
+    out = log.open("wb")
+    argv = [lineage_executable(), "serve", "--lake", str(workdir.raw_zone)]
+    argv += ["--host", host, "--port", str(port), "--graph", graph_url, "--no-access-log"]
+    process = subprocess.Popen(
+        argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=subprocess_env()
+    )
+    out.close()
+    status_url = f"http://{host}:{port}/producer/status"
+    deadline = time.monotonic() + SERVE_READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StageFailed("serve", f"exited with code {process.returncode}", log)
+        try:
+            with urllib.request.urlopen(status_url, timeout=2) as answer:
+                if answer.status == 200:
+                    return process
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    stop_process(process)
+    raise StageFailed("serve", f"{status_url} did not answer in {SERVE_READY_TIMEOUT_S:.0f} s", log)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 15.0) -> None:
+    """Stop a background stage: SIGTERM, then SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout_s)
+
+
+def generate_sample_data(workdir: Workdir, generator: Path) -> None:
+    """Write the sample jobs' raw input files (plain Python, so no lineage of its own)."""
+    log = workdir.log("generate-data")
+    argv = [sys.executable, str(generator), "--lake", str(workdir.data_lake)]
+    code = run_stage("generate-data", argv, log, timeout_s=120)
+    if code != 0:
+        raise StageFailed("generate-data", f"exited with code {code}", log)
+
+
+def run_jobs(workdir: Workdir, jobs: Sequence[SparkJob], producer_url: str, say: Say) -> None:
+    """Run each job with the agent attached; a job meant to fail must fail, the others succeed."""
+    for index, job in enumerate(jobs, start=1):
+        log = workdir.log(job.stage)
+        say(f"  [{index}/{len(jobs)}] {job.script.name} {' '.join(job.args)}")
+        argv = [lineage_executable(), "spark-submit", "--producer-url", producer_url]
+        argv += [str(job.script), *job.args]
+        code = run_stage(job.stage, argv, log, JOB_TIMEOUT_S)
+        if job.expect_failure and code == 0:
+            raise StageFailed(job.stage, "the job meant to fail succeeded", log)
+        if not job.expect_failure and code != 0:
+            raise StageFailed(job.stage, f"exited with code {code}", log)
+
+
+def rebuild_and_load(workdir: Workdir, graph_url: str) -> None:
+    """Run the nightly normalize job locally and load its build into the graph."""
+    log = workdir.log("rebuild")
+    argv = [lineage_executable(), "rebuild", "--lake", str(workdir.raw_zone)]
+    argv += ["--out", str(workdir.build), "--graph", graph_url, "--master", "local[2]", "--quiet"]
+    code = run_stage("rebuild", argv, log, REBUILD_TIMEOUT_S)
+    if code != 0:
+        raise StageFailed("rebuild", f"exited with code {code}", log)
