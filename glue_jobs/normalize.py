@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EDGES_PREFIX",
     "EVENT_SCHEMA",
+    "LOAD_PREFIX",
     "OUT_SCHEMA",
     "QUARANTINE_FILE",
     "ROW_SCHEMA",
@@ -80,8 +81,11 @@ __all__ = [
     "write_partition",
 ]
 
-VERTICES_PREFIX = "vertices/"
-EDGES_PREFIX = "edges/"
+# Everything the loader loads lives under LOAD_PREFIX and nothing else does: Neptune's bulk loader
+# and the local loader read every object under the prefix they are given.
+LOAD_PREFIX = "csv/"
+VERTICES_PREFIX = LOAD_PREFIX + "vertices/"
+EDGES_PREFIX = LOAD_PREFIX + "edges/"
 QUARANTINE_FILE = "quarantine.json"
 STATUS_GROUP = "~status"
 # Labels whose rows recur across plans; a task keeps the smallest line per id before the shuffle.
@@ -407,7 +411,10 @@ def _plan_rows(
         return [], status
     if params.as_of_ms is not None and not runs:
         return [], {"key": key, "status": "excluded", "inputs": []}
-    rows = [(_group(r), r.id, csv_line(r)) for r in (*graph.rows, *runs)]
+    rows = []
+    for row in (*graph.rows, *runs):
+        row_id = row.id
+        rows.append((_group(row), row_id, csv_line(row, row_id)))
     status = {
         "key": key,
         "status": "normalized",
@@ -613,6 +620,11 @@ class BuildResult:
     run_info: RunInfo
 
     @property
+    def load_source(self) -> str:
+        """The folder to hand the loader: vertex and edge files only."""
+        return f"{self.out.rstrip('/')}/{LOAD_PREFIX}"
+
+    @property
     def vertex_prefix(self) -> str:
         """Where the vertex files are (load these first)."""
         return f"{self.out.rstrip('/')}/{VERTICES_PREFIX}"
@@ -696,8 +708,7 @@ def run_normalize(
 
     # Pass 2 + write.
     progress(f"normalizing {len(plan_keys)} plans and writing CSV files to {out.root}")
-    for prefix in (VERTICES_PREFIX, EDGES_PREFIX):
-        out.delete_prefix(prefix)
+    out.delete_prefix(LOAD_PREFIX)
     written = (
         load(
             transform(
@@ -803,8 +814,7 @@ def run_normalize(
     try:
         report.check_share(params.max_bad_share)
     except Exception:
-        for prefix in (VERTICES_PREFIX, EDGES_PREFIX):
-            out.delete_prefix(prefix)
+        out.delete_prefix(LOAD_PREFIX)
         raise
 
     manifest = Manifest(

@@ -549,11 +549,15 @@ def csv_header(cls: type[VertexRow] | type[EdgeRow]) -> VertexHeader | EdgeHeade
     return EdgeHeader(cls.COLUMNS)
 
 
-def csv_line(row: GraphRow) -> str:
-    """One Neptune CSV line for a row (without line end), via lineage.neptune_csv."""
+def csv_line(row: GraphRow, row_id: str | None = None) -> str:
+    """One Neptune CSV line for a row (without line end), via lineage.neptune_csv.
+
+    `row_id` saves recomputing the id when the caller already has it.
+    """
+    ident = row.id if row_id is None else row_id
     props = [format_field(col, val) for col, val in zip(row.COLUMNS, row.values(), strict=True)]
     if isinstance(row, VertexRow):
-        return format_row([quote(row.id), quote(row.LABEL.value), *props])
+        return format_row([quote(ident), quote(row.LABEL.value), *props])
     return format_row(
-        [quote(row.id), quote(row.from_id), quote(row.to_id), quote(row.LABEL.value), *props]
+        [quote(ident), quote(row.from_id), quote(row.to_id), quote(row.LABEL.value), *props]
     )

@@ -206,14 +206,14 @@ def test_load_dedupes_sorts_and_writes_exact_files(spark: Any, tmp_path: Path) -
     written = load(rows, LocalStore(str(out)), params).select("kind", "label", "path", "rows")
     expected = spark.createDataFrame(
         [
-            ("file", "Job", "vertices/Job-00000.csv", 2),
-            ("file", "HAS_PLAN", "edges/HAS_PLAN-00000.csv", 1),
+            ("file", "Job", "csv/vertices/Job-00000.csv", 2),
+            ("file", "HAS_PLAN", "csv/edges/HAS_PLAN-00000.csv", 1),
             ("status", None, None, None),
         ],
         "kind string, label string, path string, rows long",
     )
     assert_df_equality(written, expected, ignore_row_order=True, ignore_nullable=True)
-    assert (out / "vertices/Job-00000.csv").read_text() == (
+    assert (out / "csv/vertices/Job-00000.csv").read_text() == (
         "~id,~label,name:String(single),glue_job_name:String(single),system:String(single)\n"
         "job:a,Job,a,,spark\n"
         "job:b,Job,b,,spark\n"
@@ -221,6 +221,7 @@ def test_load_dedupes_sorts_and_writes_exact_files(spark: Any, tmp_path: Path) -
     assert sorted(p.name for p in out.rglob("*")) == [
         "HAS_PLAN-00000.csv",
         "Job-00000.csv",
+        "csv",
         "edges",
         "vertices",
     ]
@@ -234,7 +235,7 @@ def test_load_rolls_files_at_the_size_limit(spark: Any, tmp_path: Path) -> None:
     out = tmp_path / "out"
     params = NormalizeParams(lake="unused", out=str(out), target_file_bytes=400)
     load(rows, LocalStore(str(out)), params).collect()
-    files = sorted((out / "vertices").iterdir())
+    files = sorted((out / "csv" / "vertices").iterdir())
     assert len(files) > 1
     ids = [line.split(",")[0] for f in files for line in f.read_text().splitlines()[1:]]
     assert ids == [f"job:{i:03d}" for i in range(30)]
@@ -287,7 +288,8 @@ def test_manifest_lists_every_input_with_its_hash(build: BuildResult, lake: Lake
 
 
 def _records(out: Path) -> Iterator[VertexRecord | EdgeRecord]:
-    for path in sorted((out / "vertices").glob("*.csv*")) + sorted((out / "edges").glob("*.csv*")):
+    csv = out / "csv"
+    for path in sorted((csv / "vertices").glob("*.csv*")) + sorted((csv / "edges").glob("*.csv*")):
         yield from iter_records(path)
 
 
@@ -296,12 +298,12 @@ def test_every_output_file_passes_the_strict_reader_with_consistent_graph(
 ) -> None:
     out = Path(build.out)
     assert sorted(p.name for p in out.iterdir()) == [
-        "edges",
+        "csv",
         "manifest.json",
         "quarantine.json",
         "run-info.json",
-        "vertices",
     ]
+    assert sorted(p.name for p in (out / "csv").iterdir()) == ["edges", "vertices"]
     vertices: dict[str, str] = {}
     edges: list[EdgeRecord] = []
     for record in _records(out):

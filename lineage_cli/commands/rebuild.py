@@ -105,7 +105,7 @@ def _load_build(result: BuildResult, graph: str) -> None:
     """Hand the build to the loader package (composed here; glue_jobs never imports loader)."""
     from loader import LocalTarget, run_load
 
-    report = run_load(result.out, LocalTarget(url=graph))
+    report = run_load(result.load_source, LocalTarget(url=graph))
     typer.echo(f"load: {report.summary()}", err=True)
 
 
@@ -125,8 +125,8 @@ def register(app: typer.Typer) -> None:
         "rebuild",
         help=(
             "Run the nightly normalize job locally: read the raw zone (all dates, or --from/--to "
-            "by receive date), write Neptune bulk-load CSVs under OUT/vertices and OUT/edges with "
-            "OUT/manifest.json and OUT/quarantine.json, then load them into the graph unless "
+            "by receive date), write Neptune bulk-load CSVs under OUT/csv/vertices and "
+            "OUT/csv/edges, OUT/manifest.json and OUT/quarantine.json, then load OUT/csv unless "
             "--no-load. Same inputs and options give byte-identical files."
         ),
     )

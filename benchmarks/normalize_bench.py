@@ -1,0 +1,186 @@
+"""Normalize benchmark: plans per second at 1k / 10k (/100k) realistic plans, in Spark local mode.
+
+Realistic plans: the payloads recorded from real Spark jobs (tests/events/spline) used as templates,
+each copy with its own plan id, job name and table locations (so datasets, columns and ids grow
+with the input as in a real lake), one event batch per plan, every payload with its sidecar,
+laid out exactly as the producer stores them. Generated lakes are cached under `--work`.
+
+Also measures the parse floor: orjson over the same plan bytes in one process (bytes in memory),
+and reading + parsing the same files in one process.
+
+    .venv/bin/python benchmarks/normalize_bench.py --sizes 1000,10000 [--work .cache/bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from glue_jobs.normalize import NormalizeParams, run_normalize  # noqa: E402
+from glue_jobs.storage import LocalStore  # noqa: E402
+from lineage import raw_zone_layout as rz  # noqa: E402
+
+TEMPLATES = [
+    "aggregate_sales",
+    "enrich_orders",
+    "ingest_orders",
+    "append_daily_orders_day21",
+    "ingest_customers",
+]
+RECORDED = REPO / "tests" / "events" / "spline"
+OLD_ROOT = "file:/tmp/lineage-example-lake/"
+TABLES = 2000  # distinct table suffixes: datasets are shared between plans, as in a lake
+
+
+def _templates() -> list[tuple[str, str]]:
+    return [
+        (
+            orjson.dumps(orjson.loads((RECORDED / f"{t}.plan.json").read_bytes())).decode(),
+            orjson.dumps(orjson.loads((RECORDED / f"{t}.events.json").read_bytes())).decode(),
+        )
+        for t in TEMPLATES
+    ]
+
+
+def _sidecar(kind: rz.PayloadKind, body: bytes, received: dt.datetime, plan_id: str | None) -> bytes:
+    return rz.RawObjectMetadata(
+        kind=kind,
+        received_at=rz.format_received_at(received),
+        api_version="1.2",
+        content_type="application/vnd.absa.spline.producer.v1.2+json",
+        sha256=rz.sha256_hex(body),
+        size=len(body),
+        plan_id=plan_id,
+    ).to_json()
+
+
+def generate(root: Path, count: int) -> None:
+    """A raw zone with `count` plans and `count` event batches over 10 days."""
+    if (root / ".complete").exists():
+        return
+    shutil.rmtree(root, ignore_errors=True)
+    templates = _templates()
+    start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    for i in range(count):
+        plan_text, events_text = templates[i % len(templates)]
+        old_id = json.loads(plan_text)["id"]
+        plan_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-plan-{i}"))
+        # Each copy writes its own table and reads tables other copies write.
+        table = i % TABLES
+        plan_text_i = (
+            plan_text.replace(old_id, plan_id)
+            .replace(OLD_ROOT, f"s3a://bench-lake/t{table:04d}/")
+            .replace('"name":"' + json.loads(plan_text)["name"] + '"', f'"name":"job_{i % 1000:04d}"')
+        )
+        body = plan_text_i.encode()
+        received = start + dt.timedelta(seconds=i * 864_000 // max(count, 1))
+        key = rz.plan_key(plan_id, received)
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(body)
+        (root / rz.sidecar_key(key)).write_bytes(_sidecar("plan", body, received, plan_id))
+        ev = events_text.replace(old_id, plan_id).encode()
+        ekey = rz.events_key(rz.sha256_hex(ev), received)
+        (root / ekey).parent.mkdir(parents=True, exist_ok=True)
+        (root / ekey).write_bytes(ev)
+        (root / rz.sidecar_key(ekey)).write_bytes(_sidecar("events", ev, received, None))
+    (root / ".complete").write_text(str(count))
+
+
+def parse_floor(root: Path) -> tuple[float, float, int]:
+    """(seconds to orjson-parse all plan bytes in memory, seconds to read + parse, bytes)."""
+    files = sorted((root / "plans").rglob("*.json"))
+    started = time.perf_counter()
+    bodies = [f.read_bytes() for f in files]
+    for body in bodies:
+        orjson.loads(body)
+    read_parse = time.perf_counter() - started
+    started = time.perf_counter()
+    for body in bodies:
+        orjson.loads(body)
+    parse = time.perf_counter() - started
+    return parse, read_parse, sum(len(b) for b in bodies)
+
+
+def _stamp(t0: float):  # type: ignore[no-untyped-def]
+    def show(message: str) -> None:
+        print(f"  {time.perf_counter() - t0:7.2f}s  {message}", flush=True)
+
+    return show
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--work", default=str(REPO / ".cache" / "bench" / "normalize"))
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--json", default=None, help="Write the results here as JSON.")
+    args = parser.parse_args()
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master(args.master)
+        .config("spark.driver.memory", "4g")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    results = []
+    work = Path(args.work)
+    for size in (int(s) for s in args.sizes.split(",")):
+        lake = work / f"lake-{size}"
+        t0 = time.perf_counter()
+        generate(lake, size)
+        gen = time.perf_counter() - t0
+        out = work / f"out-{size}"
+        shutil.rmtree(out, ignore_errors=True)
+        params = NormalizeParams(lake=str(lake), out=str(out))
+        t0 = time.perf_counter()
+        result = run_normalize(
+            spark, LocalStore(str(lake)), LocalStore(str(out)), params, _stamp(t0)
+        )
+        elapsed = time.perf_counter() - t0
+        parse, read_parse, total_bytes = parse_floor(lake)
+        counts = result.manifest.counts()
+        row = {
+            "plans": size,
+            "seconds": round(elapsed, 2),
+            "plans_per_second": round(size / elapsed, 1),
+            "vertices": sum(counts["vertices"].values()),
+            "edges": sum(counts["edges"].values()),
+            "output_mb": round(sum(o.size for o in result.manifest.outputs) / 2**20, 1),
+            "plan_mb": round(total_bytes / 2**20, 1),
+            "parse_floor_s": round(parse, 2),
+            "read_parse_floor_s": round(read_parse, 2),
+            "quarantined": result.report.quarantined,
+            "generate_s": round(gen, 1),
+        }
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    for before, after in zip(results, results[1:], strict=False):
+        ratio = after["seconds"] / before["seconds"]
+        growth = after["plans"] / before["plans"]
+        print(f"{before['plans']} -> {after['plans']} plans ({growth:.0f}x): time x{ratio:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
