@@ -1,0 +1,1 @@
+"""`lineage bench`: a deterministic workload generator and the stage-by-stage benchmark."""
