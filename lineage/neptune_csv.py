@@ -1,7 +1,7 @@
 """Neptune Gremlin bulk-load CSV: the header model, a writer, and a strict reader.
 
-The one implementation of the format, shared by the normalize job (writes), the Neptune loader
-(checks before it starts a load) and the local loader (reads into Gremlin Server).
+The one implementation of the format, shared by the normalize job (writes) and the local
+loader (reads into Gremlin Server with Neptune's meaning).
 
 Format rules honoured (Amazon Neptune "Gremlin load data format"):
 - system columns `~id`, `~label` (vertex files; `;` separates several labels) and `~id`, `~from`,

@@ -315,6 +315,9 @@ class _Loader:
             raise _StopLoad
 
     def csv_error(self, exc: NeptuneCsvError) -> None:
+        if exc.line > 1:  # a bad record still counts as a record, as in Neptune's totals
+            self.report.totals.records += 1
+            self.file_totals.records += 1
         code = "DATATYPE_MISMATCH" if exc.kind == "datatype" else "PARSING_ERROR"
         detail = ErrorDetail(code, exc.reason, exc.file, exc.line, exc.column, exc.value)
         self.record_error(detail, exc.kind)
