@@ -15,6 +15,7 @@ prereqs:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || { echo "need Python 3.11 (the AWS Glue 5.0 runtime), found $$($(PYTHON) --version)" >&2; exit 1; }
 	@command -v java >/dev/null || { echo "missing prerequisite: Java 17 (java); install a JDK 17 and retry" >&2; exit 1; }
 	@java -version 2>&1 | grep -q 'version "17' || { echo "need Java 17 (Spark 3.5 / Glue 5.0), found: $$(java -version 2>&1 | head -1)" >&2; exit 1; }
+	@command -v javac >/dev/null || { echo "missing prerequisite: javac; install a JDK 17, not only a runtime (Debian: openjdk-17-jdk-headless); the local graph server compiles a small extension" >&2; exit 1; }
 	@command -v mvn >/dev/null || { echo "missing prerequisite: Maven (mvn), used to resolve Gremlin Server jars" >&2; exit 1; }
 	@command -v node >/dev/null || { echo "missing prerequisite: Node.js (node/npm), used for the UI and the CDK app" >&2; exit 1; }
 

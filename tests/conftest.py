@@ -32,3 +32,25 @@ def spark() -> Iterator[object]:
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def gremlin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """WebSocket URL of one local Gremlin Server, configured like Neptune, for every `graph` test.
+
+    It runs on a free port with its own state folder, so a `lineage graph start` of the user
+    (port 8182, `.lineage/graph`) is neither disturbed nor reused.
+    """
+    from lineage_cli.graph_server import ServerLayout, ServerSettings, start, stop
+
+    cache = REPO / ".cache" / "gremlin-server"
+    layout = ServerLayout(
+        lib_dir=cache / "lib",
+        build_dir=cache / "ext",
+        state_dir=tmp_path_factory.mktemp("gremlin-server"),
+    )
+    started = start(ServerSettings(port=0, heap="1g"), layout)
+    try:
+        yield started.state.endpoint
+    finally:
+        stop(layout)
