@@ -54,3 +54,17 @@ def gremlin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield started.state.endpoint
     finally:
         stop(layout)
+
+
+@pytest.fixture
+def clean_graph(gremlin_server: str) -> str:
+    """The session Gremlin Server's URL, its graph emptied first (for tests that count elements)."""
+    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+    from gremlin_python.process.anonymous_traversal import traversal
+
+    connection = DriverRemoteConnection(gremlin_server, "g")
+    try:
+        traversal().with_remote(connection).V().drop().iterate()
+    finally:
+        connection.close()
+    return gremlin_server
