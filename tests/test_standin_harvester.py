@@ -275,3 +275,26 @@ def test_the_projects_producer_accepts_and_lands_what_the_standin_sends(
     stored = json.loads(plans[0].read_bytes())
     assert stored["operations"]["write"]["outputSource"] == f"file:{out}"
     assert json.loads(events[0].read_bytes())[0]["planId"] == stored["id"]
+
+
+def test_save_as_table_reports_the_catalog_table_and_its_location(tracked: Tracked) -> None:
+    location = tracked.lake / "catalog" / "standin_customers"
+
+    def run() -> None:
+        customers = tracked.spark.read.option("header", "true").csv(str(tracked.lake / "customers"))
+        customers.write.option("path", str(location)).saveAsTable("standin_customers")
+
+    try:
+        sent = tracked.lineage_of(run)
+    finally:
+        tracked.spark.sql("DROP TABLE IF EXISTS standin_customers")
+    # Spark reports the CTAS and, nested in it, the file insert: one plan for each callback.
+    writes = {plan["operations"]["write"]["name"]: plan["operations"]["write"] for plan, _ in sent}
+    ctas = writes["CreateDataSourceTableAsSelectCommand"]
+    assert ctas["outputSource"] == f"file:{location}"
+    assert ctas["append"] is False
+    assert ctas["params"]["table"]["identifier"] == {
+        "table": "standin_customers",
+        "database": "default",
+    }
+    assert ctas["extra"] == {"destinationType": "parquet"}
