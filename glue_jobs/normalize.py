@@ -283,13 +283,14 @@ def _event_rows(store: Store, key: str, params: NormalizeParams) -> list[tuple[A
     """Rows of EVENT_SCHEMA for one event batch: one `event` row per event, plus one `status`."""
     try:
         loaded, inputs = _load(store, key)
-        version = _version(loaded.meta, key, inputs)
+        # A payload that had not landed by then is out of the picture, whatever is wrong with it.
         if (
             params.landed_before_ms is not None
             and _received_ms(loaded.meta) >= params.landed_before_ms
         ):
             status: dict[str, Any] = {"key": key, "status": "excluded", "inputs": []}
             return [(key, None, None, "status", orjson.dumps(status))]
+        version = _version(loaded.meta, key, inputs)
         doc = sm.decode_json(loaded.body)
         parsed = sm.parse_execution_events(doc, version)
     except _LoadError as exc:
@@ -376,12 +377,12 @@ def _plan_rows(
                 f"another body of this plan id is stored at {duplicate_of}; that one is used",
                 inputs,
             )
-        version = _version(loaded.meta, key, inputs)
         if (
             params.landed_before_ms is not None
             and _received_ms(loaded.meta) >= params.landed_before_ms
         ):
             return [], {"key": key, "status": "excluded", "inputs": []}
+        version = _version(loaded.meta, key, inputs)
         plan = sm.load_execution_plan(loaded.body, version)
         source = RawSource(key, inputs[0]["sha256"])
         graph = plan_graph(plan, source, params.layer_rules)

@@ -402,3 +402,44 @@ def test_gzip_output_reads_back_identically(
     packed = sorted((r.id, r.line) for r in _records(Path(zipped.out)))
     assert plain == packed
     assert all(p.name.endswith(".csv.gz") for p in Path(zipped.out).rglob("*.csv*"))
+
+
+def _runs(result: BuildResult) -> list[str]:
+    return sorted(
+        next(p.values[0] for p in r.properties if p.column.name == "status")
+        for r in _records(Path(result.out))
+        if isinstance(r, VertexRecord) and r.labels == ("Run",)
+    )
+
+
+def test_as_of_keeps_only_executions_at_or_before_the_instant(
+    spark: Any, lake: Lake, tmp_path: Path
+) -> None:
+    from glue_jobs.entrypoint import parse_instant
+
+    # Runs: sales 00:00, report 01:00, report (failed) 02:00 on 2025-11-22 UTC.
+    early = _run(spark, lake, tmp_path / "early", as_of_ms=parse_instant("2025-11-22T00:30:00Z"))
+    assert _runs(early) == ["SUCCEEDED"]
+    assert early.manifest.counts()["vertices"]["Plan"] == 1  # the report plan had no run yet
+    later = _run(spark, lake, tmp_path / "later", as_of_ms=parse_instant("2025-11-22T01:30:00Z"))
+    assert _runs(later) == ["SUCCEEDED", "SUCCEEDED"]
+    assert later.manifest.counts()["vertices"]["Plan"] == 2
+    assert later.report.excluded >= 1  # the failed run's batch
+    for result in (early, later):
+        assert result.report.read == result.report.normalized + result.report.quarantined + (
+            result.report.excluded
+        )
+
+
+def test_landed_before_ignores_payloads_received_later(
+    spark: Any, lake: Lake, tmp_path: Path
+) -> None:
+    from glue_jobs.entrypoint import parse_instant
+
+    result = _run(
+        spark, lake, tmp_path / "landed", landed_before_ms=parse_instant("2025-11-22T00:00:00Z")
+    )
+    assert _runs(result) == ["SUCCEEDED"]
+    assert result.manifest.counts()["vertices"]["Plan"] == 1
+    # Only a payload whose landing time is unknown (no sidecar) cannot be placed in time.
+    assert {e.reason.value for e in result.report.entries} == {"missing_metadata"}
