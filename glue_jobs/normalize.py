@@ -91,6 +91,7 @@ STATUS_GROUP = "~status"
 # Labels whose rows recur across plans; a task keeps the smallest line per id before the shuffle.
 _SHARED = frozenset({"v/Job", "v/Dataset", "v/Column", "e/OF", "e/HAS_PLAN"})
 _OUT_ROWS_PER_BATCH = 20_000
+_ENCODED_CACHE_ROWS = 200_000
 
 Progress = Callable[[str], None]
 
@@ -366,8 +367,13 @@ def _plan_rows(
     events: Mapping[str, tuple[EventRef, ...]],
     params: NormalizeParams,
     duplicate_of: str | None,
+    encoded: dict[GraphRow, tuple[str, str, str]] | None = None,
 ) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
-    """Graph rows of one plan payload (with its runs) and its status document."""
+    """Graph rows of one plan payload (with its runs) and its status document.
+
+    `encoded` caches the encoding of rows that recur across plans (datasets, columns, jobs): many
+    plans of a lake read the same tables, and equal rows always encode to the same line.
+    """
     inputs: list[dict[str, Any]] = []
     try:
         loaded, inputs = _load(store, key)
@@ -413,9 +419,17 @@ def _plan_rows(
     if params.as_of_ms is not None and not runs:
         return [], {"key": key, "status": "excluded", "inputs": []}
     rows = []
+    cache = {} if encoded is None else encoded
     for row in (*graph.rows, *runs):
-        row_id = row.id
-        rows.append((_group(row), row_id, csv_line(row, row_id)))
+        hit = cache.get(row)
+        if hit is None:
+            row_id = row.id
+            hit = (_group(row), row_id, csv_line(row, row_id))
+            if hit[0] in _SHARED:
+                if len(cache) >= _ENCODED_CACHE_ROWS:
+                    cache.clear()  # bounded memory; a miss only costs a re-encode
+                cache[row] = hit
+        rows.append(hit)
     status = {
         "key": key,
         "status": "normalized",
@@ -442,6 +456,7 @@ def transform(
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         by_plan: Mapping[str, tuple[EventRef, ...]] = events.value
         shared: dict[tuple[str, str], str] = {}
+        encoded: dict[GraphRow, tuple[str, str, str]] = {}
         groups: list[str] = []
         ids: list[str] = []
         lines: list[str] = []
@@ -462,7 +477,7 @@ def transform(
 
         for batch in batches:
             for key in _keys(batch):
-                rows, status = _plan_rows(store, key, by_plan, params, duplicates.get(key))
+                rows, status = _plan_rows(store, key, by_plan, params, duplicates.get(key), encoded)
                 for group, row_id, line in rows:
                     if group in _SHARED:
                         # Keep the smallest line per id: the same choice the writer makes, so the
