@@ -541,7 +541,7 @@ $("search").addEventListener("submit", (event) => {
 
 async function refreshStatus() {
   try {
-    const status = await api("status");
+    const status = await api("status", { counts: "true" });
     const c = status.counts;
     $("graph-status").textContent = `${c.Job} jobs · ${c.Dataset} datasets · ${c.Run} runs`;
   } catch (err) {
