@@ -1,13 +1,194 @@
-"""`lineage bench`: Measure every stage of the pipeline and print a table."""
+"""`lineage bench`: measure every stage of the pipeline; `lineage bench generate`: a workload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from lineage_cli.commands._pending import not_yet
+from lineage_cli.bench.results import BenchReport
+
+__all__ = ["register"]
+
+EXIT_FAILED = 2
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"lineage bench: {message}", err=True)
+    raise typer.Exit(code=EXIT_FAILED)
+
+
+def _print_report(report: BenchReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    machine = report.machine
+    console.print(
+        f"[bold]machine[/bold]: {machine.get('cpu_model')}, {machine.get('logical_cores')} "
+        f"logical cores, {machine.get('memory_gib')} GiB; Python {machine.get('python')}, "
+        f"{machine.get('java')}, Spark {machine.get('spark')}; load average "
+        f"{machine.get('load_average_start')} at start, {report.load_average_end} at end"
+    )
+    for workload in report.workloads:
+        console.print(
+            f"[bold]workload[/bold] {workload['plans']:,} plans (seed {workload['seed']}): "
+            f"{workload['event_batches']:,} runs ({workload['failed_runs']:,} failed), "
+            f"{workload['jobs']:,} jobs, datasets {workload['datasets']}, "
+            f"{workload['plan_bytes'] / 2**20:,.1f} MiB of plans (mean "
+            f"{workload['mean_plan_bytes'] / 1024:.1f} KiB, widest schema "
+            f"{workload['max_columns']} columns)"
+        )
+    table = Table(title="lineage bench" + (" --quick" if report.quick else ""))
+    for column in ("stage", "figure", "at", "value", "unit"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    for stage in report.stages:
+        for m in stage.measurements:
+            table.add_row(stage.stage, m.name, m.scale, f"{m.value:,.2f}", m.unit)
+    console.print(table)
+    targets = Table(title="targets")
+    for column in ("target", "measured", "result"):
+        targets.add_column(column)
+    for check in report.targets:
+        measured = "-" if check.measured is None else f"{check.measured:,.2f} {check.unit}"
+        colour = {True: "green", False: "red", None: "yellow"}[check.met]
+        targets.add_row(check.target, measured, f"[{colour}]{check.margin}[/{colour}]")
+    console.print(targets)
+    for stage in report.stages:
+        for note in stage.notes:
+            console.print(f"[dim]{stage.stage}: {note}[/dim]")
 
 
 def register(app: typer.Typer) -> None:
-    """Add `lineage bench` to the CLI."""
+    """Add `lineage bench` (and `lineage bench generate`) to the CLI."""
+    bench = typer.Typer(
+        help=(
+            "Measure every stage (producer ingest, normalize at 1k/10k/100k plans, load into "
+            "the local Gremlin Server, read API latency, end to end) on a generated workload; "
+            "print a table and write the figures as JSON. `lineage bench generate` writes the "
+            "workload alone."
+        ),
+        no_args_is_help=False,
+    )
 
-    @app.command("bench", help="Measure every stage of the pipeline and print a table.")
-    def _command() -> None:
-        not_yet("bench", 10)
+    @bench.callback(invoke_without_command=True)
+    def _run(
+        ctx: typer.Context,
+        quick: bool = typer.Option(
+            False, "--quick", help="Small sizes (a smoke test, under 2 minutes); no timing claims."
+        ),
+        out: str = typer.Option(
+            "bench-results.json", "--out", help="Write the results here as JSON."
+        ),
+        work: str = typer.Option(
+            ".cache/bench",
+            "--work",
+            help="Workloads and builds; generated workloads are reused across runs.",
+        ),
+        seed: int = typer.Option(1, "--seed", help="Workload seed."),
+        sizes: str | None = typer.Option(
+            None, "--sizes", help="Normalize sizes in plans, comma-separated (default 1k,10k,100k)."
+        ),
+        graph_sizes: str | None = typer.Option(
+            None,
+            "--graph-sizes",
+            help="Sizes loaded into the graph for load/read API/end to end (default 10k,100k).",
+        ),
+        skip: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--skip", help="Leave out a stage: producer, normalize, load, read_api, end_to_end."
+            ),
+        ] = None,
+        heap: str = typer.Option(
+            "auto", "--heap", help="Gremlin Server heap (auto: by graph size and free memory)."
+        ),
+        master: str = typer.Option("local[*]", "--master", help="Spark master for normalize."),
+    ) -> None:
+        if ctx.invoked_subcommand is not None:
+            return
+        from rich.console import Console
+
+        from lineage.errors import LineageError
+        from lineage_cli.bench.runner import STAGES, BenchOptions, run_bench
+        from lineage_cli.bench.stages import BenchError
+
+        skipped = set(skip or [])
+        unknown = sorted(skipped - set(STAGES))
+        if unknown:
+            _fail(f"--skip {unknown[0]!r} is not a stage (choose from {', '.join(STAGES)})")
+
+        def parse(text: str | None, flag: str) -> tuple[int, ...] | None:
+            if text is None:
+                return None
+            try:
+                values = tuple(int(v.replace("k", "000")) for v in text.split(",") if v)
+            except ValueError:
+                _fail(f"{flag} {text!r}: use plan counts such as 1000,10k")
+                raise
+            if not values or min(values) < 1:
+                _fail(f"{flag} {text!r}: sizes must be positive")
+            return values
+
+        options = BenchOptions.preset(
+            quick,
+            Path(work),
+            seed=seed,
+            normalize_sizes=parse(sizes, "--sizes"),
+            graph_sizes=parse(graph_sizes, "--graph-sizes"),
+            heap=heap,
+            master=master,
+            skip=frozenset(skipped),
+        )
+        console = Console(stderr=True)
+        try:
+            report = run_bench(options, lambda message: console.log(message))
+        except (BenchError, LineageError, OSError) as exc:
+            _fail(str(exc))
+            return
+        out_path = Path(out)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_bytes(report.to_json())
+        _print_report(report)
+        typer.echo(f"results written to {out}", err=True)
+
+    @bench.command(
+        "generate",
+        help=(
+            "Write a raw zone of realistic Spline v1.2 payloads (plans, event batches, sidecars, "
+            "index entries) in the producer's layout; byte-identical for the same --plans and "
+            "--seed."
+        ),
+    )
+    def _generate(
+        plans: int = typer.Option(..., "--plans", min=1, help="How many execution plans."),
+        seed: int = typer.Option(1, "--seed", help="Seed: the same seed gives the same bytes."),
+        out: str = typer.Option(..., "--out", help="Raw-zone directory (empty or a workload)."),
+    ) -> None:
+        from rich.progress import Progress
+
+        from lineage_cli.bench.workload import WorkloadError, generate_workload
+
+        try:
+            with Progress(transient=True) as progress:
+                task = progress.add_task("generating plans", total=plans)
+                summary = generate_workload(
+                    Path(out),
+                    plans,
+                    seed,
+                    lambda done, _total: progress.update(task, completed=done),
+                )
+        except (WorkloadError, OSError) as exc:
+            _fail(str(exc))
+            return
+        typer.echo(
+            f"generated {summary.plans:,} plans, {summary.event_batches:,} runs "
+            f"({summary.failed_runs:,} failed), {summary.jobs:,} jobs, datasets "
+            f"{summary.datasets}, {summary.files:,} files, "
+            f"{(summary.plan_bytes + summary.event_bytes) / 2**20:,.1f} MiB in "
+            f"{summary.seconds:.1f} s -> {out}",
+            err=True,
+        )
+
+    app.add_typer(bench, name="bench")

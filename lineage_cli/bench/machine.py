@@ -1,0 +1,106 @@
+"""The machine a benchmark ran on: CPU, memory, versions, and how busy it was."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["describe_machine", "load_average", "process_tree_rss"]
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _java_version() -> str | None:
+    java = shutil.which("java")
+    if java is None:
+        return None
+    try:
+        done = subprocess.run(
+            [java, "-version"], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[0] if lines else None
+
+
+def _spark_version() -> str | None:
+    try:
+        import pyspark
+
+        return str(pyspark.__version__)
+    except ImportError:
+        return None
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages, e.g. `13.5 10.5 6.5`."""
+    try:
+        return " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def describe_machine() -> dict[str, str | int | float | None]:
+    """CPU model, logical cores, memory, OS, Python/Java/Spark versions, current load."""
+    return {
+        "cpu_model": _cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "java": _java_version(),
+        "spark": _spark_version(),
+        "load_average_start": load_average(),
+    }
+
+
+def _children(pid: int) -> Iterator[int]:
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            text = (task / "children").read_text()
+            for child in text.split():
+                yield int(child)
+    except OSError:
+        return
+
+
+def process_tree_rss(root_pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants (Linux; 0 elsewhere)."""
+    total = 0
+    stack = [root_pid]
+    page = os.sysconf("SC_PAGE_SIZE")
+    seen: set[int] = set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+        stack.extend(_children(pid))
+    return total

@@ -1,0 +1,145 @@
+"""One benchmark run: which sizes each stage is measured at, in what order, into one report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lineage_cli.bench.machine import describe_machine, load_average
+from lineage_cli.bench.results import BenchReport, StageResult, check_targets
+from lineage_cli.bench.stages import (
+    graph_server,
+    measure_load,
+    measure_normalize,
+    measure_producer,
+    measure_read_api,
+    scale_label,
+    summary_dict,
+    workload_lake,
+)
+
+__all__ = ["STAGES", "BenchOptions", "run_bench"]
+
+STAGES = ("producer", "normalize", "load", "read_api", "end_to_end")
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """Sizes and switches of one run; `quick()` and `full()` are the two presets."""
+
+    quick: bool
+    work: Path
+    seed: int = 1
+    normalize_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    graph_sizes: tuple[int, ...] = (10_000, 100_000)
+    api_requests: int = 40
+    heap: str = "auto"
+    master: str = "local[*]"
+    skip: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def preset(cls, quick: bool, work: Path, **changes: object) -> BenchOptions:
+        """The quick smoke run (well under 2 minutes) or the full run."""
+        if quick:
+            base = cls(
+                quick=True,
+                work=work,
+                normalize_sizes=(100, 400),
+                graph_sizes=(400,),
+                api_requests=5,
+            )
+        else:
+            base = cls(quick=False, work=work)
+        values = {k: v for k, v in changes.items() if v is not None}
+        return cls(**{**base.__dict__, **values})
+
+
+def _heap_for(plans: int, setting: str) -> str:
+    """The Gremlin Server heap: the whole graph lives in it (about 1 GiB per 10k plans)."""
+    if setting != "auto":
+        return setting
+    available_gib = 8.0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available_gib = int(line.split()[1]) / 2**20
+    except (OSError, ValueError):
+        pass
+    wanted = -(-plans // 10_000) + 2
+    return f"{max(1, min(wanted, int(available_gib * 0.6)))}g"
+
+
+def run_bench(options: BenchOptions, say: Callable[[str], None]) -> BenchReport:
+    """Measure every stage that is not skipped and return the report (targets checked)."""
+    began = time.perf_counter()
+    report = BenchReport(
+        started_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        quick=options.quick,
+        machine=describe_machine(),
+    )
+    options.work.mkdir(parents=True, exist_ok=True)
+    if "producer" not in options.skip:
+        say("producer: driving lineage serve with gzip v1.2 plans")
+        report.stages.append(measure_producer(options.quick))
+
+    sizes = sorted(set(options.normalize_sizes) | set(options.graph_sizes))
+    lakes: dict[int, Path] = {}
+    for plans in sizes:
+        lakes[plans], summary = workload_lake(options.work, plans, options.seed, say)
+        report.workloads.append(summary_dict(summary))
+
+    builds: dict[int, Path] = {}
+    normalize: StageResult | None = None
+    if "normalize" not in options.skip:
+        from lineage_cli.commands.rebuild import local_spark
+
+        spark = local_spark(options.master, "4g")
+        try:
+            normalize, builds = measure_normalize(
+                spark, [(p, lakes[p]) for p in sizes], options.work, say
+            )
+        finally:
+            spark.stop()
+        report.stages.append(normalize)
+
+    graph_stages = {"load", "read_api", "end_to_end"} - options.skip
+    if graph_stages and builds:
+        load = StageResult("load")
+        read_api = StageResult("read_api")
+        e2e = StageResult("end_to_end")
+        for plans in options.graph_sizes:
+            if plans not in builds:
+                continue
+            scale = scale_label(plans)
+            heap = _heap_for(plans, options.heap)
+            with graph_server(heap, say) as url:
+                say(f"load {scale}: loading {builds[plans]} into {url}")
+                load_s = measure_load(
+                    builds[plans], url, scale, load, reload=not options.quick and plans <= 10_000
+                )
+                load.inputs[f"heap_{scale}"] = heap
+                first = time.perf_counter()
+                if "read_api" in graph_stages:
+                    measure_read_api(url, scale, options.api_requests, read_api, say)
+                first_answer_s = time.perf_counter() - first
+                normalize_s = normalize.get("seconds", scale) if normalize else None
+                if normalize_s is not None:
+                    total = normalize_s + load_s
+                    e2e.add("seconds", total, "s", scale)
+                    e2e.add("plans_per_s", plans / total, "plans/s", scale)
+                    e2e.notes.append(
+                        f"{scale}: normalize {normalize_s:.1f} s + load {load_s:.1f} s; the read "
+                        f"API answered all sampled requests within {first_answer_s:.1f} s after"
+                    )
+        for stage in (load, read_api, e2e):
+            if stage.stage in graph_stages and stage.measurements:
+                report.stages.append(stage)
+
+    report.targets = check_targets(report.stages)
+    report.finished_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report.seconds = round(time.perf_counter() - began, 1)
+    report.load_average_end = load_average()
+    return report

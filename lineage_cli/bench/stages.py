@@ -1,0 +1,294 @@
+"""Each pipeline stage measured by its own benchmark script, turned into a `StageResult`.
+
+The measurements live in `benchmarks/*_bench.py` (one per stage, owned with the stage); this
+module imports them by path (the folder is not a package: pyarrow installs a top-level
+`benchmarks` package of its own) and only adds what spans stages: workloads, peak memory,
+graph servers per scale, the end-to-end figure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from glue_jobs.normalize import LOAD_PREFIX
+from lineage_cli.bench.machine import process_tree_rss
+from lineage_cli.bench.results import StageResult
+from lineage_cli.bench.workload import (
+    GENERATOR_VERSION,
+    WorkloadSummary,
+    generate_workload,
+    read_summary,
+)
+from lineage_cli.graph_server import ServerLayout, ServerSettings, project_root, start, stop
+
+__all__ = [
+    "BenchError",
+    "PeakMemory",
+    "graph_server",
+    "load_script",
+    "measure_load",
+    "measure_normalize",
+    "measure_producer",
+    "measure_read_api",
+    "percentile",
+    "scale_label",
+    "summary_dict",
+    "workload_lake",
+]
+
+Say = Callable[[str], None]
+
+
+class BenchError(Exception):
+    """A stage could not be measured (missing script, failed run); the message names it."""
+
+
+def scale_label(plans: int) -> str:
+    """`1k plans`, `100k plans`, `250 plans`."""
+    if plans >= 1000 and plans % 1000 == 0:
+        return f"{plans // 1000}k plans"
+    return f"{plans} plans"
+
+
+def scripts_dir() -> Path:
+    """The stage scripts: `benchmarks/` of the checkout, or `$LINEAGE_BENCH_SCRIPTS`."""
+    return Path(os.environ.get("LINEAGE_BENCH_SCRIPTS") or project_root() / "benchmarks")
+
+
+def load_script(name: str) -> ModuleType:
+    """Import `benchmarks/<name>.py` of the checkout by path."""
+    path = scripts_dir() / f"{name}.py"
+    if not path.is_file():
+        raise BenchError(f"benchmark script {path} is missing")
+    module_name = f"_lineage_bench_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise BenchError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _require(module: ModuleType, function: str) -> Callable[..., Any]:
+    found = getattr(module, function, None)
+    if not callable(found):
+        raise BenchError(f"{module.__file__} has no {function}() to call")
+    return found  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _script_output() -> Iterator[None]:
+    """Stage scripts print their own report: send it to stderr, beside our progress lines.
+
+    They stop with SystemExit on a failed run (lost plans, a failed load): that becomes ours."""
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    except SystemExit as exc:
+        raise BenchError(f"benchmark script stopped: {exc.code}") from exc
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and its children (Spark's JVM, workers)."""
+
+    def __init__(self, interval_s: float = 0.2) -> None:
+        self.interval_s = interval_s
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        pid = os.getpid()
+        while True:
+            self.peak_bytes = max(self.peak_bytes, process_tree_rss(pid))
+            if self._stop.wait(self.interval_s):
+                return
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def workload_lake(work: Path, plans: int, seed: int, say: Say) -> tuple[Path, WorkloadSummary]:
+    """The generated raw zone for (plans, seed) under `work`, generated unless already there."""
+    root = work / f"lake-{plans}-seed{seed}"
+    found = read_summary(root)
+    if (
+        found is not None
+        and found.plans == plans
+        and found.seed == seed
+        and found.generator_version == GENERATOR_VERSION
+    ):
+        say(f"workload {scale_label(plans)}: reusing {root}")
+        return root, found
+
+    def progress(done: int, total: int) -> None:
+        if done % 10_000 == 0 or done == total:
+            say(f"workload {scale_label(plans)}: {done:,}/{total:,} plans written")
+
+    say(f"workload {scale_label(plans)}: generating into {root}")
+    return root, generate_workload(root, plans, seed, progress)
+
+
+def measure_producer(quick: bool) -> StageResult:
+    """Requests/s and latency of `lineage serve` storing gzip plans (benchmarks/producer_bench)."""
+    run = _require(load_script("producer_bench"), "run")
+    began = time.perf_counter()
+    seconds = 3.0 if quick else 10.0
+    argv = ["--seconds", str(seconds), "--connections", "8"]
+    argv += ["--max-requests", "3000" if quick else "20000"]
+    with _script_output():
+        figures: dict[str, Any] = run(argv)
+    result = StageResult("producer", seconds=time.perf_counter() - began)
+    result.inputs.update(
+        {
+            "plan_bytes": figures.get("plan_bytes"),
+            "gzip_bytes": figures.get("gzip_bytes"),
+            "connections": 8,
+            "measured_seconds": seconds,
+            "requests": figures.get("requests"),
+        }
+    )
+    result.add("requests_per_s", figures["requests_per_s"], "req/s")
+    result.add("p50_ms", figures["p50_ms"], "ms")
+    result.add("p99_ms", figures["p99_ms"], "ms")
+    if figures.get("server_cpu_ms_per_request") is not None:
+        result.add("server_cpu_per_request_ms", figures["server_cpu_ms_per_request"], "ms")
+    result.add("errors", figures.get("errors", 0), "requests")
+    return result
+
+
+def measure_normalize(
+    spark: Any, lakes: list[tuple[int, Path]], work: Path, say: Say
+) -> tuple[StageResult, dict[int, Path]]:
+    """Plans/s, peak memory and parse-floor ratio at each size (benchmarks/normalize_bench)."""
+    script = load_script("normalize_bench")
+    measure = _require(script, "measure")
+    floor = _require(script, "parse_floor")
+    result = StageResult("normalize")
+    builds: dict[int, Path] = {}
+    began = time.perf_counter()
+    previous: tuple[int, float] | None = None
+    for plans, lake in lakes:
+        scale = scale_label(plans)
+        out = work / f"build-{lake.name}"
+        shutil.rmtree(out, ignore_errors=True)
+        say(f"normalize {scale}: running the normalize job (Spark {spark.sparkContext.master})")
+        with PeakMemory() as peak, _script_output():
+            row: dict[str, Any] = measure(spark, lake, out, plans)
+        # The floor reads and parses every raw object the job reads: payloads and sidecars.
+        _parse_s, read_parse_s, raw_bytes = floor(lake, ("plans", "events"), "*.json*")
+        builds[plans] = out / LOAD_PREFIX
+        seconds = float(row["seconds"])
+        result.add("seconds", seconds, "s", scale)
+        result.add("plans_per_s", plans / seconds, "plans/s", scale)
+        result.add("peak_memory_mib", peak.peak_bytes / 2**20, "MiB", scale)
+        result.add("parse_floor_s", read_parse_s, "s", scale)
+        result.add("floor_ratio", seconds / max(read_parse_s, 1e-9), "x", scale)
+        result.add("vertices", row["vertices"], "vertices", scale)
+        result.add("edges", row["edges"], "edges", scale)
+        result.add("quarantined", row["quarantined"], "payloads", scale)
+        result.inputs[f"raw_mib_{scale}"] = round(raw_bytes / 2**20, 1)
+        say(
+            f"normalize {scale}: {seconds:.1f} s ({plans / seconds:,.0f} plans/s), floor "
+            f"{read_parse_s:.1f} s, peak {peak.peak_bytes / 2**20:,.0f} MiB"
+        )
+        if previous is not None:
+            growth = plans / previous[0]
+            result.add(
+                "time_growth",
+                seconds / previous[1],
+                "x",
+                f"{scale_label(previous[0]).split()[0]}->{scale}",
+            )
+            result.notes.append(
+                f"{scale_label(previous[0])} -> {scale} ({growth:g}x plans): "
+                f"time x{seconds / previous[1]:.2f}"
+            )
+        previous = (plans, seconds)
+    result.inputs["spark_master"] = str(spark.sparkContext.master)
+    result.seconds = time.perf_counter() - began
+    return result, builds
+
+
+@contextmanager
+def graph_server(heap: str, say: Say) -> Iterator[str]:
+    """A throwaway local Gremlin Server on a free port; yields its ws:// endpoint."""
+    root = project_root()
+    state = Path(os.environ.get("TMPDIR", "/tmp")) / f"lineage-bench-graph-{os.getpid()}"
+    layout = ServerLayout.under(root)
+    layout = ServerLayout(lib_dir=layout.lib_dir, build_dir=layout.build_dir, state_dir=state)
+    say(f"graph: starting a Gremlin Server (heap {heap})")
+    started = start(ServerSettings(port=0, heap=heap), layout)
+    try:
+        yield started.state.endpoint
+    finally:
+        stop(layout)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def measure_load(build: Path, url: str, scale: str, result: StageResult, reload: bool) -> float:
+    """Load a normalize build into an empty graph (benchmarks/load_bench); returns seconds."""
+    measure = _require(load_script("load_bench"), "measure")
+    with _script_output():
+        figures: dict[str, Any] = measure(build, url, reload=reload)
+    seconds = float(figures["seconds"])
+    result.add("elements", figures["elements"], "elements", scale)
+    result.add("seconds", seconds, "s", scale)
+    result.add("elements_per_s", figures["elements_per_s"], "elements/s", scale)
+    if figures.get("server_cpu_s") is not None:
+        result.add("server_cpu_s", figures["server_cpu_s"], "s", scale)
+    result.add("loader_cpu_s", figures["loader_cpu_s"], "s", scale)
+    if figures.get("reload_s") is not None:
+        result.add("reload_s", figures["reload_s"], "s", scale)
+    return seconds
+
+
+def measure_read_api(url: str, scale: str, requests: int, result: StageResult, say: Say) -> None:
+    """p50/p95 per endpoint: `benchmarks/api_bench.py`'s `run()` when it has one, else ours."""
+    path = scripts_dir() / "api_bench.py"
+    run = getattr(load_script("api_bench"), "run", None) if path.is_file() else None
+    if callable(run):
+        figures: dict[str, dict[str, float]] = run(url, requests=requests)
+        for endpoint, stats in figures.items():
+            result.add(f"{endpoint}_p50_ms", stats["p50_ms"], "ms", scale)
+            result.add(f"{endpoint}_p95_ms", stats["p95_ms"], "ms", scale)
+        return
+    from lineage_cli.bench.read_api import measure_endpoints
+
+    for endpoint, endpoint_stats in measure_endpoints(url, requests, say).items():
+        result.add(f"{endpoint}_p50_ms", endpoint_stats.p50_ms, "ms", scale)
+        result.add(f"{endpoint}_p95_ms", endpoint_stats.p95_ms, "ms", scale)
+        if endpoint_stats.errors:
+            result.notes.append(f"{endpoint} at {scale}: {endpoint_stats.errors} non-200 answers")
+    result.inputs["requests_per_endpoint"] = requests
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """The nearest-rank percentile of `samples` (share in 0..1)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def summary_dict(summary: WorkloadSummary) -> dict[str, Any]:
+    """A workload summary as plain JSON data."""
+    return asdict(summary)
