@@ -87,7 +87,8 @@ class SparkJob:
 
     @property
     def stage(self) -> str:
-        suffix = "-".join(a.lstrip("-") for a in self.args if not a.startswith("/"))
+        # Option values that are not paths tell repeated runs apart (`--day 21` -> `-21`).
+        suffix = "-".join(a for a in self.args if not a.startswith(("-", "/")))
         return f"job-{self.script.stem}" + (f"-{suffix}" if suffix else "")
 
 
