@@ -106,7 +106,7 @@ def _dataset_uri(api: Api, name: str) -> str:
 
 def test_raw_zone_holds_every_payload_verbatim(pipeline: Api) -> None:
     # Three write actions: three plans (the failed one too) and their events landed.
-    status = pipeline.get("/status")
+    status = pipeline.get("/status", counts="true")
     assert status["counts"]["Plan"] == 3
     assert status["counts"]["Run"] == 3
 
