@@ -104,8 +104,8 @@ def _dataset_uri(api: Api, name: str) -> str:
     return str(matches[0])
 
 
-def test_raw_zone_holds_every_payload_verbatim(pipeline: Api) -> None:
-    # Three write actions: three plans (the failed one too) and their events landed.
+def test_every_write_action_reached_the_graph(pipeline: Api) -> None:
+    # Three write actions: three plans (the failed one too) and their events, one run each.
     status = pipeline.get("/status", counts="true")
     assert status["counts"]["Plan"] == 3
     assert status["counts"]["Run"] == 3
