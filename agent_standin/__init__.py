@@ -8,11 +8,13 @@ sends both over HTTP exactly as the agent does. Where it differs from the real a
 `docs/standin-agent.md`. It depends only on pyspark/py4j and the standard library.
 """
 
-from agent_standin.config import AgentConfig
+from agent_standin.config import AGENT_NAME, AGENT_VERSION, AgentConfig
 from agent_standin.errors import HarvestError, ProducerUnavailableError, StandinError
 from agent_standin.listener import LineageTracking, enable_lineage_tracking
 
 __all__ = [
+    "AGENT_NAME",
+    "AGENT_VERSION",
     "AgentConfig",
     "HarvestError",
     "LineageTracking",
@@ -20,6 +22,3 @@ __all__ = [
     "StandinError",
     "enable_lineage_tracking",
 ]
-
-AGENT_NAME = "spline-agent-standin"
-AGENT_VERSION = "0.1.0"

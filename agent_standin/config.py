@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+# `agentInfo` of every plan: names the stand-in so it is never mistaken for the real agent.
+AGENT_NAME = "spline-agent-standin"
+AGENT_VERSION = "0.1.0"
 # The agent's `spline.*` settings, reached through Spark conf with a `spark.` prefix.
 PRODUCER_URL_KEY = "spark.spline.producer.url"
 MODE_KEY = "spark.spline.mode"

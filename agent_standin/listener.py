@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from agent_standin.config import AgentConfig
+from agent_standin.config import AGENT_NAME, AGENT_VERSION, AgentConfig
 from agent_standin.dispatcher import HttpDispatcher
 from agent_standin.errors import ProducerUnavailableError
 from agent_standin.harvester import LineageHarvester
@@ -86,8 +86,6 @@ def enable_lineage_tracking(
     lineage with one log line and the job runs on, exactly like the agent.
     """
     from pyspark.java_gateway import ensure_callback_server_started
-
-    from agent_standin import AGENT_NAME, AGENT_VERSION
 
     log.info("Initializing Spline Agent (Python stand-in %s)...", AGENT_VERSION)
     config = config or AgentConfig.from_session(session)
