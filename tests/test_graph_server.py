@@ -122,3 +122,14 @@ def test_scripts_use_the_grammar_not_groovy(client: Client, g: GraphTraversalSou
         with pytest.raises(GremlinServerError, match="597"):
             client.submit(groovy).all().result()
     assert g.V().count().next() == before
+
+
+@pytest.mark.parametrize("language", [None, "gremlin-lang"])
+def test_scripts_take_no_bindings(client: Client, language: str | None) -> None:
+    # Neptune supports neither variables nor the bindings attribute; TinkerPop's grammar engine
+    # would resolve `x` from the bindings, so code relying on that would work only locally.
+    options = {"language": language} if language else None
+    absent = _id("job")
+    with pytest.raises(GremlinServerError, match="bindings are not supported"):
+        client.submit("g.V(x).count()", {"x": absent}, request_options=options).all().result()
+    assert client.submit(f"g.V('{absent}').count()", request_options=options).all().result() == [0]

@@ -7,7 +7,7 @@ The server is Apache TinkerPop Gremlin Server 3.7 (the TinkerPop minor Neptune e
 - vertex properties default to `set` cardinality; `list` cardinality and lambdas are refused by
   verification strategies bound with `g` (see `java/lineage/gremlinserver/`);
 - scripts are parsed by the gremlin-lang grammar, never run as Groovy, whatever language the
-  client names; `g` is the only binding;
+  client names; `g` is the only binding and request bindings are refused;
 - GraphBinary (what gremlinpython speaks) and GraphSON 3 over WebSocket and HTTP;
 - queries time out after 120 s, Neptune's default `neptune_query_timeout`.
 """

@@ -5,24 +5,26 @@ import java.util.List;
 
 import org.apache.tinkerpop.gremlin.jsr223.AbstractGremlinScriptEngineFactory;
 import org.apache.tinkerpop.gremlin.jsr223.Customizer;
-import org.apache.tinkerpop.gremlin.jsr223.GremlinLangScriptEngine;
 import org.apache.tinkerpop.gremlin.jsr223.GremlinScriptEngine;
 
 /**
- * Answers to the name {@code gremlin-groovy} with the gremlin-lang grammar engine.
+ * Answers to the name {@code gremlin-groovy} with the grammar engine, refusing bindings.
  *
  * Clients that send a script without a language (gremlinpython's Client.submit, the HTTP
  * endpoint) get {@code gremlin-groovy}, which Gremlin Server finds on its classpath and would
  * run as arbitrary Groovy. Neptune parses every script with the ANTLR grammar instead. This
- * factory is listed first on the classpath, so the script engine manager picks it for that name.
+ * factory is listed first on the classpath, so the script engine manager picks it for its name.
  */
-public final class GrammarOnlyScriptEngineFactory extends AbstractGremlinScriptEngineFactory {
-    /** The manager finds factories by language name, so both names must be the Groovy one. */
-    private static final String CLAIMED_NAME = "gremlin-groovy";
+public class GrammarOnlyScriptEngineFactory extends AbstractGremlinScriptEngineFactory {
     private static final String GRAMMAR_ENGINE = "gremlin-lang";
 
     public GrammarOnlyScriptEngineFactory() {
-        super(CLAIMED_NAME, CLAIMED_NAME, Collections.singletonList("gremlin"),
+        this("gremlin-groovy");
+    }
+
+    /** The manager finds factories by language name, so both names are the claimed one. */
+    protected GrammarOnlyScriptEngineFactory(final String claimedName) {
+        super(claimedName, claimedName, Collections.singletonList("gremlin"),
                 Collections.singletonList("plain"));
     }
 
@@ -39,6 +41,13 @@ public final class GrammarOnlyScriptEngineFactory extends AbstractGremlinScriptE
     @Override
     public GremlinScriptEngine getScriptEngine() {
         final List<Customizer> customizers = manager.getCustomizers(GRAMMAR_ENGINE);
-        return new GremlinLangScriptEngine(customizers.toArray(new Customizer[0]));
+        return new GrammarOnlyScriptEngine(customizers.toArray(new Customizer[0]));
+    }
+
+    /** The same engine under its own name, shadowing TinkerPop's gremlin-lang factory. */
+    public static final class GremlinLang extends GrammarOnlyScriptEngineFactory {
+        public GremlinLang() {
+            super(GRAMMAR_ENGINE);
+        }
     }
 }
