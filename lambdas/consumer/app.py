@@ -93,7 +93,12 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
         if graph_url is None:
             raise ValueError("create_app needs graph_url or config")
         config = ReadApiConfig(graph_url=graph_url)
-    client = GraphClient(config.graph_url, config.evaluation_timeout_ms, config.traversal_source)
+    client = GraphClient(
+        config.graph_url,
+        config.evaluation_timeout_ms,
+        config.traversal_source,
+        iam_auth_region=config.iam_auth_region,
+    )
     app = FastAPI(
         title="Lineage read API",
         version="1",

@@ -27,6 +27,8 @@ class ReadApiConfig:
     max_list: int = 1_000
     # Runs listed inline by the job view.
     job_runs: int = 50
+    # Sign the WebSocket handshake with SigV4 (Neptune with IAM authentication) in this region.
+    iam_auth_region: str | None = None
 
     @property
     def client_timeout_s(self) -> float:
@@ -35,7 +37,17 @@ class ReadApiConfig:
 
     @classmethod
     def from_env(cls) -> ReadApiConfig:
-        """Build from `LINEAGE_GRAPH_URL` and `LINEAGE_GRAPH_TIMEOUT_MS` (the Lambda's settings)."""
+        """Build from the Lambda's environment.
+
+        `LINEAGE_GRAPH_URL`, `LINEAGE_GRAPH_TIMEOUT_MS`, and `LINEAGE_GRAPH_IAM_AUTH=true` to sign
+        for Neptune in `AWS_REGION` (set by Lambda).
+        """
         url = os.environ.get("LINEAGE_GRAPH_URL", "ws://localhost:8182/gremlin")
         timeout = int(os.environ.get("LINEAGE_GRAPH_TIMEOUT_MS", "10000"))
-        return cls(graph_url=url, evaluation_timeout_ms=timeout)
+        iam = os.environ.get("LINEAGE_GRAPH_IAM_AUTH", "").lower() in ("1", "true", "yes")
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        if iam and not region:
+            raise ValueError("LINEAGE_GRAPH_IAM_AUTH is set but AWS_REGION is not")
+        return cls(
+            graph_url=url, evaluation_timeout_ms=timeout, iam_auth_region=region if iam else None
+        )

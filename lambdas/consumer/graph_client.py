@@ -24,10 +24,17 @@ _NEPTUNE_TIMEOUT = "TimeLimitExceededException"
 class GraphClient:
     """Runs traversals against one Gremlin endpoint (Gremlin Server or Neptune)."""
 
-    def __init__(self, url: str, timeout_ms: int, traversal_source: str = "g") -> None:
+    def __init__(
+        self,
+        url: str,
+        timeout_ms: int,
+        traversal_source: str = "g",
+        iam_auth_region: str | None = None,
+    ) -> None:
         self.url = url
         self.timeout_ms = timeout_ms
         self.traversal_source = traversal_source
+        self.iam_auth_region = iam_auth_region
         self._lock = threading.Lock()
         self._connection: Any = None
 
@@ -78,7 +85,14 @@ class GraphClient:
                 from gremlin_python.driver.client import Client
 
                 try:
-                    self._connection = Client(self.url, self.traversal_source)
+                    headers = None
+                    if self.iam_auth_region is not None:
+                        from lambdas.consumer.neptune_auth import sigv4_headers
+
+                        headers = sigv4_headers(self.url, self.iam_auth_region)
+                    self._connection = Client(self.url, self.traversal_source, headers=headers)
+                except GraphUnavailable:
+                    raise
                 except Exception as exc:  # connection refused, DNS, TLS: all mean unavailable
                     raise GraphUnavailable(f"graph at {self.url} is unavailable: {exc}") from exc
             return self._connection
