@@ -14,6 +14,7 @@ and reading + parsing the same files in one process.
 from __future__ import annotations
 
 import argparse
+import itertools
 import datetime as dt
 import json
 import os
@@ -41,7 +42,7 @@ TEMPLATES = [
 ]
 RECORDED = REPO / "tests" / "events" / "spline"
 OLD_ROOT = "file:/tmp/lineage-example-lake/"
-TABLES = 2000  # distinct table suffixes: datasets are shared between plans, as in a lake
+DOMAINS = 1000  # 5,000 distinct jobs; datasets and columns are shared within a domain
 
 
 def _templates() -> list[tuple[str, str]]:
@@ -54,7 +55,9 @@ def _templates() -> list[tuple[str, str]]:
     ]
 
 
-def _sidecar(kind: rz.PayloadKind, body: bytes, received: dt.datetime, plan_id: str | None) -> bytes:
+def _sidecar(
+    kind: rz.PayloadKind, body: bytes, received: dt.datetime, plan_id: str | None
+) -> bytes:
     return rz.RawObjectMetadata(
         kind=kind,
         received_at=rz.format_received_at(received),
@@ -74,15 +77,20 @@ def generate(root: Path, count: int) -> None:
     templates = _templates()
     start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     for i in range(count):
+        template = TEMPLATES[i % len(TEMPLATES)]
         plan_text, events_text = templates[i % len(templates)]
         old_id = json.loads(plan_text)["id"]
         plan_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-plan-{i}"))
-        # Each copy writes its own table and reads tables other copies write.
-        table = i % TABLES
+        # Plans come in domains of five jobs that feed each other (ingest -> enrich -> aggregate),
+        # as in a lake; later copies of a domain are new versions of the same jobs.
+        domain = (i // len(templates)) % DOMAINS
         plan_text_i = (
             plan_text.replace(old_id, plan_id)
-            .replace(OLD_ROOT, f"s3a://bench-lake/t{table:04d}/")
-            .replace('"name":"' + json.loads(plan_text)["name"] + '"', f'"name":"job_{i % 1000:04d}"')
+            .replace(OLD_ROOT, f"s3a://bench-lake/d{domain:04d}/")
+            .replace(
+                '"name":"' + json.loads(plan_text)["name"] + '"',
+                f'"name":"{template}_{domain:04d}"',
+            )
         )
         body = plan_text_i.encode()
         received = start + dt.timedelta(seconds=i * 864_000 // max(count, 1))
@@ -121,7 +129,9 @@ def _stamp(t0: float):  # type: ignore[no-untyped-def]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--work", default=str(REPO / ".cache" / "bench" / "normalize"))
     parser.add_argument("--master", default="local[2]")
@@ -172,7 +182,7 @@ def main() -> int:
         }
         results.append(row)
         print(json.dumps(row), flush=True)
-    for before, after in zip(results, results[1:], strict=False):
+    for before, after in itertools.pairwise(results):
         ratio = after["seconds"] / before["seconds"]
         growth = after["plans"] / before["plans"]
         print(f"{before['plans']} -> {after['plans']} plans ({growth:.0f}x): time x{ratio:.2f}")

@@ -357,8 +357,14 @@ def parse_events(keys: DataFrame, store: Store, params: NormalizeParams) -> Data
 ROW_SCHEMA = "group string, id string, line string"
 
 
-def _group(row: Any) -> str:
-    return f"v/{row.LABEL.value}" if row.LABEL in VERTEX_CLASSES else f"e/{row.LABEL.value}"
+_GROUPS: dict[type, str] = {
+    **{cls: f"v/{label.value}" for label, cls in VERTEX_CLASSES.items()},
+    **{cls: f"e/{label.value}" for label, cls in EDGE_CLASSES.items()},
+}
+
+
+def _group(row: GraphRow) -> str:
+    return _GROUPS[type(row)]
 
 
 def _plan_rows(

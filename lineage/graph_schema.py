@@ -549,6 +549,12 @@ def csv_header(cls: type[VertexRow] | type[EdgeRow]) -> VertexHeader | EdgeHeade
     return EdgeHeader(cls.COLUMNS)
 
 
+_LABEL_FIELDS: dict[type, str] = {
+    **{cls: quote(label.value) for label, cls in VERTEX_CLASSES.items()},
+    **{cls: quote(label.value) for label, cls in EDGE_CLASSES.items()},
+}
+
+
 def csv_line(row: GraphRow, row_id: str | None = None) -> str:
     """One Neptune CSV line for a row (without line end), via lineage.neptune_csv.
 
@@ -556,8 +562,7 @@ def csv_line(row: GraphRow, row_id: str | None = None) -> str:
     """
     ident = row.id if row_id is None else row_id
     props = [format_field(col, val) for col, val in zip(row.COLUMNS, row.values(), strict=True)]
+    label = _LABEL_FIELDS[type(row)]
     if isinstance(row, VertexRow):
-        return format_row([quote(ident), quote(row.LABEL.value), *props])
-    return format_row(
-        [quote(ident), quote(row.from_id), quote(row.to_id), quote(row.LABEL.value), *props]
-    )
+        return format_row([quote(ident), label, *props])
+    return format_row([quote(ident), quote(row.from_id), quote(row.to_id), label, *props])
