@@ -14,8 +14,8 @@ and reading + parsing the same files in one process.
 from __future__ import annotations
 
 import argparse
-import itertools
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
