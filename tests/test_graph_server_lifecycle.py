@@ -21,7 +21,14 @@ from gremlin_python.driver.driver_remote_connection import DriverRemoteConnectio
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.traversal import T
 
-from lineage_cli.graph_server import ServerLayout, ServerSettings, ServerStartError, start, stop
+from lineage_cli.graph_server import (
+    PrerequisiteError,
+    ServerLayout,
+    ServerSettings,
+    ServerStartError,
+    start,
+    stop,
+)
 from lineage_cli.graph_server.probe import port_accepts
 
 REPO = Path(__file__).resolve().parent.parent
@@ -179,6 +186,20 @@ def test_missing_jars_say_make_install(tmp_path: Path) -> None:
         f"lineage graph: Gremlin Server jars not found in {tmp_path / '.cache/gremlin-server/lib'}"
         ": run `make install` first"
     ]
+
+
+@pytest.mark.unit
+def test_two_server_versions_in_the_jar_folder_are_refused(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name in ("gremlin-server-3.7.4.jar", "gremlin-server-3.7.5.jar", "gremlin-core-3.7.5.jar"):
+        (lib / name).write_bytes(b"")
+    layout = ServerLayout(lib_dir=lib, build_dir=tmp_path / "ext", state_dir=tmp_path / "state")
+    with pytest.raises(
+        PrerequisiteError, match=r"several Gremlin Server versions .*3\.7\.4.*3\.7\.5"
+    ):
+        start(ServerSettings(port=0), layout)
+    assert not layout.state_file.exists()
 
 
 @pytest.mark.unit

@@ -27,9 +27,17 @@ JAR_PREFIX = "lineage-gremlin-ext-"
 def server_jars(layout: ServerLayout) -> list[Path]:
     """The Gremlin Server jars in a fixed order; raises `PrerequisiteError` when not installed."""
     jars = sorted(layout.lib_dir.glob("*.jar"))
-    if not any(jar.name.startswith("gremlin-server-") for jar in jars):
+    servers = [jar.name for jar in jars if jar.name.startswith("gremlin-server-")]
+    if not servers:
         raise PrerequisiteError(
             f"Gremlin Server jars not found in {layout.lib_dir}: run `make install` first"
+        )
+    if len(servers) > 1:
+        # Maven copies dependencies without deleting old ones; two versions on one class path
+        # fail in confusing ways at run time.
+        raise PrerequisiteError(
+            f"several Gremlin Server versions in {layout.lib_dir} ({', '.join(servers)}): "
+            "delete that folder and run `make install`"
         )
     return jars
 
