@@ -106,6 +106,24 @@ def generate(root: Path, count: int) -> None:
     (root / ".complete").write_text(str(count))
 
 
+def python_cpu_per_plan(root: Path, sample: int = 2000) -> float:
+    """CPU milliseconds per plan of the job's per-plan Python work, in this one process.
+
+    Steadier than wall time on a shared machine: what one core spends per plan to read, parse,
+    walk and encode it (the work inside the `transform` task, without Spark's share).
+    """
+    from glue_jobs.normalize import _plan_rows
+
+    store = LocalStore(str(root))
+    keys = sorted(str(p.relative_to(root)) for p in (root / "plans").rglob("*.json"))[:sample]
+    params = NormalizeParams(lake=str(root), out="unused")
+    cache: dict = {}  # type: ignore[type-arg]
+    started = time.process_time()
+    for key in keys:
+        _plan_rows(store, key, {}, params, None, cache)
+    return (time.process_time() - started) * 1000 / max(len(keys), 1)
+
+
 def parse_floor(root: Path) -> tuple[float, float, int]:
     """(seconds to orjson-parse all plan bytes in memory, seconds to read + parse, bytes)."""
     files = sorted((root / "plans").rglob("*.json"))
@@ -166,6 +184,8 @@ def main() -> int:
         )
         elapsed = time.perf_counter() - t0
         parse, read_parse, total_bytes = parse_floor(lake)
+        cpu_ms = python_cpu_per_plan(lake)
+        load_avg = os.getloadavg()[0]
         counts = result.manifest.counts()
         row = {
             "plans": size,
@@ -178,6 +198,8 @@ def main() -> int:
             "parse_floor_s": round(parse, 2),
             "read_parse_floor_s": round(read_parse, 2),
             "quarantined": result.report.quarantined,
+            "python_cpu_ms_per_plan": round(cpu_ms, 3),
+            "load_average_1m": round(load_avg, 1),
             "generate_s": round(gen, 1),
         }
         results.append(row)
