@@ -1,65 +1,337 @@
-"""`lineage verify`: check a build against the raw zone (hashes, and a re-run of the normalize)."""
+"""`lineage verify`: check a build against the raw zone: input hashes, then a re-run of the job.
+
+The build's `manifest.json` names every raw object the build read (key, size, SHA-256), the
+parameters and the code version. Verification re-reads those objects, re-runs the normalization
+with the recorded parameters into a temporary folder, and compares every output with the
+manifest. The comparison itself is `lineage.verification`; the job is `glue_jobs.normalize`.
+"""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import orjson
 import typer
+from rich.console import Console
+from rich.markup import escape
 
-from glue_jobs.storage import StorageError, open_store
-from glue_jobs.verify import verify_build
+from glue_jobs.normalize import QUARANTINE_FILE, NormalizeParams, run_normalize
+from glue_jobs.storage import LocalStore, StorageError, Store, open_store
 from lineage.dataset_identity import LayerRules
 from lineage.errors import LineageError
-from lineage_cli.commands.rebuild import local_spark
+from lineage.manifest import (
+    MANIFEST_FILE,
+    RUN_INFO_FILE,
+    InputObject,
+    Manifest,
+    OutputFile,
+    code_fingerprint,
+)
+from lineage.raw_zone_layout import EVENTS_PREFIX, PLANS_PREFIX
+from lineage.verification import (
+    EXIT_CANNOT_VERIFY,
+    Area,
+    Finding,
+    Problem,
+    VerificationReport,
+    compare_inputs,
+    compare_outputs,
+    observe,
+    unexpected_keys,
+)
 
-__all__ = ["register"]
+__all__ = ["VerifyError", "params_from_manifest", "register", "render", "run_verify"]
 
-EXIT_DIFFERENT = 1
-EXIT_FAILED = 2
+Progress = Callable[[str], None]
+_READERS = 16  # parallel reads: S3 latency, not CPU, bounds reading many small objects
+
+
+class VerifyError(LineageError):
+    """The build cannot be verified at all (unreadable manifest, lake or layer rules)."""
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def read_manifest(build: Store) -> tuple[Manifest, bytes]:
+    """The build's manifest and its exact bytes."""
+    try:
+        raw = build.read(MANIFEST_FILE)
+    except StorageError as exc:
+        raise VerifyError(f"no readable {MANIFEST_FILE} in {build.root}: {exc}") from exc
+    return Manifest.from_json(raw, f"{build.root}/{MANIFEST_FILE}"), raw
+
+
+def _layer_rules(recorded: str, override: Path | None) -> LayerRules:
+    if override is not None:
+        return LayerRules.from_file(override)
+    if recorded == "default":
+        return LayerRules.default()
+    path = Path(recorded)
+    if not path.is_file():
+        raise VerifyError(
+            f"the build used layer rules {recorded!r}, which are not readable here: "
+            "pass the same file with --layer-rules"
+        )
+    return LayerRules.from_file(path)
+
+
+def params_from_manifest(
+    manifest: Manifest, lake: str, out: str, layer_rules: Path | None = None
+) -> NormalizeParams:
+    """The job parameters the build recorded, for a run from `lake` into `out`.
+
+    The reconstruction is checked: its `manifest_parameters()` must equal the recorded ones, so
+    a parameter this code does not know (or layer rules with other content) is an error.
+    """
+    import datetime as dt
+
+    p = manifest.parameters
+    try:
+        date_from, date_to = p.get("date_from"), p.get("date_to")
+        params = NormalizeParams(
+            lake=lake,
+            out=out,
+            date_from=dt.date.fromisoformat(str(date_from)) if date_from else None,
+            date_to=dt.date.fromisoformat(str(date_to)) if date_to else None,
+            max_bad_share=float(p["max_bad_share"]),  # type: ignore[arg-type]
+            gzip=bool(p["gzip"]),
+            target_file_bytes=int(p["target_file_bytes"]),  # type: ignore[arg-type]
+            layer_rules=_layer_rules(str(p["layer_rules"]), layer_rules),
+            layer_rules_source=str(p["layer_rules"]),
+            as_of_ms=int(p["as_of_ms"]) if p.get("as_of_ms") is not None else None,  # type: ignore[arg-type]
+            landed_before_ms=(
+                int(p["landed_before_ms"])  # type: ignore[arg-type]
+                if p.get("landed_before_ms") is not None
+                else None
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VerifyError(f"the manifest's parameters cannot be read: {exc!r}") from exc
+    rebuilt = params.manifest_parameters()
+    differing = sorted(k for k in rebuilt.keys() | p.keys() if rebuilt.get(k) != p.get(k))
+    if differing:
+        detail = ", ".join(
+            f"{k}: recorded {p.get(k)!r}, here {rebuilt.get(k)!r}" for k in differing
+        )
+        raise VerifyError(f"cannot reproduce the build's parameters ({detail})")
+    return params
+
+
+def _read_inputs(
+    lake: Store, expected: Iterable[InputObject], progress: Progress
+) -> dict[str, InputObject]:
+    """What the named objects are now, by key (absent keys are left out)."""
+    present: set[str] = set()
+    try:
+        for prefix in (PLANS_PREFIX, EVENTS_PREFIX):
+            present.update(key for key, _ in lake.list(prefix))
+    except StorageError as exc:
+        raise VerifyError(f"cannot list the raw zone: {exc}") from exc
+    keys = [i.key for i in expected if i.key in present]
+    progress(f"hashing {len(keys)} raw objects in {lake.root}")
+
+    def one(key: str) -> InputObject:
+        try:
+            return observe(key, lake.read(key))
+        except StorageError as exc:  # listed a moment ago: a read failure is not "missing"
+            raise VerifyError(str(exc)) from exc
+
+    with ThreadPoolExecutor(_READERS) as pool:
+        return {o.key: o for o in pool.map(one, keys)}
+
+
+def _build_files(build: Store) -> list[OutputFile]:
+    """Every file of the build folder except the manifest and the wall-clock run info."""
+    try:
+        listed = [k for k, _ in build.list("") if k not in (MANIFEST_FILE, RUN_INFO_FILE)]
+        files = [(k, build.read(k)) for k in listed]
+    except StorageError as exc:
+        raise VerifyError(f"cannot read the build: {exc}") from exc
+    seen = [observe(key, data) for key, data in files]
+    return [OutputFile(o.key, "", "", 0, o.size, o.sha256) for o in seen]
+
+
+def _quarantined_keys(build: Store) -> set[str]:
+    """Keys the build's quarantine report lists (unknown keys are named only there)."""
+    try:
+        doc = orjson.loads(build.read(QUARANTINE_FILE))
+        return {str(e["key"]) for e in doc["entries"]}
+    except (StorageError, orjson.JSONDecodeError, KeyError, TypeError):
+        return set()  # a missing or altered report is itself a build finding
+
+
+def run_verify(
+    spark: Any,
+    lake: str,
+    build: str,
+    *,
+    layer_rules: Path | None = None,
+    rerun: bool = True,
+    progress: Progress = _quiet,
+) -> VerificationReport:
+    """Verify the build folder `build` against the raw zone `lake`; `spark` runs the re-run."""
+    lake_store, build_store = open_store(lake), open_store(build)
+    manifest, manifest_bytes = read_manifest(build_store)
+    findings: list[Finding] = []
+    # Parameters first: a build this code cannot re-run fails before any reading.
+    params = params_from_manifest(manifest, lake, "", layer_rules) if rerun else None
+
+    observed = _read_inputs(lake_store, manifest.inputs, progress)
+    findings += compare_inputs(manifest.inputs, observed)
+
+    progress(f"comparing the files of {build_store.root} with the manifest")
+    findings += compare_outputs(manifest.outputs, _build_files(build_store), Area.BUILD)
+
+    identical: bool | None = None
+    if params is not None:
+        with tempfile.TemporaryDirectory(prefix="lineage-verify-") as tmp:
+            params = replace(params, out=tmp)
+            progress(f"re-running the normalization into {tmp}")
+            try:
+                again = run_normalize(spark, lake_store, LocalStore(tmp), params, progress)
+            except StorageError as exc:
+                raise VerifyError(f"the re-run could not read or write: {exc}") from exc
+            except LineageError as exc:  # e.g. too many bad payloads now
+                findings.append(Finding(Area.RERUN, Problem.FAILED, MANIFEST_FILE, str(exc)))
+            else:
+                findings += compare_outputs(manifest.outputs, again.manifest.outputs, Area.RERUN)
+                named = {i.key for i in manifest.inputs} | _quarantined_keys(build_store)
+                selected = {i.key for i in again.manifest.inputs}
+                selected |= {e.key for e in again.report.entries}
+                findings += unexpected_keys(named, selected)
+                identical = again.manifest.to_json() == manifest_bytes
+    return VerificationReport(
+        manifest=manifest,
+        current_code_version=code_fingerprint(["lineage", "glue_jobs"]),
+        inputs_checked=len(manifest.inputs),
+        outputs_checked=len(manifest.outputs),
+        rerun=rerun,
+        manifest_identical=identical,
+        findings=tuple(sorted(findings)),
+    )
+
+
+_VERDICT = {
+    0: "[bold green]VERIFIED[/]: the raw zone holds exactly what the build read, and the "
+    "re-run reproduced every output byte for byte",
+    1: "[bold red]RAW ZONE DIFFERS[/] from what the build read",
+    3: "[bold red]OUTPUTS DIFFER[/]: the raw zone matches, the build's files do not",
+    4: "[bold red]OUTPUTS DIFFER[/] and the code version differs from the build's: "
+    "re-run verify with the build's code version",
+}
+
+
+def render(report: VerificationReport, lake: str, build: str, console: Console) -> None:
+    """Print the report: what was checked, every finding by key, and the verdict."""
+    m = report.manifest
+    console.print(f"[bold]build[/]    {escape(build)}", soft_wrap=True)
+    console.print(f"[bold]raw zone[/] {escape(lake)}", soft_wrap=True)
+    params = ", ".join(f"{k}={v}" for k, v in m.parameters.items() if v is not None)
+    console.print(f"[bold]parameters[/] {escape(params)}", soft_wrap=True)
+    same = "same as this code" if not report.code_changed else "[yellow]differs from this code[/]"
+    console.print(f"[bold]code version[/] {m.code_version[:16]}… ({same})", soft_wrap=True)
+    bad = {f.key for f in report.of(Area.RAW_ZONE) if f.problem is not Problem.UNEXPECTED}
+    console.print(
+        f"inputs:  {report.inputs_checked - len(bad)} of {report.inputs_checked} raw objects "
+        "match size and SHA-256",
+        soft_wrap=True,
+    )
+    build_bad = len(report.of(Area.BUILD))
+    console.print(
+        f"build:   {report.outputs_checked} files in the manifest, {build_bad} differences",
+        soft_wrap=True,
+    )
+    if report.rerun:
+        rerun_bad = len(report.of(Area.RERUN))
+        same_manifest = {True: "byte-identical", False: "differs", None: "not produced"}[
+            report.manifest_identical
+        ]
+        console.print(
+            f"re-run:  {rerun_bad} output differences; manifest.json {same_manifest}",
+            soft_wrap=True,
+        )
+    else:
+        console.print("re-run:  skipped (--skip-rerun): outputs and unexpected objects unchecked")
+    for f in report.findings:
+        console.print(
+            f"[red]{f.problem.value.upper():<10}[/] {f.area.value:<8} {escape(f.key)}  "
+            f"[dim]{escape(f.detail)}[/]",
+            soft_wrap=True,
+        )
+    console.print(_VERDICT[report.exit_code], soft_wrap=True)
+
+
+_HELP = (
+    "Verify a build against the raw zone. Re-reads every raw object the build's manifest.json "
+    "names and checks its size and SHA-256 (altered, missing objects); checks the build "
+    "folder's files against the manifest; re-runs the normalization with the manifest's "
+    "recorded parameters into a temporary folder and compares every output file's SHA-256 "
+    "with the manifest. Objects the re-run reads that the manifest does not name are "
+    "reported as unexpected. Every difference is named by its key.\n\n"
+    "Exit codes:\n"
+    "0 verified;\n"
+    "1 the raw zone differs (altered, missing or unexpected objects);\n"
+    "2 cannot verify (bad arguments, unreadable manifest, raw zone or layer rules);\n"
+    "3 the raw zone matches but the build's files or the re-run's outputs differ;\n"
+    "4 as 3, and this code is not the code version that made the build."
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add `lineage verify` to the CLI."""
 
-    @app.command(
-        "verify",
-        help=(
-            "Verify a build against the raw zone: re-read every input its manifest.json names and "
-            "check size and SHA-256, re-run the normalization with the recorded parameters, and "
-            "compare every output file. Prints each altered, missing or unexpected object by key; "
-            "exits 1 on any difference, 2 when the build cannot be verified."
-        ),
-    )
+    @app.command("verify", help=_HELP)
     def _command(
         lake: str = typer.Option(
             ..., "--lake", help="Raw zone: a directory or s3://bucket/prefix."
         ),
-        build: str = typer.Option(..., "--build", help="The build folder (holds manifest.json)."),
-        layer_rules: str | None = typer.Option(
-            None, "--layer-rules", help="The layer rules file the build used, if not the default."
+        build: str = typer.Option(
+            ..., "--build", help="Build folder holding manifest.json: a directory or s3://…"
         ),
-        master: str = typer.Option("local[*]", "--master", help="Spark master."),
+        layer_rules: str | None = typer.Option(
+            None,
+            "--layer-rules",
+            help="The layer-rules file the build used, when not the packaged default "
+            "(its content must match the manifest's hash).",
+        ),
+        skip_rerun: bool = typer.Option(
+            False, "--skip-rerun", help="Only check hashes: no Spark, no output comparison."
+        ),
+        master: str = typer.Option("local[*]", "--master", help="Spark master for the re-run."),
+        quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
     ) -> None:
+        from lineage_cli.commands.rebuild import local_spark
+
+        errors = Console(stderr=True)
+
+        def progress(message: str) -> None:
+            if not quiet:
+                errors.log(escape(message))
+
+        spark = None
         try:
-            rules = LayerRules.from_file(Path(layer_rules)) if layer_rules else LayerRules.default()
-            spark = local_spark(master)
-            try:
-                result = verify_build(
-                    spark, open_store(lake), open_store(build), rules, layer_rules or "default"
-                )
-            finally:
-                spark.stop()
-        except (LineageError, StorageError, ValueError) as exc:
+            if not skip_rerun:
+                spark = local_spark(master)
+            report = run_verify(
+                spark,
+                lake,
+                build,
+                layer_rules=Path(layer_rules) if layer_rules else None,
+                rerun=not skip_rerun,
+                progress=progress,
+            )
+        except (LineageError, StorageError) as exc:
             typer.echo(f"lineage verify: {exc}", err=True)
-            raise typer.Exit(code=EXIT_FAILED) from None
-        inputs = len(result.manifest.inputs)
-        outputs = len(result.manifest.outputs)
-        if result.ok:
-            typer.echo(f"verify: OK: {inputs} inputs and {outputs} outputs match {build}")
-            return
-        for diff in result.differences:
-            typer.echo(f"{diff.kind}\t{diff.name}\t{diff.detail}")
-        typer.echo(
-            f"lineage verify: {len(result.differences)} difference(s) against {build}", err=True
-        )
-        raise typer.Exit(code=EXIT_DIFFERENT)
+            raise typer.Exit(code=EXIT_CANNOT_VERIFY) from None
+        finally:
+            if spark is not None:
+                spark.stop()
+        render(report, lake, build, Console(soft_wrap=True))
+        raise typer.Exit(code=report.exit_code)

@@ -1,0 +1,166 @@
+"""Comparing a build's manifest with what the raw zone and a re-run show now (issue 9).
+
+Pure functions over manifest records: the caller reads the objects and re-runs the job; this
+module decides what differs and how bad it is. Every finding names the object by its key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lineage.manifest import InputObject, Manifest, OutputFile
+
+__all__ = [
+    "EXIT_CANNOT_VERIFY",
+    "EXIT_CODE_CHANGED",
+    "EXIT_OK",
+    "EXIT_OUTPUTS_DIFFER",
+    "EXIT_RAW_ZONE_DIFFERS",
+    "Area",
+    "Finding",
+    "Problem",
+    "VerificationReport",
+    "compare_inputs",
+    "compare_outputs",
+    "observe",
+    "unexpected_keys",
+]
+
+EXIT_OK = 0
+EXIT_RAW_ZONE_DIFFERS = 1
+EXIT_CANNOT_VERIFY = 2
+EXIT_OUTPUTS_DIFFER = 3
+EXIT_CODE_CHANGED = 4
+
+
+class Area(StrEnum):
+    """Where a difference was seen."""
+
+    RAW_ZONE = "raw zone"  # the inputs the manifest names, and objects it should have named
+    BUILD = "build"  # the files in the build folder, against the manifest
+    RERUN = "re-run"  # the outputs of the normalization re-run now, against the manifest
+
+
+class Problem(StrEnum):
+    """What kind of difference."""
+
+    ALTERED = "altered"  # present, but other bytes than recorded
+    MISSING = "missing"  # recorded, but absent
+    UNEXPECTED = "unexpected"  # present where the build would have named it, but not named
+    FAILED = "failed"  # the re-run did not complete
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """One difference, naming the object by its key (or output path)."""
+
+    area: Area
+    problem: Problem
+    key: str
+    detail: str
+
+
+def observe(key: str, data: bytes) -> InputObject:
+    """The manifest record of `data` stored under `key` (size and SHA-256)."""
+    return InputObject(key, len(data), hashlib.sha256(data).hexdigest())
+
+
+def _short(sha: str) -> str:
+    return sha[:12]
+
+
+def _difference(size: tuple[int, int], sha: tuple[str, str]) -> str:
+    parts = []
+    if size[0] != size[1]:
+        parts.append(f"size {size[0]} -> {size[1]}")
+    parts.append(f"sha256 {_short(sha[0])}… -> {_short(sha[1])}…")
+    return ", ".join(parts)
+
+
+def compare_inputs(
+    expected: Iterable[InputObject], observed: Mapping[str, InputObject]
+) -> list[Finding]:
+    """Altered and missing raw-zone objects: `observed` holds what was read now, by key."""
+    findings = []
+    for want in expected:
+        got = observed.get(want.key)
+        if got is None:
+            findings.append(
+                Finding(Area.RAW_ZONE, Problem.MISSING, want.key, "named by the manifest, absent")
+            )
+        elif (got.size, got.sha256) != (want.size, want.sha256):
+            detail = _difference((want.size, got.size), (want.sha256, got.sha256))
+            findings.append(Finding(Area.RAW_ZONE, Problem.ALTERED, want.key, detail))
+    return sorted(findings)
+
+
+def unexpected_keys(named: Iterable[str], selected: Iterable[str]) -> list[Finding]:
+    """Raw-zone objects a selection reads now (`selected`) that the build did not name."""
+    known = set(named)
+    return sorted(
+        Finding(
+            Area.RAW_ZONE,
+            Problem.UNEXPECTED,
+            key,
+            "in the build's selection now, not named by its manifest",
+        )
+        for key in set(selected) - known
+    )
+
+
+def compare_outputs(
+    expected: Iterable[OutputFile], actual: Iterable[OutputFile], area: Area
+) -> list[Finding]:
+    """Output files by path: altered (other bytes), missing, unexpected (not in the manifest)."""
+    want = {o.path: o for o in expected}
+    have = {o.path: o for o in actual}
+    findings = []
+    for path, out in want.items():
+        got = have.get(path)
+        if got is None:
+            findings.append(Finding(area, Problem.MISSING, path, "in the manifest, not written"))
+        elif (got.size, got.sha256) != (out.size, out.sha256):
+            detail = _difference((out.size, got.size), (out.sha256, got.sha256))
+            findings.append(Finding(area, Problem.ALTERED, path, detail))
+    for path in have.keys() - want.keys():
+        findings.append(Finding(area, Problem.UNEXPECTED, path, "not in the manifest"))
+    return sorted(findings)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    """The outcome of one verification: what was checked and every difference found."""
+
+    manifest: Manifest
+    current_code_version: str
+    inputs_checked: int
+    outputs_checked: int
+    rerun: bool
+    manifest_identical: bool | None  # the re-run's manifest.json has the build's bytes
+    findings: tuple[Finding, ...]
+
+    @property
+    def code_changed(self) -> bool:
+        """The code running now is not the code that made the build."""
+        return self.current_code_version != self.manifest.code_version
+
+    @property
+    def ok(self) -> bool:
+        """No difference at all."""
+        return not self.findings
+
+    def of(self, area: Area) -> list[Finding]:
+        """The findings of one area."""
+        return [f for f in self.findings if f.area is area]
+
+    @property
+    def exit_code(self) -> int:
+        """0 verified; 1 the raw zone differs; 3 outputs differ; 4 outputs differ, code changed."""
+        if self.of(Area.RAW_ZONE):
+            return EXIT_RAW_ZONE_DIFFERS
+        if self.findings:
+            return EXIT_CODE_CHANGED if self.code_changed else EXIT_OUTPUTS_DIFFER
+        return EXIT_OK
