@@ -48,12 +48,10 @@ from gremlin_python.statics import SingleByte, long, short
 from gremlin_python.structure.io.graphbinaryV1 import DataType, FloatIO, float_pack
 
 from lineage.neptune_csv import (
-    Column,
     EdgeRecord,
     NeptuneCsvError,
     PropertyType,
     PropertyValues,
-    Value,
     VertexRecord,
     iter_records,
 )
@@ -157,11 +155,6 @@ _CONVERTERS: dict[PropertyType, Callable[[Any], GremlinValue]] = {
 }
 
 
-def _converter(kind: PropertyType) -> Callable[[Value], GremlinValue]:
-    """The function giving the Gremlin-typed value of a parsed CSV value of this type."""
-    return _CONVERTERS.get(kind, _as_is)
-
-
 def value_key(value: object) -> ValueKey:
     """A comparable identity for a property value, equal for a value and its stored copy."""
     if isinstance(value, bool):
@@ -235,7 +228,6 @@ class _Loader:
         self.report = report
         self.in_flight: Future[Any] | None = None
         self.file_totals = Totals()
-        self.converters: dict[Column, Callable[[Value], GremlinValue]] = {}
         # When the graph starts empty, what exists is exactly what this load created: tracking
         # those ids saves the existence lookups (the common case, a fresh build).
         self.vertices: set[str] | None = None
@@ -357,9 +349,11 @@ class _Loader:
     # values ------------------------------------------------------------------------------
 
     def gremlin_values(self, prop: PropertyValues) -> list[GremlinValue]:
-        convert = self.converters.get(prop.column)
+        # Keyed by type, not by Column: hashing a frozen dataclass per value costs more than
+        # the conversion itself.
+        convert = _CONVERTERS.get(prop.column.type)
         if convert is None:
-            convert = self.converters[prop.column] = _converter(prop.column.type)
+            return list(prop.values)
         return [convert(v) for v in prop.values]
 
     # vertices ----------------------------------------------------------------------------
