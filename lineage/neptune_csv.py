@@ -930,9 +930,13 @@ def _typed_record(
             if is_string and allow_empty_strings and index in empty_quoted:
                 properties.append(PropertyValues(column, ("",)))
             continue
-        texts = _split_array(text) if column.is_array else [text]
         try:
-            values = tuple(parse(part) for part in texts)
+            if column.is_array:
+                values = tuple([parse(part) for part in _split_array(text)])
+                if not values:
+                    continue
+            else:
+                values = (parse(text),)
         except ValueError as exc:
             raise NeptuneCsvError(
                 str(exc),
@@ -942,8 +946,7 @@ def _typed_record(
                 value=text,
                 kind="datatype",
             ) from exc
-        if values:
-            properties.append(PropertyValues(column, values))
+        properties.append(PropertyValues(column, values))
     label_text = fields[layout.label_index] if layout.label_index is not None else ""
     if layout.kind == "vertex":
         labels = tuple(_split_array(label_text)) if label_text else ("vertex",)

@@ -157,6 +157,8 @@ _CONVERTERS: dict[PropertyType, Callable[[Any], GremlinValue]] = {
 
 def value_key(value: object) -> ValueKey:
     """A comparable identity for a property value, equal for a value and its stored copy."""
+    if type(value) is str:  # the common case first
+        return ("s", value)
     if isinstance(value, bool):
         return ("b", value)
     if isinstance(value, int):
