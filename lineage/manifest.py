@@ -22,14 +22,12 @@ __all__ = [
     "MANIFEST_FILE",
     "MANIFEST_FORMAT",
     "RUN_INFO_FILE",
-    "Difference",
     "InputObject",
     "Manifest",
     "ManifestError",
     "OutputFile",
     "RunInfo",
     "code_fingerprint",
-    "compare",
 ]
 
 MANIFEST_FILE = "manifest.json"
@@ -179,66 +177,3 @@ class RunInfo:
             "master": self.master,
         }
         return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Difference:
-    """One way a build differs from what its inputs give now."""
-
-    kind: str  # altered | missing | unexpected | output_differs | output_missing | ...
-    name: str  # the raw-zone key or build path
-    detail: str
-
-
-def compare(expected: Manifest, actual: Manifest) -> list[Difference]:
-    """Differences between a recorded manifest and one rebuilt now from the same parameters.
-
-    Inputs: `missing` (recorded, gone now), `altered` (recorded, other bytes now), `unexpected`
-    (read now, not recorded). Outputs: `output_differs`, `output_missing`, `output_unexpected`.
-    Also `parameters` and `code_version` when those differ (they explain output differences).
-    """
-    found: list[Difference] = []
-    before = {i.key: i for i in expected.inputs}
-    after = {i.key: i for i in actual.inputs}
-    for key in sorted(before.keys() - after.keys()):
-        found.append(Difference("missing", key, "recorded input is no longer read"))
-    for key in sorted(after.keys() - before.keys()):
-        found.append(Difference("unexpected", key, "read now, not recorded in the manifest"))
-    for key in sorted(before.keys() & after.keys()):
-        old, new = before[key], after[key]
-        if (old.sha256, old.size) != (new.sha256, new.size):
-            found.append(
-                Difference(
-                    "altered",
-                    key,
-                    f"sha256 {old.sha256[:16]}… ({old.size} B) is now {new.sha256[:16]}… "
-                    f"({new.size} B)",
-                )
-            )
-    out_before = {o.path: o for o in expected.outputs}
-    out_after = {o.path: o for o in actual.outputs}
-    for path in sorted(out_before.keys() - out_after.keys()):
-        found.append(Difference("output_missing", path, "recorded output is not produced now"))
-    for path in sorted(out_after.keys() - out_before.keys()):
-        found.append(Difference("output_unexpected", path, "produced now, not recorded"))
-    for path in sorted(out_before.keys() & out_after.keys()):
-        if out_before[path].sha256 != out_after[path].sha256:
-            found.append(
-                Difference(
-                    "output_differs",
-                    path,
-                    f"{out_before[path].rows} rows recorded, {out_after[path].rows} now",
-                )
-            )
-    if dict(expected.parameters) != dict(actual.parameters):
-        found.append(Difference("parameters", "manifest.json", "parameters differ"))
-    if expected.code_version != actual.code_version:
-        found.append(
-            Difference(
-                "code_version",
-                "manifest.json",
-                f"built by code {expected.code_version[:16]}…, verified with "
-                f"{actual.code_version[:16]}…",
-            )
-        )
-    return sorted(found)

@@ -7,7 +7,7 @@ import pytest
 from lineage import spline_model as sm
 from lineage.column_lineage import PlanCycleError
 from lineage.dataset_identity import DatasetIdentityError
-from lineage.manifest import InputObject, Manifest, OutputFile, compare
+from lineage.manifest import InputObject, Manifest, OutputFile
 from lineage.quarantine import (
     QuarantineEntry,
     QuarantineReport,
@@ -44,21 +44,6 @@ def test_manifest_bytes_do_not_depend_on_input_order_and_round_trip() -> None:
     back = Manifest.from_json(one)
     assert back.to_json() == one
     assert back.counts() == {"edges": {"HAS_PLAN": 2}, "vertices": {"Job": 3}}
-
-
-def test_compare_names_altered_missing_unexpected_and_outputs() -> None:
-    changed = InputObject(A.key, 11, "f" * 64)
-    extra = InputObject("events/date=2026-11-21/c.json", 1, "c" * 64)
-    other_v = OutputFile(V.path, "vertex", "Job", 4, 130, "9" * 64)
-    found = compare(_manifest([A, B], [V, E]), _manifest([changed, extra], [other_v]))
-    assert [(d.kind, d.name) for d in found] == [
-        ("altered", A.key),
-        ("missing", B.key),
-        ("output_differs", V.path),
-        ("output_missing", E.path),
-        ("unexpected", extra.key),
-    ]
-    assert compare(_manifest([A], [V]), _manifest([A], [V])) == []
 
 
 def test_classify_maps_errors_to_reasons() -> None:
