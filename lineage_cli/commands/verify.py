@@ -168,7 +168,7 @@ def _quarantined_keys(build: Store) -> set[str]:
 
 
 def run_verify(
-    spark: Any,
+    spark: Callable[[], Any],
     lake: str,
     build: str,
     *,
@@ -176,7 +176,11 @@ def run_verify(
     rerun: bool = True,
     progress: Progress = _quiet,
 ) -> VerificationReport:
-    """Verify the build folder `build` against the raw zone `lake`; `spark` runs the re-run."""
+    """Verify the build folder `build` against the raw zone `lake`.
+
+    `spark` gives the SparkSession for the re-run; it is called only when one is needed, after
+    the manifest and its parameters proved readable.
+    """
     lake_store, build_store = open_store(lake), open_store(build)
     manifest, manifest_bytes = read_manifest(build_store)
     findings: list[Finding] = []
@@ -195,7 +199,7 @@ def run_verify(
             params = replace(params, out=tmp)
             progress(f"re-running the normalization into {tmp}")
             try:
-                again = run_normalize(spark, lake_store, LocalStore(tmp), params, progress)
+                again = run_normalize(spark(), lake_store, LocalStore(tmp), params, progress)
             except StorageError as exc:
                 raise VerifyError(f"the re-run could not read or write: {exc}") from exc
             except LineageError as exc:  # e.g. too many bad payloads now
@@ -309,18 +313,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from lineage_cli.commands.rebuild import local_spark
 
-        errors = Console(stderr=True)
+        errors = Console(stderr=True, log_path=False)
 
         def progress(message: str) -> None:
             if not quiet:
                 errors.log(escape(message))
 
-        spark = None
+        started: list[Any] = []
+
+        def session() -> Any:
+            started.append(local_spark(master))
+            return started[-1]
+
         try:
-            if not skip_rerun:
-                spark = local_spark(master)
             report = run_verify(
-                spark,
+                session,
                 lake,
                 build,
                 layer_rules=Path(layer_rules) if layer_rules else None,
@@ -331,7 +338,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"lineage verify: {exc}", err=True)
             raise typer.Exit(code=EXIT_CANNOT_VERIFY) from None
         finally:
-            if spark is not None:
+            for spark in started:
                 spark.stop()
         render(report, lake, build, Console(soft_wrap=True))
         raise typer.Exit(code=report.exit_code)
