@@ -153,7 +153,7 @@ def measure_producer(quick: bool) -> StageResult:
     """Requests/s and latency of `lineage serve` storing gzip plans (benchmarks/producer_bench)."""
     run = _require(load_script("producer_bench"), "run")
     began = time.perf_counter()
-    seconds = 3.0 if quick else 10.0
+    seconds = 2.0 if quick else 10.0
     argv = ["--seconds", str(seconds), "--connections", "8"]
     argv += ["--max-requests", "3000" if quick else "20000"]
     with _script_output():

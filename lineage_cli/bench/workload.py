@@ -458,6 +458,6 @@ def generate_workload(
     summary.last_day = dt.datetime.fromtimestamp(last_ms / 1000, tz=dt.UTC).date().isoformat()
     summary.seconds = round(time.perf_counter() - began, 2)
     (root / MANIFEST_NAME).write_bytes(summary.to_json())
-    if progress is not None:
+    if progress is not None and plans % 1000:
         progress(plans, plans)
     return summary

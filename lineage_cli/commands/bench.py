@@ -23,7 +23,7 @@ def _print_report(report: BenchReport) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=max(Console().width, 110))
     machine = report.machine
     console.print(
         f"[bold]machine[/bold]: {machine.get('cpu_model')}, {machine.get('logical_cores')} "
