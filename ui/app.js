@@ -311,6 +311,19 @@ function showRun(run) {
   );
 }
 
+// Issue 9: a plan's provenance (the raw-zone object it was normalized from) for auditors.
+function showPlan(plan) {
+  const panel = $("details");
+  panel.replaceChildren(...detailsHeader("Plan", plan.plan_id));
+  panel.append(
+    el("div", { class: "links" }, link("Job", hashFor("jobs", plan.job_name))),
+    el("h3", {}, "Raw payload"),
+    propertyTable({ raw_key: plan.raw_key, raw_sha256: plan.raw_sha256 }),
+    el("h3", {}, "Properties"),
+    propertyTable(plan, ["raw_key", "raw_sha256"]),
+  );
+}
+
 function showEdge(edge) {
   if (!edge) return;
   const panel = $("details");
@@ -414,6 +427,7 @@ const VIEWS = {
     drawGraph(body, "levels");
     $("summary").textContent += ` · job ${body.plan.job_name} · reads ${body.reads.map((d) => d.name).join(", ")} · writes ${body.writes.map((d) => d.name).join(", ")}`;
     drawTable(RUN_COLUMNS, body.runs, showRun);
+    showPlan(body.plan);
   },
 
   async datasets() {
