@@ -145,11 +145,15 @@ function drawGraph(graph, layout) {
     id: e.id,
     from: e.from,
     to: e.to,
-    label: e.label,
+    // Every edge of an operation DAG is FOLLOWS: its label would only add noise.
+    label: layout === "levels" ? undefined : e.label,
     arrows: "to",
     font: { size: 10, align: "middle" },
     color: { color: "#9aa5b1" },
   }));
+  // Room between levels for the widest caption plus the edge's own label.
+  const widest = Math.max(0, ...graph.nodes.map((n) => String(n.label).length));
+  const separation = Math.max(200, widest * 8 + 150);
   const hierarchical =
     layout === "levels"
       ? { enabled: true, direction: "RL", levelSeparation: 190, nodeSpacing: 90 }
@@ -157,7 +161,7 @@ function drawGraph(graph, layout) {
           enabled: true,
           direction: "LR",
           sortMethod: "directed",
-          levelSeparation: 230,
+          levelSeparation: separation,
           nodeSpacing: 120,
         };
   const options = {
@@ -212,7 +216,7 @@ function formatValue(value) {
 
 function propertyTable(object, skip) {
   const rows = Object.entries(object)
-    .filter(([key, value]) => !(skip || []).includes(key) && value !== null && value !== "")
+    .filter(([key, value]) => !(skip || []).includes(key) && value !== undefined && value !== null && value !== "")
     .map(([key, value]) => el("tr", {}, el("th", {}, key), el("td", { class: "v" }, formatValue(value))));
   return el("table", { class: "props" }, rows);
 }
