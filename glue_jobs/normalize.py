@@ -289,7 +289,7 @@ def _event_rows(store: Store, key: str, params: NormalizeParams) -> list[tuple[A
             params.landed_before_ms is not None
             and _received_ms(loaded.meta) >= params.landed_before_ms
         ):
-            status: dict[str, Any] = {"key": key, "status": "excluded", "inputs": []}
+            status: dict[str, Any] = {"key": key, "status": "not_landed", "inputs": []}
             return [(key, None, None, "status", orjson.dumps(status))]
         version = _version(loaded.meta, key, inputs)
         doc = sm.decode_json(loaded.body)
@@ -393,7 +393,7 @@ def _plan_rows(
             params.landed_before_ms is not None
             and _received_ms(loaded.meta) >= params.landed_before_ms
         ):
-            return [], {"key": key, "status": "excluded", "inputs": []}
+            return [], {"key": key, "status": "not_landed", "inputs": []}
         version = _version(loaded.meta, key, inputs)
         plan = sm.load_execution_plan(loaded.body, version)
         source = RawSource(key, inputs[0]["sha256"])
@@ -423,7 +423,8 @@ def _plan_rows(
         }
         return [], status
     if params.as_of_ms is not None and not runs:
-        return [], {"key": key, "status": "excluded", "inputs": []}
+        # Read and judged: the manifest names it (verify can then tell a plan slipped in later).
+        return [], {"key": key, "status": "excluded", "inputs": inputs}
     rows = []
     cache = {} if encoded is None else encoded
     for row in (*graph.rows, *runs):
@@ -778,14 +779,24 @@ def run_normalize(
         else:
             entries.append(QuarantineEntry(doc["key"], Reason(doc["reason"]), doc["detail"]))
 
+    # Payloads that had not landed by --landed-before are outside the build altogether (neither
+    # read nor counted), so a build as of a past instant stays byte-identical as the lake grows.
+    not_landed = {
+        k for k, d in (*plan_status.items(), *batch_status.items()) if d["status"] == "not_landed"
+    }
     for doc in plan_status.values():
-        account(doc)
-    read = len(plan_status) + len(selection.event_keys) + len(selection.unknown_keys)
+        if doc["key"] not in not_landed:
+            account(doc)
+    read = (
+        len(plan_status) + len(selection.event_keys) + len(selection.unknown_keys) - len(not_landed)
+    )
     for key in selection.unknown_keys:
         entries.append(
             QuarantineEntry(key, Reason.UNKNOWN_KEY, "not a key the raw-zone layout produces")
         )
     for key in selection.event_keys:
+        if key in not_landed:
+            continue
         doc = dict(
             batch_status.get(
                 key,

@@ -111,6 +111,22 @@ def test_missing_and_unexpected_objects_are_named(
     assert report.exit_code == 1
 
 
+def test_payloads_landing_after_the_instant_do_not_disturb_it(
+    spark: Any, lake: TimedLake, build: BuildResult, tmp_path: Path
+) -> None:
+    grown = _copy(lake, tmp_path / "lake")
+    # The next day's runs land: a later as-of build sees them, this one must not.
+    put(
+        grown.root,
+        events_at("events_country_report.v1_2.json", "01:20:00"),
+        kind="events",
+        received_at=at("04:00:00"),
+    )
+    report = run_verify(lambda: spark, str(grown.root), build.out)
+    assert report.findings == ()
+    assert report.manifest_identical is True
+
+
 def test_an_altered_build_file_is_named(
     spark: Any, lake: TimedLake, build: BuildResult, tmp_path: Path
 ) -> None:
