@@ -152,6 +152,7 @@ def test_job_view_runs_with_status_and_run_details(page: Any) -> None:
         "ds:s3://lake/raw/customers",
         f"ds:{CURATED}",
     }
+    assert f"raw/plans/{PLAN_ENRICH}.json" in details(page)  # the job's plans, before a click
     rows = page.locator("#table tr.clickable")
     assert rows.count() == 3
     assert "FAILED" in rows.nth(1).inner_text()
@@ -176,6 +177,8 @@ def test_runs_filtered_by_status_show_the_error(page: Any) -> None:
 def test_plan_dag_click_join_shows_params(page: Any) -> None:
     open_view(page, f"#/plans/{PLAN_ENRICH}")
     assert len(node_ids(page)) == 5
+    opened = details(page)  # before any click: the plan and the raw payload it came from
+    assert f"raw/plans/{PLAN_ENRICH}.json" in opened and "raw_sha256" in opened
     click_node(page, f"op:{PLAN_ENRICH}:2")
     text = details(page)
     assert "Join" in text and "joinType" in text and "Inner" in text

@@ -315,14 +315,19 @@ function showRun(run) {
   );
 }
 
-// Issue 9: a plan's provenance (the raw-zone object it was normalized from) for auditors.
-function showPlan(plan) {
+// Issue 9: a plan's provenance (the raw-zone object it was normalized from) for auditors,
+// with the datasets it reads and writes.
+function showPlan(plan, reads, writes) {
   const panel = $("details");
   panel.replaceChildren(...detailsHeader("Plan", plan.plan_id));
   panel.append(
     el("div", { class: "links" }, link("Job", hashFor("jobs", plan.job_name))),
     el("h3", {}, "Raw payload"),
     propertyTable({ raw_key: plan.raw_key, raw_sha256: plan.raw_sha256 }),
+    el("h3", {}, "Reads"),
+    el("div", { class: "links" }, reads.map((d) => link(d.name || d.uri, hashFor("lineage", "", { uri: d.uri, direction: "both", depth: 3 })))),
+    el("h3", {}, "Writes"),
+    el("div", { class: "links" }, writes.map((d) => link(d.name || d.uri, hashFor("lineage", "", { uri: d.uri, direction: "both", depth: 3 })))),
     el("h3", {}, "Properties"),
     propertyTable(plan, ["raw_key", "raw_sha256"]),
   );
@@ -339,6 +344,25 @@ function showEdge(edge) {
     propertyTable(edge, ["from", "to"]),
   );
   if (edge.plan_id) panel.append(el("div", { class: "links" }, link("Plan", hashFor("plans", edge.plan_id))));
+}
+
+function showJob(job, plans) {
+  const panel = $("details");
+  panel.replaceChildren(...detailsHeader("Job", job.name));
+  panel.append(
+    el("div", { class: "links" }, link("Runs", hashFor("runs", "", { job: job.name }))),
+    el("h3", {}, "Properties"),
+    propertyTable(job),
+    el("h3", {}, `Plans (${plans.length})`),
+    el(
+      "table",
+      {},
+      el("tr", {}, el("th", {}, "plan"), el("th", {}, "raw payload")),
+      plans.map((p) =>
+        el("tr", {}, el("td", {}, link(p.plan_id.slice(0, 8), hashFor("plans", p.plan_id))), el("td", { class: "v" }, p.raw_key || "")),
+      ),
+    ),
+  );
 }
 
 function resetDetails() {
@@ -407,6 +431,7 @@ const VIEWS = {
     const body = await api(`jobs/${encodeURIComponent(name)}`);
     drawGraph(body);
     $("summary").textContent += ` · ${body.runs.length} latest runs · ${body.plans.length} plans`;
+    if (!current.params.get("sel")) showJob(body.job, body.plans);
     drawTable(RUN_COLUMNS.concat([{ title: "plan", render: (r) => link("plan", hashFor("plans", r.plan_id)) }]), body.runs, showRun);
   },
 
@@ -429,9 +454,9 @@ const VIEWS = {
     setTitle(`Plan ${id}`);
     const body = await api(`plans/${encodeURIComponent(id)}`);
     drawGraph(body, "levels");
+    if (!current.params.get("sel")) showPlan(body.plan, body.reads, body.writes);
     $("summary").textContent += ` · job ${body.plan.job_name} · reads ${body.reads.map((d) => d.name).join(", ")} · writes ${body.writes.map((d) => d.name).join(", ")}`;
     drawTable(RUN_COLUMNS, body.runs, showRun);
-    showPlan(body.plan);
   },
 
   async datasets() {
