@@ -102,6 +102,9 @@ class LocalLoadOptions:
     allow_empty_strings: bool = False
     update_single_cardinality: bool = False
     batch_size: int = 2000
+    # Gremlin Server refuses requests over its maxContentLength (10 MB for `lineage graph`):
+    # a batch of long strings (operation params, schemas) is cut before it grows near that.
+    batch_bytes: int = 3_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -663,6 +666,8 @@ class _Loader:
     ) -> None:
         batch: dict[str, Any] = {}
         size = self.options.batch_size
+        budget = self.options.batch_bytes
+        text = 0  # characters of string values in the batch: requests have a size limit
         try:
             for record in records:
                 self.report.totals.records += 1
@@ -671,14 +676,24 @@ class _Loader:
                     merge(batch, record)
                 except _InsertError as exc:
                     self.insert_error(exc)
-                if len(batch) >= size:
+                text += _text_size(record)
+                if len(batch) >= size or text >= budget:
                     flush(batch)
                     progress(self.report.totals.records)
-                    batch = {}
+                    batch, text = {}, 0
         except NeptuneCsvError as exc:
             self.csv_error(exc)  # failOnError: records this error, then stops the load
         flush(batch)
         progress(self.report.totals.records)
+
+
+def _text_size(record: VertexRecord | EdgeRecord) -> int:
+    """About how many bytes the record's strings take in a request (other values: 8 each)."""
+    total = 64 + len(record.id)
+    for prop in record.properties:
+        for value in prop.values:
+            total += len(value) if type(value) is str else 8
+    return total
 
 
 class _QuietBytecode(Bytecode):  # type: ignore[misc]

@@ -342,3 +342,16 @@ def test_loading_the_same_folder_twice_changes_nothing(
     assert second.totals.duplicates == second.totals.records == 3
     assert (second.vertices_created, second.edges_created, second.properties_added) == (0, 0, 0)
     assert repr(dump(g)) == repr(before)  # repr: NaN equals itself only as text
+
+
+def test_batches_of_long_strings_stay_under_the_servers_request_limit(
+    graph: tuple[str, GraphTraversalSource], tmp_path: Path
+) -> None:
+    url, g = graph
+    # 1,200 rows of 10 KB: one 2,000-row batch would be a 12 MB request, over the 10 MB limit.
+    params = "x" * 10_000
+    rows = "".join(f"op{i},Operation,{params}\n" for i in range(1200))
+    write(tmp_path, "ops.csv", "~id,~label,params:String(single)\n" + rows)
+    report = load(tmp_path, url)
+    assert report.succeeded, report.errors
+    assert g.V().count().next() == Typed("Long", 1200)
