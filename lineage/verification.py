@@ -50,7 +50,7 @@ class Problem(StrEnum):
     ALTERED = "altered"  # present, but other bytes than recorded
     MISSING = "missing"  # recorded, but absent
     UNEXPECTED = "unexpected"  # present where the build would have named it, but not named
-    FAILED = "failed"  # the re-run did not complete
+    FAILED = "failed"  # under the build's parameters the re-run would fail (too many bad payloads)
 
 
 @dataclass(frozen=True, slots=True, order=True)

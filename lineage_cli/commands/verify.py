@@ -8,6 +8,7 @@ manifest. The comparison itself is `lineage.verification`; the job is `glue_jobs
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from lineage.manifest import (
     OutputFile,
     code_fingerprint,
 )
+from lineage.quarantine import TooManyBadPayloadsError
 from lineage.raw_zone_layout import EVENTS_PREFIX, PLANS_PREFIX
 from lineage.verification import (
     EXIT_CANNOT_VERIFY,
@@ -73,13 +75,16 @@ def _layer_rules(recorded: str, override: Path | None) -> LayerRules:
         return LayerRules.from_file(override)
     if recorded == "default":
         return LayerRules.default()
-    path = Path(recorded)
-    if not path.is_file():
+    # Read the way the job read them (a local path or an s3:// URI, see glue_jobs.entrypoint).
+    root, _, name = recorded.rpartition("/")
+    try:
+        raw = open_store(root or ".").read(name)
+    except StorageError as exc:
         raise VerifyError(
-            f"the build used layer rules {recorded!r}, which are not readable here: "
+            f"the build used layer rules {recorded!r}, which are not readable here ({exc}): "
             "pass the same file with --layer-rules"
-        )
-    return LayerRules.from_file(path)
+        ) from exc
+    return LayerRules.from_json_bytes(raw, recorded)
 
 
 def params_from_manifest(
@@ -90,8 +95,6 @@ def params_from_manifest(
     The reconstruction is checked: its `manifest_parameters()` must equal the recorded ones, so
     a parameter this code does not know (or layer rules with other content) is an error.
     """
-    import datetime as dt
-
     p = manifest.parameters
     try:
         date_from, date_to = p.get("date_from"), p.get("date_to")
@@ -196,21 +199,25 @@ def run_verify(
     identical: bool | None = None
     if params is not None:
         with tempfile.TemporaryDirectory(prefix="lineage-verify-") as tmp:
-            params = replace(params, out=tmp)
+            # The share check only decides whether a run fails, never what it writes: run to
+            # the end whatever is bad now, then apply the recorded limit here.
+            tolerant = replace(params, out=tmp, max_bad_share=1.0)
             progress(f"re-running the normalization into {tmp}")
             try:
-                again = run_normalize(spark(), lake_store, LocalStore(tmp), params, progress)
+                again = run_normalize(spark(), lake_store, LocalStore(tmp), tolerant, progress)
             except StorageError as exc:
                 raise VerifyError(f"the re-run could not read or write: {exc}") from exc
-            except LineageError as exc:  # e.g. too many bad payloads now
-                findings.append(Finding(Area.RERUN, Problem.FAILED, MANIFEST_FILE, str(exc)))
-            else:
-                findings += compare_outputs(manifest.outputs, again.manifest.outputs, Area.RERUN)
-                named = {i.key for i in manifest.inputs} | _quarantined_keys(build_store)
-                selected = {i.key for i in again.manifest.inputs}
-                selected |= {e.key for e in again.report.entries}
-                findings += unexpected_keys(named, selected)
-                identical = again.manifest.to_json() == manifest_bytes
+            findings += compare_outputs(manifest.outputs, again.manifest.outputs, Area.RERUN)
+            named = {i.key for i in manifest.inputs} | _quarantined_keys(build_store)
+            selected = {i.key for i in again.manifest.inputs}
+            selected |= {e.key for e in again.report.entries}
+            findings += unexpected_keys(named, selected)
+            try:
+                again.report.check_share(params.max_bad_share)
+            except TooManyBadPayloadsError as exc:
+                findings.append(Finding(Area.RERUN, Problem.FAILED, QUARANTINE_FILE, str(exc)))
+            recorded = replace(again.manifest, parameters=params.manifest_parameters())
+            identical = recorded.to_json() == manifest_bytes
     return VerificationReport(
         manifest=manifest,
         current_code_version=code_fingerprint(["lineage", "glue_jobs"]),
@@ -232,12 +239,20 @@ _VERDICT = {
 }
 
 
+def _shown(name: str, value: object) -> str:
+    """Instants in milliseconds are shown as ISO-8601 UTC too: auditors read dates, not epochs."""
+    if name.endswith("_ms") and isinstance(value, int):
+        stamp = dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
+        return f"{value} ({stamp.isoformat(timespec='milliseconds').replace('+00:00', 'Z')})"
+    return str(value)
+
+
 def render(report: VerificationReport, lake: str, build: str, console: Console) -> None:
     """Print the report: what was checked, every finding by key, and the verdict."""
     m = report.manifest
     console.print(f"[bold]build[/]    {escape(build)}", soft_wrap=True)
     console.print(f"[bold]raw zone[/] {escape(lake)}", soft_wrap=True)
-    params = ", ".join(f"{k}={v}" for k, v in m.parameters.items() if v is not None)
+    params = ", ".join(f"{k}={_shown(k, v)}" for k, v in m.parameters.items() if v is not None)
     console.print(f"[bold]parameters[/] {escape(params)}", soft_wrap=True)
     same = "same as this code" if not report.code_changed else "[yellow]differs from this code[/]"
     console.print(f"[bold]code version[/] {m.code_version[:16]}… ({same})", soft_wrap=True)
