@@ -1,0 +1,85 @@
+"""`lineage rebuild` as a user runs it: a subprocess, its exit codes and its build folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from normalize_fixtures import SALES_PLAN, payload
+from raw_zone_builder import day, put
+
+LINEAGE = [sys.executable, "-m", "lineage_cli.main"]
+
+
+def _lineage(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*LINEAGE, *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.unit
+def test_reversed_date_range_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = _lineage(
+        "rebuild",
+        "--lake",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "o"),
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-01",
+        "--no-load",
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("lineage rebuild: --from 2026-11-20")
+
+
+@pytest.mark.spark
+def test_rebuild_writes_a_build_and_fails_loudly_on_bad_share(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    put(lake, payload(SALES_PLAN), kind="plan", received_at=day("2026-11-20"))
+    put(
+        lake,
+        payload("events_sales_by_country.v1_2.json"),
+        kind="events",
+        received_at=day("2026-11-20"),
+    )
+    put(lake, b"not json", kind="events", received_at=day("2026-11-20"))
+    out = tmp_path / "build"
+    done = _lineage(
+        "rebuild",
+        "--lake",
+        str(lake),
+        "--out",
+        str(out),
+        "--no-load",
+        "--quiet",
+        "--master",
+        "local[1]",
+        "--driver-memory",
+        "1g",
+        "--max-bad-share",
+        "0.5",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 payloads normalized, 1 quarantined" in done.stderr
+    assert (out / "manifest.json").exists() and list((out / "csv" / "vertices").glob("*.csv"))
+    strict = _lineage(
+        "rebuild",
+        "--lake",
+        str(lake),
+        "--out",
+        str(out),
+        "--no-load",
+        "--quiet",
+        "--master",
+        "local[1]",
+        "--driver-memory",
+        "1g",
+        "--max-bad-share",
+        "0.1",
+    )
+    assert strict.returncode == 3
+    assert "1 of 3 payloads quarantined" in strict.stderr.strip().splitlines()[-1]
+    assert not list(out.rglob("*.csv"))
