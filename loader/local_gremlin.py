@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import gc
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -784,6 +785,10 @@ def load_folder(
     if not g.V().limit(1).count().next():
         loader.vertices, loader.edges = set(), set()
     status = FINAL_SUCCESS
+    # A load allocates millions of long-lived small objects and makes no reference cycles worth
+    # collecting; the cyclic collector's full passes over them cost more than the load's work.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for index, file in enumerate(files):
             loader.file_totals = Totals()
@@ -823,5 +828,7 @@ def load_folder(
             status = "LOAD_UNEXPECTED_ERROR"
             report.errors.append(ErrorDetail("GREMLIN_SERVER_ERROR", str(exc)))
         connection.close()
+        if collecting:
+            gc.enable()
     report.finish(status, started, time.monotonic())
     return report
