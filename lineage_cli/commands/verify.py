@@ -152,13 +152,15 @@ def _read_inputs(
 
 def _build_files(build: Store) -> list[OutputFile]:
     """Every file of the build folder except the manifest and the wall-clock run info."""
+    found = []
     try:
-        listed = [k for k, _ in build.list("") if k not in (MANIFEST_FILE, RUN_INFO_FILE)]
-        files = [(k, build.read(k)) for k in listed]
+        for key, _ in build.list(""):
+            if key not in (MANIFEST_FILE, RUN_INFO_FILE):
+                seen = observe(key, build.read(key))  # one file in memory at a time
+                found.append(OutputFile(key, "", "", 0, seen.size, seen.sha256))
     except StorageError as exc:
         raise VerifyError(f"cannot read the build: {exc}") from exc
-    seen = [observe(key, data) for key, data in files]
-    return [OutputFile(o.key, "", "", 0, o.size, o.sha256) for o in seen]
+    return found
 
 
 def _quarantined_keys(build: Store) -> set[str]:
