@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from lineage_cli.bench.machine import describe_machine, load_average
 from lineage_cli.bench.results import BenchReport, StageResult, check_targets
@@ -72,6 +74,27 @@ def _heap_for(plans: int, setting: str) -> str:
     return f"{max(1, min(wanted, int(available_gib * 0.6)))}g"
 
 
+def _stop_spark(spark: Any) -> None:
+    """Stop Spark and its JVM: `stop()` alone keeps the driver JVM (gigabytes) until we exit,
+    and the graph stages that follow need that memory for the Gremlin Server's heap."""
+    from pyspark import SparkContext
+
+    spark.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    process = getattr(gateway, "proc", None)  # the JVM pyspark launched for this process
+    if process is not None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+
+
 def _measure_graph(
     options: BenchOptions,
     plans: int,
@@ -104,8 +127,15 @@ def _measure_graph(
         )
 
 
-def run_bench(options: BenchOptions, say: Callable[[str], None]) -> BenchReport:
-    """Measure every stage that is not skipped and return the report (targets checked)."""
+def run_bench(
+    options: BenchOptions,
+    say: Callable[[str], None],
+    checkpoint: Callable[[BenchReport], None] = lambda _report: None,
+) -> BenchReport:
+    """Measure every stage that is not skipped and return the report (targets checked).
+
+    `checkpoint` receives the report after every stage, so a run stopped halfway (a long load
+    on a busy machine) still leaves the figures measured so far."""
     began = time.perf_counter()
     report = BenchReport(
         started_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -116,6 +146,7 @@ def run_bench(options: BenchOptions, say: Callable[[str], None]) -> BenchReport:
     if "producer" not in options.skip:
         say("producer: driving lineage serve with gzip v1.2 plans")
         report.stages.append(measure_producer(options.quick))
+        checkpoint(report)
 
     sizes = sorted(set(options.normalize_sizes) | set(options.graph_sizes))
     lakes: dict[int, Path] = {}
@@ -134,8 +165,9 @@ def run_bench(options: BenchOptions, say: Callable[[str], None]) -> BenchReport:
                 spark, [(p, lakes[p]) for p in sizes], options.work, say
             )
         finally:
-            spark.stop()
+            _stop_spark(spark)
         report.stages.append(normalize)
+        checkpoint(report)
 
     graph_stages = {"load", "read_api", "end_to_end"} - options.skip
     if graph_stages and builds:
@@ -155,6 +187,7 @@ def run_bench(options: BenchOptions, say: Callable[[str], None]) -> BenchReport:
                 note = f"{scale}: not measured, {type(exc).__name__}: {exc}"
                 say(f"graph stages {note}")
                 (load if not load.get("seconds", scale) else read_api).notes.append(note)
+            checkpoint(replace(report, stages=[*report.stages, load, read_api, e2e]))
         for stage in (load, read_api, e2e):
             if stage.stage in graph_stages and (stage.measurements or stage.notes):
                 report.stages.append(stage)

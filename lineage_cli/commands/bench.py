@@ -142,13 +142,17 @@ def register(app: typer.Typer) -> None:
             skip=frozenset(skipped),
         )
         console = Console(stderr=True)
+        out_path = Path(out)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+
+        def checkpoint(partial: BenchReport) -> None:
+            out_path.write_bytes(partial.to_json())
+
         try:
-            report = run_bench(options, lambda message: console.log(message))
+            report = run_bench(options, lambda message: console.log(message), checkpoint)
         except (BenchError, LineageError, OSError) as exc:
             _fail(str(exc))
             return
-        out_path = Path(out)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_bytes(report.to_json())
         _print_report(report)
         typer.echo(f"results written to {out}", err=True)
