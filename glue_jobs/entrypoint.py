@@ -3,8 +3,10 @@
 Glue job arguments (all `--name value`): `--lake`, `--out` (required), `--date_from`, `--date_to`
 (YYYY-MM-DD), `--max_bad_share` (0..1), `--gzip` (true/false), `--layer_rules` (a local path or
 s3:// URI of a layer-rules JSON), `--as_of` / `--landed_before` (ISO-8601 UTC), and
-`--on_built module:function`, a callable given the BuildResult (e.g. the loader's Glue hook):
-this package never imports the loader itself. Nothing here is imported by the transforms.
+`--on_built module:function`, a callable given the BuildResult (e.g. the loader's Glue hook).
+The loader itself is never imported here. On Glue, a run without `--landed_before` uses its
+own start time, so the build stays verifiable after more payloads land. Nothing here is
+imported by the transforms.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
 from glue_jobs.storage import open_store
 from lineage.dataset_identity import LayerRules
 
-__all__ = ["build_params", "main", "parse_instant", "resolve_hook"]
+__all__ = ["build_params", "main", "parse_instant", "resolve_hook", "with_nightly_cutoff"]
 
 _OPTIONAL = (
     "date_from",
@@ -66,6 +68,18 @@ def build_params(args: dict[str, str]) -> NormalizeParams:
     )
 
 
+def with_nightly_cutoff(args: dict[str, str], started: dt.datetime) -> dict[str, str]:
+    """A scheduled run builds from what had landed when it started, unless told otherwise.
+
+    Recording the cut-off as `landed_before` in the manifest is what lets `lineage verify`
+    reproduce a nightly build later, after more payloads have landed (issue 9).
+    """
+    if args.get("landed_before"):
+        return args
+    cutoff = started.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {**args, "landed_before": cutoff}
+
+
 def resolve_hook(spec: str) -> Callable[[BuildResult], Any]:
     """The callable named `module:function`."""
     module_name, _, attr = spec.partition(":")
@@ -99,7 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pyspark.sql import SparkSession
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _glue_args(sys.argv) or _local_args(argv)
+    glue_args = _glue_args(sys.argv)
+    args = glue_args or _local_args(argv)
+    if glue_args is not None:
+        args = with_nightly_cutoff(args, dt.datetime.now(dt.UTC))
     spark = SparkSession.builder.appName("lineage-normalize").getOrCreate()
     params = build_params(args)
     result = run_normalize(spark, open_store(params.lake), open_store(params.out), params, print)

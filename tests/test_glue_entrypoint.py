@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from glue_jobs.entrypoint import build_params, parse_instant, resolve_hook
+from glue_jobs.entrypoint import build_params, parse_instant, resolve_hook, with_nightly_cutoff
 from glue_jobs.storage import StorageError
 
 pytestmark = pytest.mark.unit
@@ -52,3 +52,12 @@ def test_hooks_resolve_by_module_and_name() -> None:
     assert resolve_hook("json:dumps")({"a": 1}) == '{"a": 1}'
     with pytest.raises(AttributeError):
         resolve_hook("json:nope")
+
+
+def test_nightly_run_records_its_start_as_cutoff() -> None:
+    started = dt.datetime(2026, 11, 22, 2, 0, 5, 123000, tzinfo=dt.UTC)
+    args = with_nightly_cutoff({"lake": "s3://raw", "out": "s3://build"}, started)
+    assert args["landed_before"] == "2026-11-22T02:00:05.123Z"
+    assert parse_instant(args["landed_before"]) == int(started.timestamp() * 1000)
+    given = {"lake": "s3://raw", "out": "s3://build", "landed_before": "2026-11-20T00:00:00Z"}
+    assert with_nightly_cutoff(given, started) == given
