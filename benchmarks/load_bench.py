@@ -195,6 +195,45 @@ def clear(url: str) -> None:
         connection.close()
 
 
+def measure(
+    folder: Path, url: str, batch_size: int = 2000, reload: bool = True
+) -> dict[str, float | int | None]:
+    """Load `folder` into the emptied graph at `url` (then reload it); return the figures."""
+    from loader.local_gremlin import LocalLoadOptions, load_folder
+
+    clear(url)
+    options = LocalLoadOptions(batch_size=batch_size)
+    server_before = server_cpu_seconds(url)
+    cpu_before = time.process_time()
+    began = time.perf_counter()
+    report = load_folder(folder, url, options)
+    first = time.perf_counter() - began
+    loader_cpu = time.process_time() - cpu_before
+    server_after = server_cpu_seconds(url)
+    if not report.succeeded:
+        raise SystemExit(f"load failed: {report.summary()} {report.errors[:3]}")
+    elements = report.vertices_created + report.edges_created
+    reload_s = None
+    if reload:
+        began = time.perf_counter()
+        again = load_folder(folder, url, options)
+        reload_s = time.perf_counter() - began
+        if again.totals.duplicates != elements:
+            raise SystemExit(f"reload was not idempotent: {again.summary()}")
+    return {
+        "elements": elements,
+        "vertices": report.vertices_created,
+        "edges": report.edges_created,
+        "seconds": first,
+        "elements_per_s": elements / first,
+        "loader_cpu_s": loader_cpu,
+        "server_cpu_s": (
+            None if server_before is None or server_after is None else server_after - server_before
+        ),
+        "reload_s": reload_s,
+    }
+
+
 def main() -> None:
     """Run the benchmark for each requested size and print a Markdown table row per run."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -203,8 +242,6 @@ def main() -> None:
     parser.add_argument("--heap", default="4g", help="heap of the throwaway server")
     parser.add_argument("--batch-size", type=int, default=2000)
     args = parser.parse_args()
-
-    from loader.local_gremlin import LocalLoadOptions, load_folder
 
     print(f"machine: {machine()}")
     print(
@@ -217,31 +254,17 @@ def main() -> None:
             folder = Path(tempfile.mkdtemp(prefix="load-bench-"))
             try:
                 vertices, edges, size = generate(folder, elements)
-                clear(url)
-                options = LocalLoadOptions(batch_size=args.batch_size)
-                server_before = server_cpu_seconds(url)
-                cpu_before = time.process_time()
-                began = time.perf_counter()
-                report = load_folder(folder, url, options)
-                first = time.perf_counter() - began
-                loader_cpu = time.process_time() - cpu_before
-                server_after = server_cpu_seconds(url)
+                figures = measure(folder, url, args.batch_size)
+                if figures["elements"] != vertices + edges:
+                    raise SystemExit(f"loaded {figures['elements']} of {vertices + edges} elements")
                 server_cpu = (
-                    f"{server_after - server_before:.1f} s"
-                    if server_before is not None and server_after is not None
-                    else "n/a"
+                    "n/a" if figures["server_cpu_s"] is None else f"{figures['server_cpu_s']:.1f} s"
                 )
-                if not report.succeeded:
-                    raise SystemExit(f"load failed: {report.summary()} {report.errors[:3]}")
-                began = time.perf_counter()
-                again = load_folder(folder, url, options)
-                reload = time.perf_counter() - began
-                if again.totals.duplicates != vertices + edges:
-                    raise SystemExit(f"reload was not idempotent: {again.summary()}")
                 print(
                     f"| {vertices + edges:,} | {vertices:,} | {edges:,} | {size / 1e6:.1f} MB "
-                    f"| {first:.1f} s | {(vertices + edges) / first:,.0f} "
-                    f"| {loader_cpu:.1f} s + {server_cpu} | {reload:.1f} s |",
+                    f"| {figures['seconds']:.1f} s | {figures['elements_per_s']:,.0f} "
+                    f"| {figures['loader_cpu_s']:.1f} s + {server_cpu} "
+                    f"| {figures['reload_s']:.1f} s |",
                     flush=True,
                 )
             finally:

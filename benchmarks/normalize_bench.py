@@ -124,9 +124,14 @@ def python_cpu_per_plan(root: Path, sample: int = 2000) -> float:
     return (time.process_time() - started) * 1000 / max(len(keys), 1)
 
 
-def parse_floor(root: Path) -> tuple[float, float, int]:
-    """(seconds to orjson-parse all plan bytes in memory, seconds to read + parse, bytes)."""
-    files = sorted((root / "plans").rglob("*.json"))
+def parse_floor(
+    root: Path, folders: tuple[str, ...] = ("plans",), pattern: str = "*.json"
+) -> tuple[float, float, int]:
+    """(seconds to orjson-parse all plan bytes in memory, seconds to read + parse, bytes).
+
+    `folders` and `pattern` widen it, e.g. to every payload and sidecar the job reads (issue 10).
+    """
+    files = sorted(f for folder in folders for f in (root / folder).rglob(pattern))
     started = time.perf_counter()
     bodies = [f.read_bytes() for f in files]
     for body in bodies:
@@ -137,6 +142,35 @@ def parse_floor(root: Path) -> tuple[float, float, int]:
         orjson.loads(body)
     parse = time.perf_counter() - started
     return parse, read_parse, sum(len(b) for b in bodies)
+
+
+def measure(spark, lake: Path, out: Path, size: int) -> dict:  # type: ignore[no-untyped-def]
+    """Normalize the raw zone `lake` into `out` (emptied first); return the figures.
+
+    Also called by `lineage bench` (issue 10) on its generated workloads."""
+    shutil.rmtree(out, ignore_errors=True)
+    params = NormalizeParams(lake=str(lake), out=str(out))
+    t0 = time.perf_counter()
+    result = run_normalize(spark, LocalStore(str(lake)), LocalStore(str(out)), params, _stamp(t0))
+    elapsed = time.perf_counter() - t0
+    parse, read_parse, total_bytes = parse_floor(lake)
+    cpu_ms = python_cpu_per_plan(lake)
+    load_avg = os.getloadavg()[0]
+    counts = result.manifest.counts()
+    return {
+        "plans": size,
+        "seconds": round(elapsed, 2),
+        "plans_per_second": round(size / elapsed, 1),
+        "vertices": sum(counts["vertices"].values()),
+        "edges": sum(counts["edges"].values()),
+        "output_mb": round(sum(o.size for o in result.manifest.outputs) / 2**20, 1),
+        "plan_mb": round(total_bytes / 2**20, 1),
+        "parse_floor_s": round(parse, 2),
+        "read_parse_floor_s": round(read_parse, 2),
+        "quarantined": result.report.quarantined,
+        "python_cpu_ms_per_plan": round(cpu_ms, 3),
+        "load_average_1m": round(load_avg, 1),
+    }
 
 
 def _stamp(t0: float):  # type: ignore[no-untyped-def]
@@ -175,33 +209,8 @@ def main() -> int:
         t0 = time.perf_counter()
         generate(lake, size)
         gen = time.perf_counter() - t0
-        out = work / f"out-{size}"
-        shutil.rmtree(out, ignore_errors=True)
-        params = NormalizeParams(lake=str(lake), out=str(out))
-        t0 = time.perf_counter()
-        result = run_normalize(
-            spark, LocalStore(str(lake)), LocalStore(str(out)), params, _stamp(t0)
-        )
-        elapsed = time.perf_counter() - t0
-        parse, read_parse, total_bytes = parse_floor(lake)
-        cpu_ms = python_cpu_per_plan(lake)
-        load_avg = os.getloadavg()[0]
-        counts = result.manifest.counts()
-        row = {
-            "plans": size,
-            "seconds": round(elapsed, 2),
-            "plans_per_second": round(size / elapsed, 1),
-            "vertices": sum(counts["vertices"].values()),
-            "edges": sum(counts["edges"].values()),
-            "output_mb": round(sum(o.size for o in result.manifest.outputs) / 2**20, 1),
-            "plan_mb": round(total_bytes / 2**20, 1),
-            "parse_floor_s": round(parse, 2),
-            "read_parse_floor_s": round(read_parse, 2),
-            "quarantined": result.report.quarantined,
-            "python_cpu_ms_per_plan": round(cpu_ms, 3),
-            "load_average_1m": round(load_avg, 1),
-            "generate_s": round(gen, 1),
-        }
+        row = measure(spark, lake, work / f"out-{size}", size)
+        row["generate_s"] = round(gen, 1)
         results.append(row)
         print(json.dumps(row), flush=True)
     for before, after in itertools.pairwise(results):

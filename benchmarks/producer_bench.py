@@ -229,7 +229,8 @@ def machine() -> str:
     )
 
 
-def main() -> None:
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark with these command-line arguments; return the figures it printed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan-kb", type=float, default=40, help="plan JSON size before gzip")
     parser.add_argument("--seconds", type=float, default=10, help="measured duration")
@@ -237,7 +238,7 @@ def main() -> None:
     parser.add_argument("--same-plan", action="store_true", help="repeat one plan (no new writes)")
     parser.add_argument("--max-requests", type=int, default=20000, help="plans to pre-build")
     parser.add_argument("--fsync", action="store_true", help="serve with --fsync")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     target = int(args.plan_kb * 1024)
     template = synthetic_plan(str(uuid.uuid4()), target)
@@ -298,6 +299,22 @@ def main() -> None:
     print(f"plans stored: {stored:,} (expected {expected:,})")
     if result.errors or warm.errors or stored != expected:
         raise SystemExit("benchmark run had errors or lost plans")
+    return {
+        "plan_bytes": len(template),
+        "gzip_bytes": len(bodies[0]),
+        "connections": args.connections,
+        "requests": n,
+        "seconds": elapsed,
+        "requests_per_s": n / elapsed,
+        "errors": result.errors,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "server_cpu_ms_per_request": server_cpu * 1000 / n,
+    }
+
+
+def main() -> None:
+    run()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -148,6 +150,8 @@ def register(app: typer.Typer) -> None:
         def checkpoint(partial: BenchReport) -> None:
             out_path.write_bytes(partial.to_json())
 
+        # A terminated run still stops the Gremlin Server and Spark it started (finally blocks).
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
         try:
             report = run_bench(options, lambda message: console.log(message), checkpoint)
         except (BenchError, LineageError, OSError) as exc:

@@ -1,0 +1,75 @@
+"""`lineage bench --quick` as CI runs it: every stage measured, every figure sane. No timings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+LINEAGE = Path(sys.executable).with_name("lineage")
+
+# Figures that must be measured and positive in every stage (per scale where a stage has several).
+REQUIRED = {
+    "producer": ("requests_per_s", "p50_ms", "p99_ms"),
+    "normalize": ("seconds", "plans_per_s", "peak_memory_mib", "parse_floor_s", "floor_ratio"),
+    "load": ("elements", "seconds", "elements_per_s"),
+    "read_api": ("dataset_lineage_depth5_p50_ms", "dataset_lineage_depth5_p95_ms"),
+    "end_to_end": ("seconds", "plans_per_s"),
+}
+
+
+@pytest.mark.timeout(900)
+def test_quick_bench_measures_every_stage(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_BENCH_SCRIPTS"}
+    done = subprocess.run(
+        [str(LINEAGE), "bench", "--quick", "--out", str(out), "--work", str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        timeout=840,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = orjson.loads(out.read_bytes())
+
+    assert report["machine"]["logical_cores"] >= 1
+    assert report["machine"]["memory_gib"] > 0
+    assert report["machine"]["python"] and report["machine"]["spark"]
+    assert [w["plans"] for w in report["workloads"]] == [100, 400]
+
+    stages = {s["stage"]: s for s in report["stages"]}
+    assert set(stages) == set(REQUIRED)
+    for stage, names in REQUIRED.items():
+        found = {(m["name"], m["scale"]): m["value"] for m in stages[stage]["measurements"]}
+        for name in names:
+            values = [v for (n, _scale), v in found.items() if n == name]
+            assert values, f"{stage}: {name} not measured"
+            assert all(v > 0 for v in values), f"{stage}: {name} = {values}"
+    producer = {m["name"]: m["value"] for m in stages["producer"]["measurements"]}
+    assert producer["errors"] == 0
+    assert producer["p99_ms"] >= producer["p50_ms"]
+    normalize = stages["normalize"]["measurements"]
+    assert {m["scale"] for m in normalize} >= {"100 plans", "400 plans"}
+    assert all(m["value"] == 0 for m in normalize if m["name"] == "quarantined")
+    # Every read endpoint answered: a p50 and a p95 each, none slower at p50 than at p95.
+    api = {m["name"]: m["value"] for m in stages["read_api"]["measurements"]}
+    endpoints = {n.rsplit("_p", 1)[0] for n in api}
+    assert len(endpoints) >= 5
+    for endpoint in endpoints:
+        assert 0 < api[f"{endpoint}_p50_ms"] <= api[f"{endpoint}_p95_ms"]
+    assert not stages["read_api"]["notes"], stages["read_api"]["notes"]  # no non-200 answers
+    # The end-to-end time is the normalize and load times of the same build.
+    e2e = {m["name"]: m["value"] for m in stages["end_to_end"]["measurements"]}
+    load = {m["name"]: m["value"] for m in stages["load"]["measurements"]}
+    norm_400 = next(
+        m["value"] for m in normalize if (m["name"], m["scale"]) == ("seconds", "400 plans")
+    )
+    assert e2e["seconds"] == pytest.approx(norm_400 + load["seconds"], abs=0.01)
+    assert {t["target"] for t in report["targets"]}  # targets are checked (met or not)
