@@ -101,6 +101,15 @@ class ApiFunctions(Construct):
                 resources=[raw_bucket.arn_for_objects(f"{RUNTIME.raw_prefix}*")],
             )
         )
+        # Without ListBucket S3 answers a missing key (the plan index probe) with 403, not 404,
+        # and every new plan would fail with 503. Scoped to the raw prefix.
+        self.producer.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[raw_bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{RUNTIME.raw_prefix}*"]}},
+            )
+        )
         self.producer.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["kms:GenerateDataKey", "kms:Decrypt"],

@@ -168,3 +168,21 @@ def test_dependency_layer_is_attached_when_packaged(synth_with: Any, tmp_path: P
 def test_deploy_synth_refuses_to_run_without_the_layer(synth_with: Any, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="make package"):
         synth_with(lambdaDepsDir=str(tmp_path / "absent"), requirePackagedDependencies="true")
+
+
+def test_producer_can_list_its_prefix_so_a_missing_index_key_is_404_not_403(
+    synth: Synth,
+) -> None:
+    functions = [v["Properties"] for v in synth.resources("AWS::Lambda::Function").values()]
+    [producer] = [f for f in functions if f["Handler"] == RUNTIME.producer_handler]
+    role = {"Ref": producer["Role"]["Fn::GetAtt"][0]}
+    statements = [
+        statement
+        for policy in synth.resources("AWS::IAM::Policy").values()
+        if role in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    [listing] = [s for s in statements if s["Action"] == "s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{RUNTIME.raw_prefix}*"]}}
+    # Write-once: the producer may put and read back, never delete.
+    assert not [s for s in statements if "Delete" in str(s["Action"])]
