@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import socket
-
 import typer
 from fastapi import FastAPI
 
@@ -14,6 +11,7 @@ from lambdas.producer.app import create_app as create_producer_app
 from lambdas.producer.config import ProducerSettings
 from lambdas.producer.store_factory import open_store
 from lineage.errors import LineageError
+from lineage_cli.ports import port_problem
 
 PRODUCER_PATH = "/producer"
 API_PATH = "/api"
@@ -43,13 +41,9 @@ def build_root_app(
 
 def _check_port_free(host: str, port: int) -> None:
     # uvicorn reports a busy port as a multi-line log and exit 1; say it in one line instead.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"({exc.strerror})"
-            raise LineageError(f"cannot listen on {host}:{port}: the port {reason}") from exc
+    problem = port_problem(host, port)
+    if problem is not None:
+        raise LineageError(f"cannot listen on {host}:{port}: the port is {problem}")
 
 
 def register(app: typer.Typer) -> None:

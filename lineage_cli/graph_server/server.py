@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import fcntl
 import os
 import re
@@ -38,6 +37,7 @@ from lineage_cli.graph_server.errors import (
 from lineage_cli.graph_server.extension import extension_jar, server_jars
 from lineage_cli.graph_server.probe import GraphCounts, ProbeFailed, port_accepts, query_counts
 from lineage_cli.graph_server.state import ServerState, clear_state, read_state, write_state
+from lineage_cli.ports import port_problem
 
 __all__ = ["ServerStatus", "StartResult", "StopResult", "start", "status", "stop"]
 
@@ -170,18 +170,13 @@ def _terminate(pid: int, timeout_s: float) -> bool:
 
 
 def _check_port_free(host: str, port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # SO_REUSEADDR: a port in TIME_WAIT after a stop is free for the server too.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise PortInUseError(
-                    f"port {port} on {host} is already in use by another process "
-                    f"(choose another with --port)"
-                ) from exc
-            raise PortInUseError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    problem = port_problem(host, port)
+    if problem is not None:
+        raise PortInUseError(
+            f"port {port} on {host} is {problem} (choose another with --port)"
+            if problem.startswith("already")
+            else f"cannot listen on {host}:{port}: {problem}"
+        )
 
 
 def _free_port(host: str) -> int:
