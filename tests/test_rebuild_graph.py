@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from raw_zone_builder import day, put
+from recorded_graph import LAKE, load_recorded_graph
 
-from glue_jobs.normalize import NormalizeParams, run_normalize
-from glue_jobs.storage import LocalStore
 from lineage.dataset_identity import normalize_uri
 from lineage.graph_schema import column_id, dataset_id, job_id
 
 pytestmark = [pytest.mark.graph, pytest.mark.spark]
-
-RECORDED = Path(__file__).resolve().parent / "events" / "spline"
-LAKE = "file:///tmp/lineage-example-lake"
-ORDER = [
-    "ingest_orders",
-    "ingest_orders_rerun",
-    "ingest_customers",
-    "enrich_orders",
-    "aggregate_sales",
-    "append_daily_orders_day21",
-    "append_daily_orders_day22",
-    "ingest_payments_strict_failed",
-]
 
 
 @pytest.fixture(scope="module")
@@ -36,25 +19,10 @@ def g(spark: Any, gremlin_server: str, tmp_path_factory: pytest.TempPathFactory)
     from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
     from gremlin_python.process.anonymous_traversal import traversal
 
-    from loader import LocalTarget, run_load
-
-    lake = tmp_path_factory.mktemp("recorded-lake")
-    for hour, name in enumerate(ORDER):
-        plan = (RECORDED / f"{name}.plan.json").read_bytes()
-        plan_id = json.loads(plan)["id"]
-        if not (lake / "plans" / "date=2026-11-20" / f"{plan_id}.json").exists():
-            put(lake, plan, kind="plan", received_at=day("2026-11-20", hour))
-        events = (RECORDED / f"{name}.events.json").read_bytes()
-        put(lake, events, kind="events", received_at=day("2026-11-20", hour))
-    out = tmp_path_factory.mktemp("recorded-build")
-    params = NormalizeParams(lake=str(lake), out=str(out))
-    result = run_normalize(spark, LocalStore(str(lake)), LocalStore(str(out)), params)
-    assert result.report.quarantined == 0
+    lake, out = tmp_path_factory.mktemp("recorded-lake"), tmp_path_factory.mktemp("recorded-build")
+    load_recorded_graph(spark, gremlin_server, lake, out)
     connection = DriverRemoteConnection(gremlin_server, "g")
     source = traversal().with_remote(connection)
-    source.V().drop().iterate()
-    report = run_load(result.load_source, LocalTarget(url=gremlin_server))
-    assert report.succeeded, report.summary()
     try:
         yield source
     finally:
