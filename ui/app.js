@@ -173,6 +173,8 @@ function drawGraph(graph, layout) {
   };
   if (network) network.destroy();
   network = new vis.Network($("graph"), { nodes, edges }, options);
+  // The hierarchical layout can spread wider than the first zoom: frame the whole graph.
+  network.once("afterDrawing", () => network.fit({ animation: false }));
   network.on("click", (event) => {
     if (event.nodes.length) selectNode(event.nodes[0], true);
     else if (event.edges.length) showEdge(edgesById.get(event.edges[0]));

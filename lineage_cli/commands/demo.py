@@ -47,6 +47,11 @@ def sample_jobs(data_lake: Path) -> list[SparkJob]:
 
 
 def _wait_for_interrupt() -> None:
+    """Block until Ctrl-C (SIGINT) or SIGTERM.
+
+    Both are handled explicitly: a shell starts background jobs with SIGINT ignored, and
+    Python would then never raise KeyboardInterrupt.
+    """
     stopping = False
 
     def _on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -54,11 +59,9 @@ def _wait_for_interrupt() -> None:
         stopping = True
 
     signal.signal(signal.SIGTERM, _on_signal)
-    try:
-        while not stopping:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    signal.signal(signal.SIGINT, _on_signal)
+    while not stopping:
+        time.sleep(0.5)
 
 
 def register(app: typer.Typer) -> None:
