@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -46,7 +47,7 @@ def sample_jobs(data_lake: Path) -> list[SparkJob]:
     ]
 
 
-def _wait_for_interrupt() -> None:
+def _wait_for_interrupt(ready: Callable[[], None]) -> None:
     """Block until Ctrl-C (SIGINT) or SIGTERM.
 
     Both are handled explicitly: a shell starts background jobs with SIGINT ignored, and
@@ -60,6 +61,7 @@ def _wait_for_interrupt() -> None:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    ready()
     while not stopping:
         time.sleep(0.5)
 
@@ -122,8 +124,7 @@ def register(app: typer.Typer) -> None:
             say("  - Columns: pick 'sales_by_country' and a column for column-level lineage")
             say(f"  Build: {place.build} (manifest.json); logs: {place.logs}")
             if wait:
-                say("Serving until Ctrl-C ...")
-                _wait_for_interrupt()
+                _wait_for_interrupt(lambda: say("Serving until Ctrl-C ..."))
         except LineageError as exc:
             console.print(f"[red]lineage demo: {exc}[/]", highlight=False)
             raise typer.Exit(code=1) from None
