@@ -24,6 +24,7 @@ class EndpointStats:
     errors: int
     p50_ms: float
     p95_ms: float
+    mean_items: float  # nodes of a graph answer, items of a list: how much each answer held
 
 
 def _percentile(samples: list[float], share: float) -> float:
@@ -97,14 +98,21 @@ def measure_endpoints(
             for i in range(2):  # warm-up: first traversals compile and fill caches
                 client.get(path(i))
             latencies: list[float] = []
+            items: list[int] = []
             errors = 0
             for i in range(requests):
                 began = time.perf_counter()
                 response = client.get(path(i))
                 latencies.append((time.perf_counter() - began) * 1000)
                 errors += response.status_code != 200
+                body = response.json() if response.status_code == 200 else {}
+                items.append(len(body.get("nodes", body.get("items", []))))
             results[name] = EndpointStats(
-                requests, errors, _percentile(latencies, 0.5), _percentile(latencies, 0.95)
+                requests,
+                errors,
+                _percentile(latencies, 0.5),
+                _percentile(latencies, 0.95),
+                sum(items) / len(items),
             )
             say(
                 f"read API {name}: p50 {results[name].p50_ms:.1f} ms, "

@@ -278,6 +278,7 @@ def measure_read_api(url: str, scale: str, requests: int, result: StageResult, s
     for endpoint, endpoint_stats in measure_endpoints(url, requests, say).items():
         result.add(f"{endpoint}_p50_ms", endpoint_stats.p50_ms, "ms", scale)
         result.add(f"{endpoint}_p95_ms", endpoint_stats.p95_ms, "ms", scale)
+        result.add(f"{endpoint}_answer_size", endpoint_stats.mean_items, "nodes or items", scale)
         if endpoint_stats.errors:
             result.notes.append(f"{endpoint} at {scale}: {endpoint_stats.errors} non-200 answers")
     result.inputs["requests_per_endpoint"] = requests
