@@ -46,6 +46,7 @@ __all__ = [
     "MANIFEST_NAME",
     "WorkloadError",
     "WorkloadSummary",
+    "check_folder",
     "generate_workload",
     "read_summary",
 ]
@@ -378,7 +379,8 @@ class _RawZone:
         self.write(sidecar_key(key), meta.to_json())
 
 
-def _prepare(root: Path) -> None:
+def check_folder(root: Path) -> None:
+    """Raise WorkloadError unless `root` is absent, empty or holds a generated workload."""
     if root.exists():
         if not root.is_dir():
             raise WorkloadError(f"{root} exists and is not a directory")
@@ -386,6 +388,11 @@ def _prepare(root: Path) -> None:
             raise WorkloadError(
                 f"{root} is not empty and holds no generated workload; choose an empty folder"
             )
+
+
+def _prepare(root: Path) -> None:
+    check_folder(root)
+    if root.exists():
         # A previous workload: regenerate from scratch so no stale file survives.
         for directory, _subdirs, files in os.walk(root, topdown=False):
             for name in files:

@@ -176,9 +176,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from rich.progress import Progress
 
-        from lineage_cli.bench.workload import WorkloadError, generate_workload
+        from lineage_cli.bench.workload import WorkloadError, check_folder, generate_workload
 
         try:
+            check_folder(Path(out))  # before the progress bar, so a refusal is one clean line
             with Progress(transient=True) as progress:
                 task = progress.add_task("generating plans", total=plans)
                 summary = generate_workload(

@@ -1,0 +1,69 @@
+"""`lineage bench generate` and the target checks of `lineage bench`, without running stages."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lineage_cli.bench.results import StageResult, Target, check_targets
+from lineage_cli.bench.workload import MANIFEST_NAME
+from lineage_cli.main import app
+
+pytestmark = pytest.mark.unit
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.json*"))
+        if p.name != MANIFEST_NAME  # records the elapsed time
+    }
+
+
+def test_generate_writes_the_same_raw_zone_for_the_same_seed(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for name in ("a", "b"):
+        done = runner.invoke(
+            app,
+            ["bench", "generate", "--plans", "25", "--seed", "4", "--out", str(tmp_path / name)],
+        )
+        assert done.exit_code == 0, done.output
+    first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert first == second
+    assert sum(1 for k in first if k.startswith("plans/") and k.endswith(".json")) == 25
+
+
+def test_generate_refuses_a_folder_with_other_files_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("not a workload")
+    done = CliRunner().invoke(app, ["bench", "generate", "--plans", "3", "--out", str(tmp_path)])
+    assert done.exit_code == 2
+    assert done.output.count("\n") == 1 and str(tmp_path) in done.output
+    assert (tmp_path / "keep.txt").read_text() == "not a workload"
+
+
+def test_bench_refuses_an_unknown_stage_to_skip(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["bench", "--skip", "nightly", "--work", str(tmp_path)])
+    assert done.exit_code == 2
+    assert "'nightly' is not a stage" in done.output
+
+
+def test_targets_report_met_missed_by_how_much_and_not_measured() -> None:
+    producer = StageResult("producer")
+    producer.add("requests_per_s", 250, "req/s")
+    load = StageResult("load")
+    load.add("elements_per_s", 10_000, "elements/s", "10k plans")
+    load.add("elements_per_s", 30_000, "elements/s", "100k plans")
+    targets = (
+        Target("producer", "requests_per_s", "", ">=", 500, "req/s", "producer"),
+        Target("load", "elements_per_s", "", ">=", 20_000, "elements/s", "load"),
+        Target("normalize", "seconds", "100k plans", "<=", 180, "s", "normalize"),
+    )
+    checks = {c.target: c for c in check_targets([producer, load], targets)}
+    assert checks["producer"].met is False
+    assert "0.50x" in checks["producer"].margin
+    # A stage measured at several sizes is judged at its largest one.
+    assert checks["load"].met is True and checks["load"].measured == 30_000
+    assert checks["normalize"].met is None and checks["normalize"].measured is None
