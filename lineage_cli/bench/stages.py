@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from glue_jobs.normalize import LOAD_PREFIX
+from lineage_cli.bench.errors import StageError
 from lineage_cli.bench.machine import process_tree_rss
 from lineage_cli.bench.results import StageResult
 from lineage_cli.bench.workload import (
@@ -34,7 +35,6 @@ from lineage_cli.bench.workload import (
 from lineage_cli.graph_server import ServerLayout, ServerSettings, project_root, start, stop
 
 __all__ = [
-    "BenchError",
     "PeakMemory",
     "graph_server",
     "load_script",
@@ -42,17 +42,12 @@ __all__ = [
     "measure_normalize",
     "measure_producer",
     "measure_read_api",
-    "percentile",
     "scale_label",
     "summary_dict",
     "workload_lake",
 ]
 
 Say = Callable[[str], None]
-
-
-class BenchError(Exception):
-    """A stage could not be measured (missing script, failed run); the message names it."""
 
 
 def scale_label(plans: int) -> str:
@@ -71,13 +66,13 @@ def load_script(name: str) -> ModuleType:
     """Import `benchmarks/<name>.py` of the checkout by path."""
     path = scripts_dir() / f"{name}.py"
     if not path.is_file():
-        raise BenchError(f"benchmark script {path} is missing")
+        raise StageError(f"benchmark script {path} is missing")
     module_name = f"_lineage_bench_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
-        raise BenchError(f"cannot import {path}")
+        raise StageError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
@@ -87,7 +82,7 @@ def load_script(name: str) -> ModuleType:
 def _require(module: ModuleType, function: str) -> Callable[..., Any]:
     found = getattr(module, function, None)
     if not callable(found):
-        raise BenchError(f"{module.__file__} has no {function}() to call")
+        raise StageError(f"{module.__file__} has no {function}() to call")
     return found  # type: ignore[no-any-return]
 
 
@@ -100,7 +95,7 @@ def _script_output() -> Iterator[None]:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     except SystemExit as exc:
-        raise BenchError(f"benchmark script stopped: {exc.code}") from exc
+        raise StageError(f"benchmark script stopped: {exc.code}") from exc
 
 
 class PeakMemory:
@@ -282,12 +277,6 @@ def measure_read_api(url: str, scale: str, requests: int, result: StageResult, s
         if endpoint_stats.errors:
             result.notes.append(f"{endpoint} at {scale}: {endpoint_stats.errors} non-200 answers")
     result.inputs["requests_per_endpoint"] = requests
-
-
-def percentile(samples: list[float], share: float) -> float:
-    """The nearest-rank percentile of `samples` (share in 0..1)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def summary_dict(summary: WorkloadSummary) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from lineage.raw_zone_layout import (
 )
 from lineage.spline_model import ApiVersion, content_type_for
 from lineage_cli.bench import plan_shapes
+from lineage_cli.bench.errors import WorkloadError
 from lineage_cli.bench.plan_builder import Col, PlanBuilder
 from lineage_cli.bench.plan_shapes import MAX_COLUMNS, Dataset
 
@@ -97,10 +98,6 @@ _CAUSES = (
 )
 
 Progress = Callable[[int, int], None]
-
-
-class WorkloadError(Exception):
-    """The workload cannot be generated where asked (bad size, existing non-workload folder)."""
 
 
 @dataclass

@@ -114,7 +114,6 @@ def register(app: typer.Typer) -> None:
 
         from lineage.errors import LineageError
         from lineage_cli.bench.runner import STAGES, BenchOptions, run_bench
-        from lineage_cli.bench.stages import BenchError
 
         skipped = set(skip or [])
         unknown = sorted(skipped - set(STAGES))
@@ -154,7 +153,7 @@ def register(app: typer.Typer) -> None:
         signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
         try:
             report = run_bench(options, lambda message: console.log(message), checkpoint)
-        except (BenchError, LineageError, OSError) as exc:
+        except (LineageError, OSError) as exc:
             _fail(str(exc))
             return
         out_path.write_bytes(report.to_json())
