@@ -32,6 +32,7 @@ from typing import Any
 import orjson
 
 from lineage.spline_model import ApiVersion, load_execution_plan
+from lineage_cli.ports import free_port
 
 CONTENT_TYPE = "application/vnd.absa.spline.producer.v1.2+json"
 
@@ -185,12 +186,6 @@ async def drive(port: int, requests: list[bytes], connections: int, seconds: flo
     )
     result.elapsed = time.perf_counter() - began
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_ready(port: int, process: subprocess.Popen[bytes], deadline_s: float = 30) -> None:

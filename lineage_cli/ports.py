@@ -18,3 +18,10 @@ def port_problem(host: str, port: int) -> str | None:
                 return "already in use by another process"
             return exc.strerror or str(exc)
     return None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port the kernel considers free now: nothing listens on it once this returns."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,13 +12,7 @@ from gremlin_python.process.traversal import P
 from lambdas.consumer.app import create_app
 from lambdas.consumer.errors import GraphTimeout
 from lambdas.consumer.graph_client import GraphClient
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port  # nothing listens once the socket is closed
+from lineage_cli.ports import free_port
 
 
 @pytest.mark.unit
@@ -27,7 +20,7 @@ def _closed_port() -> int:
     "path", ["/status", "/overview", "/jobs", "/datasets?q=x", "/datasets/lineage?uri=s3://b/k"]
 )
 def test_unreachable_graph_is_503_naming_it(path: str) -> None:
-    url = f"ws://127.0.0.1:{_closed_port()}/gremlin"
+    url = f"ws://127.0.0.1:{free_port()}/gremlin"
     response = TestClient(create_app(url)).get(path)
     assert response.status_code == 503
     assert response.json()["error"] == "GraphUnavailable"

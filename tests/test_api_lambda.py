@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import socket
 from typing import Any
 
 import pytest
 
 from lambdas.consumer.config import ReadApiConfig
 from lambdas.consumer.neptune_auth import sigv4_headers
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
+from lineage_cli.ports import free_port
 
 
 def _http_api_event(path: str, query: str = "") -> dict[str, Any]:
@@ -56,7 +49,7 @@ class _Context:
 def test_handler_strips_api_prefix_and_maps_unreachable_graph_to_503(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    handler = _handler(monkeypatch, f"ws://127.0.0.1:{_closed_port()}/gremlin")
+    handler = _handler(monkeypatch, f"ws://127.0.0.1:{free_port()}/gremlin")
     reply = handler(_http_api_event("/api/status"), _Context())
     assert reply["statusCode"] == 503
     assert json.loads(reply["body"])["error"] == "GraphUnavailable"

@@ -8,7 +8,6 @@ assertions read the graph back through the read API, as the UI does.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from lineage_cli.pipeline import (
     start_serve,
     stop_process,
 )
+from lineage_cli.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -41,12 +41,6 @@ ACC-1,emea
 ACC-2,apac
 ACC-3,emea
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _drop_graph(url: str) -> None:
@@ -82,7 +76,7 @@ def pipeline(gremlin_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
     (lake / "raw" / "trades" / "part-0.csv").write_text(TRADES_CSV)
     (lake / "raw" / "accounts").mkdir(parents=True)
     (lake / "raw" / "accounts" / "part-0.csv").write_text(ACCOUNTS_CSV)
-    port = _free_port()
+    port = free_port()
     serve = start_serve(workdir, port, gremlin_server)
     try:
         jobs = [

@@ -17,18 +17,13 @@ from typer.testing import CliRunner
 
 from lineage_cli.commands.serve import build_root_app
 from lineage_cli.main import app as cli
+from lineage_cli.ports import free_port
 
 pytestmark = pytest.mark.unit
 
 SAMPLES = Path(__file__).parent / "events" / "producer"
 PLAN = (SAMPLES / "plan-v1.2-orders-daily.json").read_bytes()
 V12 = "application/vnd.absa.spline.producer.v1.2+json"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_root_app_mounts_the_producer(tmp_path: Path) -> None:

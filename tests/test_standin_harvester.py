@@ -13,6 +13,7 @@ import pytest
 from spline_capture import CaptureServer
 
 from agent_standin import AgentConfig, LineageTracking, enable_lineage_tracking
+from lineage_cli.ports import free_port
 
 pytestmark = pytest.mark.spark
 
@@ -231,7 +232,6 @@ def test_the_projects_producer_accepts_and_lands_what_the_standin_sends(
     tracked: Tracked, tmp_path: Path
 ) -> None:
     """Stand-in -> `lineage serve`'s app on a real port -> raw zone, with no capture in between."""
-    import socket
     import threading
     import time
 
@@ -240,9 +240,7 @@ def test_the_projects_producer_accepts_and_lands_what_the_standin_sends(
     from lineage_cli.commands.serve import build_root_app
 
     raw_zone = tmp_path / "raw-zone"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     config = uvicorn.Config(
         build_root_app(str(raw_zone), fsync=False), port=port, log_level="error"
     )

@@ -6,7 +6,6 @@ screenshots land in docs/screenshots/ for the README.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,8 @@ from typing import Any
 
 import pytest
 from api_graph import CURATED, DAILY, PLAN_ENRICH, RAW_ORDERS, build_lake, load_lake
+
+from lineage_cli.ports import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +31,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 @pytest.fixture(scope="module")
 def base_url(gremlin_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`lineage serve`'s root app (producer, read API, UI) on a free port over the fixture lake."""
@@ -47,7 +41,7 @@ def base_url(gremlin_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
     load_lake(gremlin_server, build_lake())
     lake = tmp_path_factory.mktemp("lake")
     app = build_root_app(str(lake), graph_url=gremlin_server)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +36,7 @@ from lineage_cli.graph_server.errors import (
 from lineage_cli.graph_server.extension import extension_jar, server_jars
 from lineage_cli.graph_server.probe import GraphCounts, ProbeFailed, port_accepts, query_counts
 from lineage_cli.graph_server.state import ServerState, clear_state, read_state, write_state
-from lineage_cli.ports import port_problem
+from lineage_cli.ports import free_port, port_problem
 
 __all__ = ["ServerStatus", "StartResult", "StopResult", "start", "status", "stop"]
 
@@ -179,14 +178,6 @@ def _check_port_free(host: str, port: int) -> None:
         )
 
 
-def _free_port(host: str) -> int:
-    """A port the kernel considers free now (tests ask for port 0 to run side by side)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> tuple[str, ...]:
     """The last lines of the log, without Java stack frames (they would crowd out the causes)."""
     try:
@@ -317,7 +308,7 @@ def start(
         if java is None:
             raise PrerequisiteError("java not found: install a Java 17 JDK and retry")
         if settings.port == 0:
-            settings = replace(settings, port=_free_port(settings.host))
+            settings = replace(settings, port=free_port(settings.host))
         _check_port_free(settings.host, settings.port)
         jars = server_jars(layout)
         say("compiling the Neptune-compatibility extension (first start only)")
