@@ -19,8 +19,11 @@ prereqs:
 	@command -v mvn >/dev/null || { echo "missing prerequisite: Maven (mvn), used to resolve Gremlin Server jars" >&2; exit 1; }
 	@command -v node >/dev/null || { echo "missing prerequisite: Node.js (node/npm), used for the UI and the CDK app" >&2; exit 1; }
 
-# Idempotent: re-runs only when its inputs change.
+# Idempotent: re-runs only when its inputs change. The Spline agent jar is checked every time
+# (a quick sha256) so a missing or damaged cache is refilled: Maven Central first, else the
+# team's copy in ../shared/spline-agent/ checked against its sha256 (lineage_cli/agent_jar.py).
 install: $(STAMP)
+	@$(PY) -m lineage_cli.agent_jar install
 
 $(STAMP): pyproject.toml build-support/gremlin-server-pom.xml $(wildcard ui/package.json ui/package-lock.json infra/requirements.txt infra/requirements-scan.txt)
 	@$(MAKE) --no-print-directory prereqs
