@@ -1,4 +1,4 @@
-"""A tiny Spline producer that records every request, for stand-in and real-agent tests.
+"""A tiny Spline producer that records every request, for real-agent tests.
 
 It answers like a Spline server (status headers, 201 replies) and keeps each request's method,
 path, headers and decompressed body. It binds a free loopback port and runs on a thread.
@@ -33,9 +33,11 @@ class CapturedRequest:
 @dataclass
 class CaptureServer:
     """Records requests; `status_code`, `versions` and `gzip` shape the status reply,
-    `post_status` the reply to every POST."""
+    `post_status` the reply to every POST. `head_statuses` answers the first HEADs differently
+    (a producer that goes away between two status requests)."""
 
     status_code: int = 200
+    head_statuses: tuple[int, ...] = ()
     post_status: int = 201
     versions: tuple[str, ...] = DEFAULT_VERSIONS
     gzip: bool = True
@@ -64,7 +66,9 @@ class CaptureServer:
 
             def do_HEAD(self) -> None:
                 self._record(b"")
-                self.send_response(owner.status_code)
+                heads = sum(1 for r in owner.requests if r.method == "HEAD")
+                scripted = owner.head_statuses[heads - 1 : heads]
+                self.send_response(scripted[0] if scripted else owner.status_code)
                 for version in owner.versions:
                     self.send_header("ABSA-Spline-API-Version", version)
                 if owner.gzip:
