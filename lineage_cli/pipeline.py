@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lineage.errors import LineageError
+from lineage_cli.agent_log import AgentLogScanner
 
 Say = Callable[[str], None]
 
@@ -177,7 +178,8 @@ def generate_sample_data(workdir: Workdir, generator: Path) -> None:
 
 
 def run_jobs(workdir: Workdir, jobs: Sequence[SparkJob], producer_url: str, say: Say) -> None:
-    """Run each job with the agent attached; a job meant to fail must fail, the others succeed."""
+    """Run each job with the real Spline agent attached; a job meant to fail must fail, the
+    others succeed, and every job's agent must have stayed enabled and delivered."""
     for index, job in enumerate(jobs, start=1):
         log = workdir.log(job.stage)
         say(f"  [{index}/{len(jobs)}] {job.script.name} {' '.join(job.args)}")
@@ -188,6 +190,19 @@ def run_jobs(workdir: Workdir, jobs: Sequence[SparkJob], producer_url: str, say:
             raise StageFailed(job.stage, "the job meant to fail succeeded", log)
         if not job.expect_failure and code != 0:
             raise StageFailed(job.stage, f"exited with code {code}", log)
+        # A job whose agent was disabled or refused still exits 0: its lineage is what we need.
+        problems = agent_problems(log)
+        if problems:
+            raise StageFailed(job.stage, problems[0], log)
+
+
+def agent_problems(log: Path) -> list[str]:
+    """What the Spline agent's lines in a job's log say went wrong with its lineage."""
+    scanner = AgentLogScanner()
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            scanner.feed(line)
+    return scanner.report().problems()
 
 
 def rebuild_and_load(workdir: Workdir, graph_url: str) -> None:

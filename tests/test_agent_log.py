@@ -30,7 +30,7 @@ STATUS_404 = """\
 26/12/01 21:30:29 ERROR SparkLineageInitializer: Spline initialization failed! Spark Lineage \
 tracking is DISABLED.
 za.co.absa.spline.harvester.exception.SplineInitializationException: Spark Agent was not able \
-to establish connection to Spline Gateway. HTTP Response: 404 
+to establish connection to Spline Gateway. HTTP Response: 404\x20
 \tat za.co.absa.spline.harvester.dispatcher.HttpLineageDispatcher$.$anonfun$getServerHeaders$2\
 (HttpLineageDispatcher.scala:129)
 \tat scala.util.Success.$anonfun$map$1(Try.scala:255)

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from lineage.errors import LineageError
+from lineage_cli.agent_jar import locate
 from lineage_cli.graph_server import ServerLayout, ServerSettings, project_root, start, stop
 from lineage_cli.pipeline import (
     SparkJob,
@@ -73,7 +74,8 @@ def register(app: typer.Typer) -> None:
         "demo",
         help=(
             "Run the whole pipeline on this machine: start the local Gremlin Server and "
-            "`lineage serve`, run the sample Spark jobs (examples/) with the agent attached, "
+            "`lineage serve`, run the sample Spark jobs (examples/) with the real Spline agent "
+            "attached (`lineage spark-submit`), "
             "rebuild and load the graph, print the UI address, serve until Ctrl-C, then stop "
             "everything it started. Each stage logs to WORKDIR/logs/STAGE.log."
         ),
@@ -105,6 +107,8 @@ def register(app: typer.Typer) -> None:
         serve: subprocess.Popen[bytes] | None = None
         graph_started = False
         try:
+            # A missing agent jar is found before any server starts, not after the first job.
+            agent = locate()
             say(f"[bold]1/5[/] starting the local Gremlin Server on port {graph_port}")
             start(ServerSettings(port=graph_port), graph_layout)
             graph_started = True
@@ -113,7 +117,7 @@ def register(app: typer.Typer) -> None:
             say("[bold]3/5[/] writing the sample lake's raw files")
             generate_sample_data(place, EXAMPLES / "generate_raw_data.py")
             jobs = sample_jobs(place.data_lake)
-            say(f"[bold]4/5[/] running {len(jobs)} sample Spark jobs with the agent attached")
+            say(f"[bold]4/5[/] running {len(jobs)} sample Spark jobs with the Spline agent {agent}")
             run_jobs(place, jobs, f"{base}/producer", say)
             say("[bold]5/5[/] nightly rebuild: raw zone -> Neptune CSVs -> graph")
             rebuild_and_load(place, graph_url)

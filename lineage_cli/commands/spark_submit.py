@@ -1,114 +1,84 @@
-"""`lineage spark-submit`: run a PySpark script with a Spline agent pointed at a producer."""
+"""`lineage spark-submit`: run a PySpark script with the real Spline agent pointed at a producer."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-DEFAULT_PRODUCER_URL = "http://127.0.0.1:8080/producer"
-AGENT_JAR_ENV = "SPLINE_AGENT_JAR"
-SPLINE_LISTENER = "za.co.absa.spline.harvester.listener.SplineQueryExecutionListener"
-# Java 17: the agent reflects on JDK internals (AbsaOSS/spline-spark-agent issue 782); Spark's
-# launcher already opens the packages Spark itself needs.
-JAVA17_DRIVER_OPTIONS = (
-    "--add-opens=java.base/sun.net.www.protocol.jar=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang=ALL-UNNAMED",
-    "--add-opens=java.base/java.util=ALL-UNNAMED",
+from lineage.errors import LineageError
+from lineage_cli.agent_jar import AGENT_JAR_ENV, LISTENER_CLASS, locate
+from lineage_cli.agent_launch import (
+    ADD_OPENS,
+    PRODUCER_URL_KEY,
+    AgentLaunch,
+    AgentLaunchError,
+    parse_conf,
+    run_with_agent,
 )
+from lineage_cli.producer_handshake import handshake
+
+DEFAULT_PRODUCER_URL = "http://127.0.0.1:8080/producer"
 EXIT_USAGE = 2
 
 HELP = "\n\n".join(
     [
-        "Run a PySpark SCRIPT (with its ARGS) so that its lineage goes to a Spline producer. "
-        "The script needs no lineage code.",
-        f"REAL AGENT: with --agent-jar PATH (or ${AGENT_JAR_ENV}=PATH) the virtualenv's "
-        "spark-submit runs the script with the Spline agent bundle jar on spark.jars, "
-        f"spark.sql.queryExecutionListeners={SPLINE_LISTENER}, spark.spline.producer.url=URL "
-        "and the Java 17 --add-opens driver flags the agent needs.",
-        "STAND-IN (no jar): the real agent cannot be resolved from this machine's Maven "
-        "registry, so without a jar the Python stand-in agent (agent_standin, see "
-        "docs/standin-agent.md) is attached instead, with a warning. It sends the same "
-        "producer API v1.2 requests.",
-        "The exit code is the script's. Example: "
-        "lineage spark-submit examples/ingest_orders.py --lake /tmp/lake",
+        "Run a PySpark SCRIPT (with its ARGS) with the real Spline agent attached, so its "
+        "lineage goes to a Spline producer. The script needs no lineage code.",
+        "The virtualenv's spark-submit runs the script with the agent bundle jar on spark.jars, "
+        f"spark.sql.queryExecutionListeners={LISTENER_CLASS}, {PRODUCER_URL_KEY}=URL, "
+        f"spark.driver.extraJavaOptions={ADD_OPENS} (Java 17: without it the SparkSession "
+        "itself fails) and a driver bound to 127.0.0.1. --conf KEY=VALUE (repeatable) adds or "
+        "overrides Spark settings, e.g. spark.spline.lineageDispatcher.http.authentication.*; "
+        "your own spark.jars and listeners are merged with the agent's.",
+        f"The jar: --agent-jar, else ${AGENT_JAR_ENV}, else the one `make install` put in "
+        ".cache/spline-agent/ (Maven Central, or ../shared/spline-agent/ checked by sha256).",
+        "Before the job it sends the agent's own handshake (HEAD URL/status) and stops with a "
+        "one-line cause when the producer does not answer or would make the agent disable "
+        "itself. After the job it prints a one-line cause when the agent's log shows it was "
+        "disabled or a lineage POST failed; all of Spark's output still shows.",
+        "Exit code: the script's; 2 when nothing ran (bad arguments, no agent jar, producer "
+        "not ready). Example: lineage spark-submit examples/ingest_orders.py --lake /tmp/lake",
     ]
 )
 
 
-class SparkSubmitUsageError(Exception):
-    """A bad path or a missing tool; the message names it."""
+class SparkSubmitUsageError(LineageError):
+    """A bad path or argument; the message names it."""
 
 
-def _venv_tool(name: str) -> str:
-    """A console script of this virtualenv (next to the interpreter), else from PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        raise SparkSubmitUsageError(f"`{name}` not found next to {sys.executable} nor on PATH")
-    return found
+def _say(message: str) -> None:
+    typer.echo(f"lineage spark-submit: {message}", err=True)
 
 
-def real_agent_command(jar: Path, producer_url: str, script: Path, args: list[str]) -> list[str]:
-    """The spark-submit command line that attaches the real Spline agent."""
-    java_options = " ".join(JAVA17_DRIVER_OPTIONS)
-    return [
-        _venv_tool("spark-submit"),
-        "--jars",
-        str(jar),
-        "--conf",
-        f"spark.sql.queryExecutionListeners={SPLINE_LISTENER}",
-        "--conf",
-        f"spark.spline.producer.url={producer_url}",
-        "--driver-java-options",
-        java_options,
-        "--conf",
-        f"spark.executor.extraJavaOptions={java_options}",
-        str(script),
-        *args,
-    ]
-
-
-def standin_command(script: Path, args: list[str]) -> list[str]:
-    """The command line that runs the script under the stand-in agent's runner."""
-    return [sys.executable, "-m", "agent_standin.run", str(script), *args]
-
-
-def run_script(script: Path, args: list[str], producer_url: str, agent_jar: Path | None) -> int:
-    """Run `script` with lineage attached; return its exit code."""
+def run_script(
+    script: Path,
+    args: list[str],
+    producer_url: str,
+    agent_jar: Path | None,
+    conf_pairs: list[str],
+) -> int:
+    """Run `script` with the agent attached; return its exit code. Raises `LineageError` first
+    when the job cannot deliver lineage as configured."""
     if not script.is_file():
         raise SparkSubmitUsageError(f"script not found: {script}")
-    env = {
-        **os.environ,
-        # Spark's Python workers must run this interpreter, or they miss the project's packages.
-        "PYSPARK_PYTHON": sys.executable,
-        "PYSPARK_DRIVER_PYTHON": sys.executable,
-    }
-    if agent_jar is not None:
-        if not agent_jar.is_file():
-            raise SparkSubmitUsageError(f"Spline agent jar not found: {agent_jar}")
-        command = real_agent_command(agent_jar, producer_url, script, args)
-        typer.echo(f"spark-submit: {script} with the Spline agent {agent_jar.name}", err=True)
-    else:
-        typer.echo(
-            "WARNING: no Spline agent jar (--agent-jar or $SPLINE_AGENT_JAR): using the Python "
-            "STAND-IN agent (agent_standin; differences in docs/standin-agent.md)",
-            err=True,
-        )
-        env["SPLINE_PRODUCER_URL"] = producer_url
-        command = standin_command(script, args)
-    typer.echo(f"spark-submit: lineage goes to {producer_url}", err=True)
-    completed = subprocess.run(command, env=env, check=False)
-    code = completed.returncode
-    # A signal kill shows as a negative code; report it the way shells do.
-    return 128 - code if code < 0 else code
+    launch = AgentLaunch(locate(agent_jar), producer_url, parse_conf(conf_pairs))
+    problem = launch.driver_options_problem()
+    if problem is not None:
+        raise AgentLaunchError(problem)
+    answer = handshake(launch.effective_producer_url, conf=launch.conf())
+    _say(f"{script} with the Spline agent {launch.jar}")
+    _say(f"producer {launch.effective_producer_url}: {answer.summary()}")
+    run = run_with_agent(
+        launch.command(script, args),
+        stdout_copy=getattr(sys.stdout, "buffer", None),
+        stderr_copy=getattr(sys.stderr, "buffer", None),
+    )
+    for line in run.agent.problems():
+        _say(line)
+    return run.exit_code
 
 
 def register(app: typer.Typer) -> None:
@@ -131,14 +101,17 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--agent-jar",
-                envvar=AGENT_JAR_ENV,
-                help="the spark-3.5-spline-agent-bundle_2.12 jar; without it the stand-in runs",
+                help=f"the Spline agent bundle jar (default: ${AGENT_JAR_ENV}, then the cache)",
             ),
+        ] = None,
+        conf: Annotated[
+            list[str] | None,
+            typer.Option("--conf", help="a Spark setting KEY=VALUE (repeatable)"),
         ] = None,
     ) -> None:
         try:
-            code = run_script(script, list(args or []), producer_url, agent_jar)
-        except SparkSubmitUsageError as exc:
-            typer.echo(f"lineage spark-submit: {exc}", err=True)
+            code = run_script(script, list(args or []), producer_url, agent_jar, list(conf or []))
+        except LineageError as exc:
+            _say(str(exc))
             raise typer.Exit(code=EXIT_USAGE) from exc
         raise typer.Exit(code=code)
