@@ -2,7 +2,17 @@
 
 import typer
 
-from lineage_cli.commands import bench, demo, graph, load, rebuild, serve, spark_submit, verify
+from lineage_cli.commands import (
+    bench,
+    demo,
+    doctor,
+    graph,
+    load,
+    rebuild,
+    serve,
+    spark_submit,
+    verify,
+)
 
 app = typer.Typer(
     name="lineage",
@@ -12,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (serve, graph, rebuild, load, spark_submit, bench, verify, demo):
+for module in (serve, graph, rebuild, load, spark_submit, doctor, bench, verify, demo):
     module.register(app)
 
 if __name__ == "__main__":
