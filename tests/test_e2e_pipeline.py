@@ -1,20 +1,18 @@
 """The whole chain on the embedded default: agent -> producer -> raw zone -> rebuild -> load -> API.
 
 Three real PySpark jobs of this test's own (tests/e2e_jobs/) run through `lineage spark-submit`
-against `lineage serve`; the nightly rebuild loads the graph into the real Gremlin Server; the
-assertions read the graph back through the read API, as the UI does.
+(the real Spline agent, as users run it) against `lineage serve`; the nightly rebuild loads the
+graph into the real Gremlin Server; the assertions read the graph back through the read API, as
+the UI does.
 """
 
 from __future__ import annotations
 
-import json
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from read_api_client import Api
 
 from lineage_cli.pipeline import (
     SparkJob,
@@ -54,18 +52,6 @@ def _drop_graph(url: str) -> None:
         connection.close()
 
 
-class Api:
-    """The read API as the UI calls it."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def get(self, path: str, **params: str | int) -> Any:
-        query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        with urllib.request.urlopen(f"{self.base}/api{path}{query}", timeout=30) as answer:
-            return json.loads(answer.read())
-
-
 @pytest.fixture(scope="module")
 def pipeline(gremlin_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """Run the three jobs through the whole chain once; yield the read API that serves it."""
@@ -91,13 +77,6 @@ def pipeline(gremlin_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
         stop_process(serve)
 
 
-def _dataset_uri(api: Api, name: str) -> str:
-    items = api.get("/datasets", q=name)["items"]
-    matches = [item["uri"] for item in items if item["uri"].rstrip("/").endswith(name)]
-    assert len(matches) == 1, f"expected one dataset ending in {name}, got {items}"
-    return str(matches[0])
-
-
 def test_every_write_action_reached_the_graph(pipeline: Api) -> None:
     # Three write actions: three plans (the failed one too) and their events, one run each.
     status = pipeline.get("/status", counts="true")
@@ -106,7 +85,7 @@ def test_every_write_action_reached_the_graph(pipeline: Api) -> None:
 
 
 def test_dataset_lineage_crosses_jobs_and_layers(pipeline: Api) -> None:
-    totals = _dataset_uri(pipeline, "aggregated/totals")
+    totals = pipeline.dataset_uri("aggregated/totals")
     view = pipeline.get("/datasets/lineage", uri=totals, direction="upstream", depth=3)
     uris = {node.get("uri") for node in view["nodes"] if node["type"] == "Dataset"}
     assert any(str(u).endswith("curated/trades") for u in uris)
@@ -125,7 +104,7 @@ def test_dataset_lineage_crosses_jobs_and_layers(pipeline: Api) -> None:
 
 
 def test_column_lineage_follows_amount_across_two_jobs(pipeline: Api) -> None:
-    totals = _dataset_uri(pipeline, "aggregated/totals")
+    totals = pipeline.dataset_uri("aggregated/totals")
     view = pipeline.get(
         "/columns/lineage", uri=totals, column="total_amount", direction="upstream", depth=4
     )
