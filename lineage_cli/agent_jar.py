@@ -32,6 +32,8 @@ SHARED_SHA256 = "fcd716ca24f09b6e713461aaef1954eeab76d67d69789b7f24d29fc8c8264c6
 AGENT_JAR_ENV = "SPLINE_AGENT_JAR"
 LISTENER_CLASS = "za.co.absa.spline.harvester.listener.SplineQueryExecutionListener"
 _LISTENER_ENTRY = LISTENER_CLASS.replace(".", "/") + ".class"
+BUNDLE_ARTIFACT = "spark-3.5-spline-agent-bundle_2.12"
+_BUNDLE_POMS = "META-INF/maven/za.co.absa.spline.agent.spark/"
 _SHA_SUFFIX = ".sha256"
 # A registry that does not answer must not hang `make install`.
 MAVEN_TIMEOUT_S = 300.0
@@ -90,6 +92,17 @@ def bundle_problem(path: Path) -> str | None:
         return f"not a jar (zip) file: {exc}"
     if _LISTENER_ENTRY not in names:
         return f"not the Spline agent bundle (no {LISTENER_CLASS} class)"
+    # A bundle built for another Spark or Scala version loads, then fails inside the job.
+    bundles = sorted(
+        name.split("/")[3]
+        for name in names
+        if name.startswith(_BUNDLE_POMS) and name.endswith("/pom.properties")
+    )
+    if bundles and BUNDLE_ARTIFACT not in bundles:
+        return (
+            f"the Spline agent bundle for another Spark/Scala ({', '.join(bundles)}); "
+            f"pyspark 3.5 needs {BUNDLE_ARTIFACT}"
+        )
     return None
 
 

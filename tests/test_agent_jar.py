@@ -112,6 +112,23 @@ def test_a_jar_without_the_listener_is_not_the_spline_agent(tmp_path: Path) -> N
     )
 
 
+def test_a_bundle_for_another_spark_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "spark-3.3-spline-agent-bundle_2.12-2.2.0.jar"
+    with zipfile.ZipFile(other, "w") as jar:
+        jar.writestr(LISTENER_CLASS.replace(".", "/") + ".class", b"\xca\xfe\xba\xbe")
+        jar.writestr(
+            "META-INF/maven/za.co.absa.spline.agent.spark/spark-3.3-spline-agent-bundle_2.12/"
+            "pom.properties",
+            "artifactId=spark-3.3-spline-agent-bundle_2.12\nversion=2.2.0\n",
+        )
+    with pytest.raises(AgentJarError) as caught:
+        locate(other, environ={})
+    assert _one_line(str(caught.value)).endswith(
+        "the Spline agent bundle for another Spark/Scala (spark-3.3-spline-agent-bundle_2.12); "
+        "pyspark 3.5 needs spark-3.5-spline-agent-bundle_2.12"
+    )
+
+
 def test_a_file_that_is_no_zip_is_not_a_jar(tmp_path: Path) -> None:
     text = tmp_path / "agent.jar"
     text.write_text("<html>404 Not Found</html>")
