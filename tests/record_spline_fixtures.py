@@ -92,7 +92,7 @@ JOBS: tuple[Job, ...] = (
             "export_orders_by_date",
             "overwrite_refused_failed",
         ),
-        exit_code=1,
+        exit_code=3,
         after=_ORDERS_READY,
     ),
     Job(
@@ -166,11 +166,23 @@ def main() -> None:
     parser.add_argument(
         "--from-scratch",
         type=Path,
-        help="re-check the requests a failed recording left in this scratch folder (no Spark)",
+        action="append",
+        default=[],
+        help="re-check the requests failed recordings left in these scratch folders (no Spark);"
+        " a job found in several folders is taken from the last",
+    )
+    parser.add_argument(
+        "--rerun",
+        action="append",
+        default=[],
+        metavar="JOB",
+        help="run only these jobs again, on the lake as the last recording left it",
     )
     args = parser.parse_args()
-    if args.from_scratch:
-        results = pickle.loads((args.from_scratch / CAPTURED).read_bytes())
+    results: dict[str, tuple[int, str, list[CapturedRequest]]] = {}
+    for scratch in args.from_scratch:
+        results.update(pickle.loads((scratch / CAPTURED).read_bytes()))
+    if args.from_scratch and not args.rerun:
         write_recording(results)
         return
     lake, jar = args.lake, args.agent_jar.resolve()
@@ -179,11 +191,26 @@ def main() -> None:
     sys.path.insert(0, str(EXAMPLES))
     from generate_raw_data import generate
 
-    shutil.rmtree(lake, ignore_errors=True)
-    generate(lake)
+    if not args.rerun:
+        shutil.rmtree(lake, ignore_errors=True)
+        generate(lake)
+    record_jobs(lake, jar, results, set(args.rerun))
+    write_recording(results)
+
+
+def record_jobs(
+    lake: Path,
+    jar: Path,
+    results: dict[str, tuple[int, str, list[CapturedRequest]]],
+    only: set[str],
+) -> None:
+    """Run the jobs (all, or those named in `only`), each against its own capture server."""
     lineage = str(Path(sys.executable).parent / "lineage")
     done = {_job_name(job): threading.Event() for job in JOBS}
-    results: dict[str, tuple[int, str, list[CapturedRequest]]] = {}
+    if only:
+        for name, event in done.items():
+            if name not in only:
+                event.set()
     slots = threading.Semaphore(PARALLEL)
 
     def run(job: Job) -> None:
@@ -211,12 +238,12 @@ def main() -> None:
         finally:
             done[_job_name(job)].set()
 
-    threads = [threading.Thread(target=run, args=(job,)) for job in JOBS]
+    chosen = [job for job in JOBS if not only or _job_name(job) in only]
+    threads = [threading.Thread(target=run, args=(job,)) for job in chosen]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    write_recording(results)
 
 
 def write_recording(results: dict[str, tuple[int, str, list[CapturedRequest]]]) -> None:

@@ -4,8 +4,8 @@ Every step reads what `examples/` wrote under the lake and writes one dataset of
 inner and broadcast joins, window functions, a union, a Python UDF, Spark SQL with a CTE, CSV
 and JSON exports, a date-partitioned append, and last a write that Spark refuses (mode
 `errorifexists` onto an existing dataset). One session keeps the recording affordable: a Spark
-start-up costs minutes on a busy machine. Exits 1 after the refused write, as a job that reports
-its failure would.
+start-up costs minutes on a busy machine. Exits 3 after the refused write, as a job that reports
+its failure would (a crash exits 1).
 
 Usage: python tests/spline_jobs/lake_patterns.py --lake DIR
 """
@@ -16,6 +16,10 @@ from decimal import Decimal
 
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
+from pyspark.sql.types import StringType
+
+# Exit code after the refused write (a crash exits 1, so the recorder can tell them apart).
+REFUSED = 3
 
 
 def orders_with_country(spark: SparkSession, lake: str) -> None:
@@ -64,7 +68,8 @@ def incoming_orders_union(spark: SparkSession, lake: str) -> None:
     both.write.mode("overwrite").json(f"{lake}/curated/orders_incoming_all")
 
 
-@F.udf("string")
+# A DataType, not the string "string": parsing a type string needs a running session.
+@F.udf(StringType())
 def size_band(line_total: Decimal | None) -> str | None:
     """`small` under 100, `medium` under 500, else `large`."""
     if line_total is None:
@@ -138,7 +143,7 @@ def main() -> int:
             overwrite_refused(spark, lake)
         except Exception as exc:
             print(f"lake_patterns: write refused: {type(exc).__name__}", file=sys.stderr)
-            return 1
+            return REFUSED
         return 0
     finally:
         spark.stop()
