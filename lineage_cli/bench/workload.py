@@ -337,6 +337,8 @@ def _event(
         error = _ERROR.format(
             task=rng.randint(0, 63), stage=rng.randint(0, 9), uri=target, cause=rng.choice(_CAUSES)
         )
+        if writes:  # nothing was committed: the agent reports zero counts
+            extra["writeMetrics"] = dict.fromkeys(writes, 0)
         # A failed write: the stack trace as one string, and no `durationNs`.
         return {"planId": plan_id, "timestamp": timestamp_ms, "error": error, "extra": extra}
     return {
