@@ -120,7 +120,8 @@ def _dump(folder: Path, job: Job, requests: list[CapturedRequest]) -> None:
 
 
 def _job_name(job: Job) -> str:
-    return job.writes[0] if job.writes else Path(job.script).stem
+    """A run's name: its one write (a script may run twice), else the script's name."""
+    return job.writes[0] if len(job.writes) == 1 else Path(job.script).stem
 
 
 def _describe(request: CapturedRequest, file: str | None) -> dict[str, object]:
