@@ -236,3 +236,18 @@ def test_generated_events_are_shaped_like_the_agents(lake: Path) -> None:
         seen_empty += empty
         seen_metrics += not empty
     assert seen_empty and seen_metrics
+
+
+def test_the_empty_metrics_rule_is_what_the_real_agent_does() -> None:
+    # The generator's rule, checked on the recordings: a file write reports row metrics unless
+    # its plan shuffles (CTAS commands report none either; the generator writes no CTAS).
+    checked = 0
+    for path in sorted(RECORDED.glob("*.plan.json")):
+        doc = orjson.loads(path.read_bytes())
+        if doc["operations"]["write"]["name"] != "InsertIntoHadoopFsRelationCommand":
+            continue
+        (event,) = orjson.loads((RECORDED / path.name.replace(".plan.", ".events.")).read_bytes())
+        empty = event["extra"]["readMetrics"] == event["extra"]["writeMetrics"] == {}
+        assert empty == shuffles(doc), path.name
+        checked += 1
+    assert checked >= 20

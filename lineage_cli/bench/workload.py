@@ -305,7 +305,7 @@ def _runs(rng: random.Random) -> int:
 
 def shuffles(doc: dict[str, Any]) -> bool:
     """Whether a plan document has an operator that makes Spark shuffle."""
-    return any(op["name"] in _SHUFFLING for op in doc["operations"]["other"])
+    return any(op["name"] in _SHUFFLING for op in doc["operations"].get("other", []))
 
 
 def _metrics(rng: random.Random, shuffled: bool) -> tuple[dict[str, int], dict[str, int]]:
