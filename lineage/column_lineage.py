@@ -7,9 +7,10 @@ an attribute that passes through a `Project`, `Join` or `Filter` keeps its id. S
 the attributes the write operation receives and follows references until it reaches attributes
 listed in a read operation's output.
 
-Kinds, strongest wins along every path: `direct` (renames and pass-through), `cast`, `expression`
-(any other function), `aggregate` (an aggregate function anywhere on the path). Columns used only in
-a filter or join condition are reported separately as `ConditionUse`, never as derivations.
+Kinds, strongest wins along every path: `direct` (renames, pass-through, union branches), `cast`,
+`expression` (any other function), `aggregate` (an aggregate function anywhere on the path, window
+aggregates included). Columns used only in a filter or join condition are reported separately as
+`ConditionUse`, never as derivations; window partition and order keys are neither.
 """
 
 from __future__ import annotations
@@ -97,8 +98,12 @@ AGGREGATE_FUNCTIONS = frozenset(
     }
 )
 _CASTS = frozenset({"cast", "upcast", "ansicast", "trycast", "try_cast"})
-# Wrappers that neither compute nor rename data.
-_TRANSPARENT = frozenset({"alias", "attributereference", "attrref", "outerreference"})
+# Wrappers that neither compute nor rename data. `union` is the agent's synthetic expression that
+# merges the union branches' attributes position by position: each branch passes straight through.
+_TRANSPARENT = frozenset({"alias", "attributereference", "attrref", "outerreference", "union"})
+# A window's partition and order keys choose the rows a window function sees; like group-by keys
+# they give the result no value, so the walk does not derive from them.
+_NOT_A_SOURCE = frozenset({"windowspecdefinition"})
 
 
 class PlanStructureError(GraphModelError):
@@ -297,8 +302,9 @@ class PlanWalker:
                     raise DanglingReferenceError(
                         f"expression id {ref.id!r} is referenced but not defined"
                     )
-                children = () if expr.is_literal else expr.child_refs
-                own = None if expr.is_literal else _own_kind(expr)
+                opaque = expr.is_literal or expr.class_name.lower() in _NOT_A_SOURCE
+                children = () if opaque else expr.child_refs
+                own = None if opaque else _own_kind(expr)
             for child in children:
                 for src, kind in self.sources(child).items():
                     merged = kind if own is None else max(kind, own)

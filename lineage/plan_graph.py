@@ -97,6 +97,29 @@ def _literal_text(value: sm.JsonValue) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
+def _cte_links(plan: sm.ExecutionPlan) -> dict[str, str]:
+    """Attribute of a `CTERelationRef` -> the attribute at the same position of its definition.
+
+    Spark gives a CTE reference fresh attribute ids and no children, so without this link the
+    columns of a `WITH name AS (...)` query would come from nowhere.
+    """
+    defs: dict[int | str, tuple[str, ...]] = {}
+    for op in plan.operations.other:
+        key = op.params.get("id")
+        # Only scalar ids can name a CTE (a hostile payload may put anything here).
+        if op.name == "CTERelationDef" and op.output and isinstance(key, int | str):
+            defs.setdefault(key, op.output)
+    links: dict[str, str] = {}
+    for op in plan.operations.other:
+        key = op.params.get("cteId")
+        if op.name != "CTERelationRef" or not op.output or not isinstance(key, int | str):
+            continue
+        defined = defs.get(key)
+        if defined is not None and len(defined) == len(op.output):
+            links.update(zip(op.output, defined, strict=True))
+    return links
+
+
 def plan_structure(plan: sm.ExecutionPlan) -> cl.PlanStructure:
     """Reduce a parsed plan to what the column-lineage walk needs."""
     ops: dict[str, cl.Operation] = {}
@@ -113,9 +136,14 @@ def plan_structure(plan: sm.ExecutionPlan) -> cl.PlanStructure:
         ops[op.id] = cl.Operation(
             op.id, op.name or "Operation", "transform", op.child_ids, op.output or None, conditions
         )
+    cte_links = _cte_links(plan)
     attributes = {
         a.id: cl.Attribute(
-            a.id, a.name, _type_name(plan, a.data_type), tuple(map(_ref, a.child_refs))
+            a.id,
+            a.name,
+            _type_name(plan, a.data_type),
+            tuple(map(_ref, a.child_refs))
+            or ((cl.Ref("attr", cte_links[a.id]),) if a.id in cte_links else ()),
         )
         for a in plan.attributes
     }

@@ -1,4 +1,4 @@
-"""The recorded real-Spark payloads (tests/events/spline) normalized and loaded into the graph.
+"""The real agent's recorded payloads (tests/events/spline) normalized and loaded into the graph.
 
 Shared by the tests that query a graph the normalize job built, so both run the same chain:
 recordings -> raw zone -> normalize job (Spark) -> local loader -> Gremlin Server.
@@ -6,11 +6,12 @@ recordings -> raw zone -> normalize job (Spark) -> local loader -> Gremlin Serve
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
-from raw_zone_builder import day, put
+from raw_zone_builder import put
 
 from glue_jobs.normalize import NormalizeParams, run_normalize
 from glue_jobs.storage import LocalStore
@@ -18,27 +19,27 @@ from glue_jobs.storage import LocalStore
 RECORDED = Path(__file__).resolve().parent / "events" / "spline"
 # Where the sample jobs ran when they were recorded: every dataset URI starts with it.
 LAKE = "file:///tmp/lineage-example-lake"
-RECORDINGS = (
-    "ingest_orders",
-    "ingest_orders_rerun",
-    "ingest_customers",
-    "enrich_orders",
-    "aggregate_sales",
-    "append_daily_orders_day21",
-    "append_daily_orders_day22",
-    "ingest_payments_strict_failed",
+TRANSCRIPT = json.loads((RECORDED / "transcript.json").read_text())
+# Every recorded write (plan + event batch), in the order the agent sent them.
+RECORDINGS = tuple(
+    r["file"].removesuffix(".plan.json")
+    for job in TRANSCRIPT
+    for r in job["requests"]
+    if r["file"] and r["file"].endswith(".plan.json")
 )
+RECEIVED = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
 
 
 def write_recorded_lake(lake: Path) -> None:
-    """Land every recording in a raw zone, one hour apart, as the producer would."""
-    for hour, name in enumerate(RECORDINGS):
+    """Land every recording in a raw zone, one minute apart, as the producer would."""
+    for minute, name in enumerate(RECORDINGS):
+        received = RECEIVED + dt.timedelta(minutes=minute)
         plan = (RECORDED / f"{name}.plan.json").read_bytes()
         plan_id = json.loads(plan)["id"]
-        if not (lake / "plans" / "date=2026-11-20" / f"{plan_id}.json").exists():
-            put(lake, plan, kind="plan", received_at=day("2026-11-20", hour))
+        if not (lake / "plans" / f"date={received.date()}" / f"{plan_id}.json").exists():
+            put(lake, plan, kind="plan", received_at=received)
         events = (RECORDED / f"{name}.events.json").read_bytes()
-        put(lake, events, kind="events", received_at=day("2026-11-20", hour))
+        put(lake, events, kind="events", received_at=received)
 
 
 def load_recorded_graph(spark: Any, gremlin_url: str, lake: Path, out: Path) -> None:

@@ -1,7 +1,8 @@
-"""A tiny Spline producer that records every request, for real-agent tests.
+"""A tiny Spline producer that records every request, for real-agent tests and recordings.
 
-It answers like a Spline server (status headers, 201 replies) and keeps each request's method,
-path, headers and decompressed body. It binds a free loopback port and runs on a thread.
+It answers like our producer (the same status headers: the API versions `ProducerSettings`
+advertises and gzip; 201 replies) and keeps each request's method, path, headers, body as sent
+and body after gzip. It binds a free loopback port and runs on a thread.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-DEFAULT_VERSIONS = ("1.2", "1.1", "1")
+from lambdas.producer.config import ProducerSettings
+
+DEFAULT_VERSIONS = ProducerSettings().api_versions
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -21,7 +22,7 @@ from lineage.raw_zone_layout import (
     sidecar_key,
 )
 from lineage.spline_model import ApiVersion, load_execution_events, load_execution_plan
-from lineage_cli.bench.workload import MANIFEST_NAME, WorkloadError, generate_workload
+from lineage_cli.bench.workload import MANIFEST_NAME, WorkloadError, generate_workload, shuffles
 
 pytestmark = pytest.mark.unit
 
@@ -133,3 +134,120 @@ def test_column_lineage_finds_derivations_that_cross_jobs(lake: Path) -> None:
     assert {"direct", "cast", "expression", "aggregate"} <= set(kinds)
     # Jobs chain: most datasets some job writes are read by another job.
     assert len(written & read) > len(written) // 3
+
+
+RECORDED = Path(__file__).resolve().parent / "events" / "spline"
+KeyShapes = dict[str, set[tuple[str, ...]]]
+
+
+def _key_shapes(doc: dict[str, Any]) -> KeyShapes:
+    """The ordered key tuples of each kind of object in a plan document."""
+    ops = doc["operations"]
+    expressions = doc["expressions"]
+    return {
+        "plan": {tuple(doc)},
+        "operations": {tuple(ops)},
+        "write": {tuple(ops["write"])},
+        "write.extra": {tuple(ops["write"]["extra"])},
+        "read": {tuple(r) for r in ops.get("reads", [])},
+        "read.extra": {tuple(r["extra"]) for r in ops.get("reads", [])},
+        "other": {tuple(o) for o in ops.get("other", [])},
+        "attribute": {tuple(a) for a in doc["attributes"]},
+        "expressions": {tuple(expressions)},
+        "function": {tuple(f) for f in expressions.get("functions", [])},
+        "function.extra": {tuple(f["extra"]) for f in expressions.get("functions", [])},
+        "constant": {tuple(c) for c in expressions.get("constants", [])},
+        "systemInfo": {tuple(doc["systemInfo"])},
+        "agentInfo": {tuple(doc["agentInfo"])},
+        "extraInfo": {tuple(doc["extraInfo"])},
+        "dataType": {tuple(t) for t in doc["extraInfo"]["dataTypes"]},
+    }
+
+
+def _merged(docs: list[dict[str, Any]]) -> KeyShapes:
+    merged: KeyShapes = {}
+    for doc in docs:
+        for kind, shapes in _key_shapes(doc).items():
+            merged.setdefault(kind, set()).update(shapes)
+    return merged
+
+
+def _real_plans() -> list[dict[str, Any]]:
+    return [orjson.loads(p.read_bytes()) for p in sorted(RECORDED.glob("*.plan.json"))]
+
+
+def _generated_plans(lake: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(p.read_bytes()) for p in sorted(lake.glob("plans/*/*.json"))]
+
+
+def test_generated_plans_have_the_real_agents_keys_in_its_order(lake: Path) -> None:
+    real = _merged(_real_plans())
+    generated = _merged(_generated_plans(lake))
+    assert real["plan"] == {
+        (
+            "id",
+            "name",
+            "operations",
+            "attributes",
+            "expressions",
+            "systemInfo",
+            "agentInfo",
+            "extraInfo",
+        )
+    }  # no `labels`, no `discriminator`
+    for kind, shapes in generated.items():
+        assert shapes <= real[kind], f"{kind}: {shapes - real[kind]} never sent by the agent"
+    # The common shapes are all there, not only a corner of them.
+    for kind in ("plan", "write", "read", "dataType", "agentInfo"):
+        assert generated[kind] & real[kind], kind
+
+
+def test_generated_plans_write_as_op_0_and_number_types_per_plan(lake: Path) -> None:
+    for docs in (_real_plans(), _generated_plans(lake)):
+        ordinal_ids: dict[int, str] = {}
+        names_of_first_id: set[str] = set()
+        for doc in docs:
+            assert doc["operations"]["write"]["id"] == "op-0"
+            assert doc["agentInfo"] == {"name": "spline", "version": "2.2.0"}
+            types = doc["extraInfo"]["dataTypes"]
+            for ordinal, data_type in enumerate(types):
+                # The n-th type of every plan has the same id, whatever type it is.
+                assert ordinal_ids.setdefault(ordinal, data_type["id"]) == data_type["id"]
+            names_of_first_id.add(types[0]["name"])
+            used = {a["dataType"] for a in doc["attributes"]}
+            assert used <= {t["id"] for t in types}
+        assert len(names_of_first_id) > 1  # one id, several types: resolve per plan only
+
+
+def test_generated_events_are_shaped_like_the_agents(lake: Path) -> None:
+    real_events = [orjson.loads(p.read_bytes()) for p in sorted(RECORDED.glob("*.events.json"))]
+    assert {len(batch) for batch in real_events} == {1}
+    real_keys = {tuple(e) for batch in real_events for e in batch}
+    real_extra = {tuple(e["extra"]) for batch in real_events for e in batch}
+    plans = {doc["id"]: doc for doc in _generated_plans(lake)}
+    seen_empty = seen_metrics = 0
+    for path in sorted(lake.glob("events/*/*.json")):
+        (event,) = orjson.loads(path.read_bytes())  # one-element arrays, as the agent sends
+        assert tuple(event) in real_keys
+        assert tuple(event["extra"]) in real_extra
+        assert ("durationNs" in event) != ("error" in event)
+        empty = event["extra"]["readMetrics"] == event["extra"]["writeMetrics"] == {}
+        assert empty == shuffles(plans[event["planId"]])
+        seen_empty += empty
+        seen_metrics += not empty
+    assert seen_empty and seen_metrics
+
+
+def test_the_empty_metrics_rule_is_what_the_real_agent_does() -> None:
+    # The generator's rule, checked on the recordings: a file write reports row metrics unless
+    # its plan shuffles (CTAS commands report none either; the generator writes no CTAS).
+    checked = 0
+    for path in sorted(RECORDED.glob("*.plan.json")):
+        doc = orjson.loads(path.read_bytes())
+        if doc["operations"]["write"]["name"] != "InsertIntoHadoopFsRelationCommand":
+            continue
+        (event,) = orjson.loads((RECORDED / path.name.replace(".plan.", ".events.")).read_bytes())
+        empty = event["extra"]["readMetrics"] == event["extra"]["writeMetrics"] == {}
+        assert empty == shuffles(doc), path.name
+        checked += 1
+    assert checked >= 20

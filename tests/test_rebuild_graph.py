@@ -1,4 +1,4 @@
-"""Rebuild recorded real-Spark payloads, load them, run each traversal of docs/graph-model.md."""
+"""The real agent's recorded payloads rebuilt and loaded; each traversal of docs/graph-model.md."""
 
 from __future__ import annotations
 
@@ -52,6 +52,8 @@ def test_whole_lake_view(g: Any) -> None:
             "aggregate_sales",
             "append_daily_orders",
             "ingest_payments_strict",
+            "lake_patterns",
+            "warehouse_tables",
         )
     }
     assert by_job[job_id("aggregate_sales")]["writes"] == [

@@ -1,7 +1,12 @@
-"""Column lineage and graph rows on payloads recorded from real Spark jobs (tests/events/spline)."""
+"""Column lineage and graph rows on the real Spline agent's recorded payloads (tests/events/spline).
+
+The full hand-written expectations per write are checked through the producer and the normalize
+job in test_recorded_lineage.py; these are the quick checks on the core alone.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +22,15 @@ pytestmark = pytest.mark.unit
 RECORDED = Path(__file__).resolve().parent / "events" / "spline"
 PLANS = sorted(p.name for p in RECORDED.glob("*.plan.json"))
 LAKE = "file:///tmp/lineage-example-lake"
+# The layer of each top folder the recorded jobs use, by the default rules (by hand).
+LAYERS = {
+    "raw": "raw",
+    "curated": "curated",
+    "aggregated": "aggregated",
+    "reference": "reference",
+    "export": "unknown",
+    "warehouse": "unknown",
+}
 
 
 def _plan(name: str) -> sm.ExecutionPlan:
@@ -29,7 +43,7 @@ def _lineage(name: str) -> set[tuple[str, str, str]]:
 
 
 def test_recorded_fixtures_are_present() -> None:
-    assert len(PLANS) >= 7
+    assert len(PLANS) >= 20
 
 
 @pytest.mark.parametrize("name", PLANS)
@@ -40,7 +54,9 @@ def test_every_recorded_plan_becomes_a_consistent_graph(name: str) -> None:
         assert edge.from_id in vertex_ids and edge.to_id in vertex_ids, edge
     datasets = [r for r in rows if isinstance(r, DatasetVertex)]
     assert all(d.uri.startswith(LAKE + "/") for d in datasets)
-    assert all(d.layer in ("raw", "curated", "aggregated", "reference") for d in datasets)
+    for dataset in datasets:
+        top = dataset.uri.removeprefix(LAKE + "/").split("/")[0]
+        assert dataset.layer == LAYERS[top], dataset
 
 
 def test_aggregate_sales_aggregates_and_passes_keys_through() -> None:
@@ -94,3 +110,43 @@ def test_failed_run_is_recorded_with_its_error() -> None:
     assert isinstance(run, RunVertex)
     assert run.status == "FAILED" and run.error
     assert run.duration_ms is None and run.started_at == run.ended_at
+
+
+def test_cte_columns_come_from_the_cte_definition() -> None:
+    # A CTE reference gets fresh attribute ids and no children; they map to the definition.
+    found = _lineage("big_orders_report.plan.json")
+    assert ("big_revenue", "line_total", "aggregate") in found
+    assert ("largest_order", "line_total", "aggregate") in found
+    lineage = trace_columns(plan_structure(_plan("big_orders_report.plan.json")))
+    assert ("join", "customer_id") in {(u.role, u.source.name) for u in lineage.uses}
+
+
+@pytest.mark.parametrize("cte_id", [[0], {"id": 0}, None, 7])
+def test_unusable_cte_ids_leave_the_reference_unlinked(cte_id: object) -> None:
+    doc = json.loads((RECORDED / "big_orders_report.plan.json").read_bytes())
+    for op in doc["operations"]["other"]:
+        if op["name"] == "CTERelationRef":
+            op["params"]["cteId"] = cte_id
+    plan = sm.load_execution_plan(json.dumps(doc).encode(), sm.ApiVersion.V1_2)
+    found = {(d.target, d.source.name) for d in trace_columns(plan_structure(plan)).derivations}
+    assert ("big_revenue", "line_total") not in found  # no link, and no crash
+    assert ("country_code", "country_code") in found
+
+
+def test_union_branches_pass_through_and_casts_stay_casts() -> None:
+    found = _lineage("incoming_orders_union.plan.json")
+    assert {k for t, _, k in found if t == "customer_id"} == {"direct"}
+    assert {k for t, _, k in found if t in ("order_id", "amount")} == {"cast"}
+    assert len({(t, s) for t, s, _ in found if t == "customer_id"}) == 1  # same name, two reads
+    lineage = trace_columns(plan_structure(_plan("incoming_orders_union.plan.json")))
+    reads = {d.source.read_op_id for d in lineage.derivations if d.target == "customer_id"}
+    assert len(reads) == 2  # one source per union branch
+
+
+def test_window_keys_are_not_sources_of_window_results() -> None:
+    found = _lineage("customer_order_history.plan.json")
+    assert {(s, k) for t, s, k in found if t == "running_total"} == {("line_total", "aggregate")}
+    assert {(s, k) for t, s, k in found if t == "previous_order_date"} == {
+        ("order_date", "expression")
+    }
+    assert not [f for f in found if f[0] == "order_seq"]  # row_number() reads no column

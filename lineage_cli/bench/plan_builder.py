@@ -1,9 +1,13 @@
 """Build one Spline producer API v1.2 execution plan as the agent lays it out.
 
-Shaped like the recorded payloads in `tests/events/spline/`: operations `op-0` (the write) down to
-the reads, attributes `attr-N` with `childRefs` to the alias that defines them, expressions
-`expr-N` (functions and constants), data types by id in `extraInfo.dataTypes`. The builder only
-assembles JSON-ready objects; which operators a job uses is decided in `plan_shapes`.
+Shaped like the real Spline agent's payloads recorded in `tests/events/spline/`: the keys
+`id, name, operations, attributes, expressions, systemInfo, agentInfo, extraInfo` (no `labels`,
+no `discriminator`), operations `op-0` (the write) down to the reads, attributes `attr-N` with
+`childRefs` to the alias that defines them, expressions `expr-N` (functions and constants), and
+data types by id in `extraInfo.dataTypes`. Those ids are per-plan ordinals (the n-th type a plan
+uses gets the n-th id), so one id names different types in different plans, as the agent does:
+readers must resolve them through the plan's own `dataTypes`. The builder only assembles
+JSON-ready objects; which operators a job uses is decided in `plan_shapes`.
 """
 
 from __future__ import annotations
@@ -12,22 +16,23 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Col", "OpHandle", "PlanBuilder", "attr_ref", "expr_ref"]
+__all__ = ["AGENT_VERSION", "Col", "OpHandle", "PlanBuilder", "attr_ref", "expr_ref"]
 
 JsonDict = dict[str, Any]
 
-# Spline gives a data type a UUID derived from its content, so one type has one id everywhere.
+AGENT_VERSION = "2.2.0"
+SPARK_VERSION = "3.5.4"
+# Data type ids: a UUID per ordinal, the same sequence in every plan (see the module docstring).
 _TYPE_NAMESPACE = uuid.UUID("6f1f3c9e-2b0a-5d5c-9b7e-1c2d3e4f5a6b")
-_TYPE_IDS: dict[tuple[str, bool], str] = {}
+_ORDINAL_IDS: list[str] = []
+# Spark marks these metadata keys of an aliased column as not inherited; the agent copies them.
+_ALIAS_METADATA = ["__dataset_id", "__col_position"]
 
 
-def _type_id(name: str, nullable: bool) -> str:
-    key = (name, nullable)
-    found = _TYPE_IDS.get(key)
-    if found is None:
-        found = str(uuid.uuid5(_TYPE_NAMESPACE, f"{name}|{nullable}"))
-        _TYPE_IDS[key] = found
-    return found
+def _type_id(ordinal: int) -> str:
+    while len(_ORDINAL_IDS) <= ordinal:
+        _ORDINAL_IDS.append(str(uuid.uuid5(_TYPE_NAMESPACE, str(len(_ORDINAL_IDS)))))
+    return _ORDINAL_IDS[ordinal]
 
 
 def attr_ref(attr_id: str) -> JsonDict:
@@ -67,14 +72,17 @@ class PlanBuilder:
     attributes: list[JsonDict] = field(default_factory=list)
     functions: list[JsonDict] = field(default_factory=list)
     constants: list[JsonDict] = field(default_factory=list)
-    _types: dict[tuple[str, bool], None] = field(default_factory=dict)
+    _types: dict[tuple[str, bool], str] = field(default_factory=dict)
     _ops: list[OpHandle] = field(default_factory=list)
     _expr_count: int = 0
 
     def data_type(self, name: str, nullable: bool = True) -> str:
-        """The id of a simple Spark type, listed in `extraInfo.dataTypes` once."""
-        self._types.setdefault((name, nullable), None)
-        return _type_id(name, nullable)
+        """The id of a simple Spark type in this plan, listed in `extraInfo.dataTypes` once."""
+        key = (name, nullable)
+        found = self._types.get(key)
+        if found is None:
+            found = self._types[key] = _type_id(len(self._types))
+        return found
 
     def attr(self, name: str, type_name: str, defined_by: str | None = None) -> str:
         """A new attribute; `defined_by` is the id of the (alias) expression that computes it."""
@@ -140,7 +148,7 @@ class PlanBuilder:
             "Alias",
             type_name,
             [expr_ref(expr_id)],
-            params={"name": name},
+            params={"name": name, "nonInheritableMetadataKeys": list(_ALIAS_METADATA)},
             hint="expr.Alias",
         )
         return alias_id, self.attr(name, type_name, defined_by=alias_id)
@@ -175,7 +183,7 @@ class PlanBuilder:
         write_format: str,
         append: bool,
         write_params: JsonDict | None = None,
-        agent_version: str = "2.2.1",
+        agent_version: str = AGENT_VERSION,
     ) -> JsonDict:
         """The plan document, keys in the agent's order."""
         # Numbering as the agent does it: the write is op-0, transformations from the top down,
@@ -224,18 +232,13 @@ class PlanBuilder:
             "operations": {"write": write, "reads": read_docs, "other": other_docs},
             "attributes": self.attributes,
             "expressions": expressions,
-            "systemInfo": {"name": "spark", "version": "3.5.4"},
+            "systemInfo": {"name": "spark", "version": SPARK_VERSION},
             "agentInfo": {"name": "spline", "version": agent_version},
             "extraInfo": {
                 "appName": app_name,
                 "dataTypes": [
-                    {
-                        "_typeHint": "dt.Simple",
-                        "id": _type_id(name, nullable),
-                        "name": name,
-                        "nullable": nullable,
-                    }
-                    for name, nullable in self._types
+                    {"id": type_id, "name": name, "nullable": nullable, "_typeHint": "dt.Simple"}
+                    for (name, nullable), type_id in self._types.items()
                 ],
             },
         }

@@ -50,17 +50,23 @@ __all__ = [
     "check_folder",
     "generate_workload",
     "read_summary",
+    "shuffles",
 ]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: shaped on the real agent's payloads
 MANIFEST_NAME = ".workload.json"
 _CONTENT_TYPE = content_type_for(ApiVersion.V1_2)
-_GZIP_OVER = 2048  # the agent compresses bodies over 2 KB once the producer advertises gzip
+_GZIP_OVER = 2048  # the agent compresses JSON over 2,048 chars once the producer offers gzip
 _START = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
 _DAY_MS = 86_400_000
 _SPREAD_DAYS = 30  # first runs spread over a month; reruns follow daily
 _PLAN_NAMESPACE = uuid.UUID("0b6c5a5e-8f0e-5c43-a1d4-3c1f9a7d2e10")
 _FAILED_SHARE = 0.03
+# Operators that make Spark shuffle: with adaptive query execution on (the Spark 3.5 default) the
+# agent then reports empty row metrics (`{}`), as the recorded real payloads show.
+_SHUFFLING = frozenset({"Aggregate", "Deduplicate", "Join", "Sort", "Window", "Repartition"})
+_USER_AGENT = "scalaj-http/2.4.0"  # the HTTP client inside the agent
+_SPLINE_TIMEOUT = "120000"  # the agent's X-SPLINE-TIMEOUT header
 _DOMAINS = (
     "sales", "finance", "marketing", "logistics", "customers", "products", "payments",
     "inventory", "web", "support", "hr", "risk",
@@ -297,38 +303,49 @@ def _runs(rng: random.Random) -> int:
     return rng.randint(4, 7)
 
 
-def _event(rng: random.Random, plan_id: str, target: str, timestamp_ms: int) -> dict[str, Any]:
+def shuffles(doc: dict[str, Any]) -> bool:
+    """Whether a plan document has an operator that makes Spark shuffle."""
+    return any(op["name"] in _SHUFFLING for op in doc["operations"].get("other", []))
+
+
+def _metrics(rng: random.Random, shuffled: bool) -> tuple[dict[str, int], dict[str, int]]:
+    """Read and write metrics as the agent reports them: none at all after a shuffle."""
+    if shuffled:
+        return {}, {}
+    rows = rng.randint(10, 50_000_000)
+    reads = {
+        "numFiles": rng.randint(1, 400),
+        "filesSize": rows * rng.randint(40, 400),
+        "numOutputRows": rows,
+    }
+    writes = {
+        "numFiles": rng.randint(1, 200),
+        "numOutputRows": rows,
+        "numOutputBytes": rows * rng.randint(20, 200),
+        "numParts": 0,
+    }
+    return reads, writes
+
+
+def _event(
+    rng: random.Random, plan_id: str, target: str, timestamp_ms: int, shuffled: bool
+) -> dict[str, Any]:
     app_id = f"spark-application-{timestamp_ms - rng.randint(20_000, 900_000)}"
+    reads, writes = _metrics(rng, shuffled)
+    extra = {"appId": app_id, "user": "glue", "readMetrics": reads, "writeMetrics": writes}
     if rng.random() < _FAILED_SHARE:
         error = _ERROR.format(
             task=rng.randint(0, 63), stage=rng.randint(0, 9), uri=target, cause=rng.choice(_CAUSES)
         )
-        return {
-            "planId": plan_id,
-            "timestamp": timestamp_ms,
-            "error": error,
-            "extra": {"appId": app_id, "user": "glue"},
-        }
-    rows = rng.randint(10, 50_000_000)
+        if writes:  # nothing was committed: the agent reports zero counts
+            extra["writeMetrics"] = dict.fromkeys(writes, 0)
+        # A failed write: the stack trace as one string, and no `durationNs`.
+        return {"planId": plan_id, "timestamp": timestamp_ms, "error": error, "extra": extra}
     return {
         "planId": plan_id,
         "timestamp": timestamp_ms,
         "durationNs": rng.randint(2_000, 1_800_000) * 1_000_000,
-        "extra": {
-            "appId": app_id,
-            "user": "glue",
-            "readMetrics": {
-                "numFiles": rng.randint(1, 400),
-                "filesSize": rows * rng.randint(40, 400),
-                "numOutputRows": rows,
-            },
-            "writeMetrics": {
-                "numFiles": rng.randint(1, 200),
-                "numOutputRows": rows - rng.randint(0, rows // 10),
-                "numOutputBytes": rows * rng.randint(20, 200),
-                "numParts": 0,
-            },
-        },
+        "extra": extra,
     }
 
 
@@ -367,11 +384,12 @@ class _RawZone:
             content_type=_CONTENT_TYPE,
             sha256=digest,
             size=len(body),
+            # The agent compresses only JSON longer than 2,048 characters (ASCII here: bytes).
             content_encoding="gzip" if len(body) > _GZIP_OVER else None,
             client_address="10.0.12.34",
             plan_id=plan_id,
             event_count=event_count,
-            headers={"user-agent": "spline-spark-agent/2.2.1"},
+            headers={"user-agent": _USER_AGENT, "x-spline-timeout": _SPLINE_TIMEOUT},
         )
         self.write(sidecar_key(key), meta.to_json())
 
@@ -422,6 +440,7 @@ def generate_workload(
         doc, job, shape = _plan(rng, lake, index, seed)
         body = orjson.dumps(doc)
         plan_id = doc["id"]
+        shuffled = shuffles(doc)
         jobs.add(job.name)
         summary.plans_by_shape[shape] = summary.plans_by_shape.get(shape, 0) + 1
         summary.max_columns = max(summary.max_columns, len(job.target.schema))
@@ -436,7 +455,7 @@ def generate_workload(
         zone.write(plan_index_key(plan_id), PlanIndexEntry(key, digest).to_json())
         for run in range(_runs(rng)):
             timestamp = base_ms + run * _DAY_MS + rng.randint(0, 600_000)
-            event = _event(rng, plan_id, job.target.uri, timestamp)
+            event = _event(rng, plan_id, job.target.uri, timestamp, shuffled)
             summary.failed_runs += "error" in event
             batch = orjson.dumps([event])
             arrived = dt.datetime.fromtimestamp((timestamp + 25) / 1000, tz=dt.UTC)
