@@ -135,7 +135,9 @@ class LoadReport:
         if self.target == "gremlin-server" and not self.succeeded:
             done = [f"{f.file} ({f.committed_records})" for f in self.files if f.committed_records]
             text += f"; committed {self.committed_records} records"
-            text += f" from {', '.join(done)}" if done else ""
+            if done:
+                more = f" and {len(done) - 5} more files" if len(done) > 5 else ""
+                text += f" from {', '.join(done[:5])}{more}"
         return text
 
 
