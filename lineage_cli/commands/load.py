@@ -26,23 +26,19 @@ HELP = f"""Bulk-load a Neptune Gremlin CSV folder (DIR or s3://bucket/prefix).
 Local (default): loads into the Gremlin Server at --graph with Neptune's semantics.
 Neptune: pass --neptune-endpoint, --iam-role and --region; the source must be s3://.
 
-A JSON report is always written to --report: status, totals, every error with file and line,
-and (local loads) how many records of each file the graph confirmed before the load ended.
-Every file is read through (decompressed, decoded) before anything is written, so a truncated
-.gz or undecodable bytes fail that file without loading half of it. A record too large for the
-server's request limit is that record's error; the rest loads.
+A JSON report is always written to --report: status, totals, each error
+with file and line, and (local) the records per file the graph confirmed.
+Every file is read through before anything is written: a truncated .gz
+or undecodable bytes fail that file without loading half of it. A record
+too large for the server's request limit is that record's error.
 
 Exit codes:
 {EXIT_OK} = LOAD_COMPLETED without errors;
-{EXIT_LOAD_FAILED} = the load failed (a bad record or unreadable file with --fail-on-error, or
-another final status; see the report);
-{EXIT_USAGE} = bad arguments or source (missing folder, no load files, unreadable S3 prefix, a
-full rebuild without the downtime flag);
-{EXIT_COMPLETED_WITH_ERRORS} = completed with rejected records or skipped files
-(--no-fail-on-error);
+{EXIT_LOAD_FAILED} = failed (a bad record or file with --fail-on-error; see the report);
+{EXIT_USAGE} = bad arguments or source (missing folder, no load files, S3 unreadable);
+{EXIT_COMPLETED_WITH_ERRORS} = completed with rejected records or files (--no-fail-on-error);
 {EXIT_CANCELLED} = cancelled by Ctrl-C or the deadline (the Neptune load is cancelled too);
-{EXIT_UNREACHABLE} = the graph or Neptune could not be reached, went away mid-load or refused a
-write (the report says what was committed before).
+{EXIT_UNREACHABLE} = graph or Neptune unreachable, lost mid-load, or refusing a write.
 """
 
 
