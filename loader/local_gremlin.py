@@ -357,6 +357,11 @@ class _Loader:
                 list(future.result(timeout=self.options.request_timeout))
             except GremlinServerError as exc:
                 raise GraphConnectionError(f"Gremlin Server refused a write: {exc}") from exc
+            except TimeoutError as exc:
+                raise GraphConnectionError(
+                    "lost the Gremlin Server during a write: no answer within "
+                    f"{self.options.request_timeout:g} s (hung, stopped or overloaded)"
+                ) from exc
             except Exception as exc:  # the driver raises bare RuntimeError/OSError/aiohttp errors
                 raise GraphConnectionError(
                     f"lost the Gremlin Server during a write: {_describe(exc)} (it stopped, or "

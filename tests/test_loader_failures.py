@@ -35,7 +35,7 @@ from lineage_cli.commands.load import (
 )
 from lineage_cli.main import app
 from lineage_cli.ports import free_port
-from loader.local_gremlin import LocalProgress
+from loader.local_gremlin import LocalLoadOptions, LocalProgress, load_folder
 from loader.run import LocalTarget, run_load
 
 pytestmark = pytest.mark.graph
@@ -331,6 +331,36 @@ def test_the_server_dying_mid_load_is_exit_5_with_what_was_committed(tmp_path: P
     (result,) = report.files
     assert result.status == "LOAD_FAILED" and result.committed_records == report.committed_records
     assert report_of(tmp_path / "report.json")["committed_records"] == report.committed_records
+
+
+def test_a_hung_server_fails_the_load_after_the_request_timeout(tmp_path: Path) -> None:
+    from lineage_cli.graph_server import ServerLayout, ServerSettings, start, stop
+
+    cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
+    layout = ServerLayout(
+        lib_dir=cache / "lib", build_dir=cache / "ext", state_dir=tmp_path / "server"
+    )
+    started = start(ServerSettings(port=0, heap="512m"), layout)
+    frozen: list[int] = []
+    try:
+        (tmp_path / "csv").mkdir()
+        rows = "".join(f"v{i},L,{i}\n" for i in range(20_000))
+        (tmp_path / "csv" / "v.csv").write_text("~id,~label,n:Int\n" + rows)
+
+        def freeze_after_some(event: LocalProgress) -> None:
+            if event.records >= 3000 and not frozen:
+                os.killpg(started.state.pid, signal.SIGSTOP)  # alive, but answers nothing
+                frozen.append(event.records)
+
+        options = LocalLoadOptions(batch_size=500, request_timeout=3.0)
+        report = load_folder(tmp_path / "csv", started.state.endpoint, options, freeze_after_some)
+    finally:
+        os.killpg(started.state.pid, signal.SIGCONT)
+        stop(layout)
+    assert frozen
+    assert exit_code(report) == EXIT_UNREACHABLE and report.stopped_by == "graph"
+    assert "no answer within 3 s" in report.errors[-1].message
+    assert 2000 <= report.committed_records <= frozen[0]
 
 
 def test_a_clean_load_still_exits_0(clean_graph: str, tmp_path: Path) -> None:
