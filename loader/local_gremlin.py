@@ -952,7 +952,9 @@ def _load(
     for problem in found.unreadable:
         report.totals.parsing_errors += 1
         report.errors.append(
-            ErrorDetail("PARSING_ERROR", problem.reason, problem.file, problem.line, None, None)
+            ErrorDetail(
+                "PARSING_ERROR", problem.reason, problem.file, problem.line, None, problem.value
+            )
         )
         failed = FileResult(problem.file, "LOAD_FAILED", Totals(parsing_errors=1))
         report.files.append(failed)
