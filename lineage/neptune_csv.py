@@ -10,7 +10,9 @@ Format rules honoured (Amazon Neptune "Gremlin load data format"):
   `name:Type(set)[]`; `(single)[]` is contradictory; edge properties are single-valued (no
   arrays, no `(set)`); type names are case-insensitive; a `:` inside a name is written `\\:`;
   a column without a type is a String;
-- types Bool (Boolean), Byte, Short, Int, Long, Float, Double, String, Date (ISO-8601);
+- types Bool (Boolean), Byte, Short, Int, Long, Float, Double, String, Date (only the four
+  documented forms `yyyy-MM-dd`, `yyyy-MM-ddTHH:mm`, `yyyy-MM-ddTHH:mm:ss`,
+  `yyyy-MM-ddTHH:mm:ssZ`: no fraction, no offset);
 - RFC 4180 quoting: fields holding `,` `"` CR or LF are quoted, quotes doubled; UTF-8;
 - array elements are separated by `;`, a literal semicolon is `\\;`;
 - an empty field means "no value"; a quoted empty field `""` is an empty String only when the
@@ -22,7 +24,8 @@ than a careless writer intended, raises `NeptuneCsvError` naming file, line, col
 Stable public names (other packages depend on them):
     PropertyType, Cardinality, Column, VertexHeader, EdgeHeader, Header,
     header_line, format_field, format_row, vertex_line, edge_line, quote,
-    format_date, parse_date, encode_array, LINE_END, SPARK_CSV_WRITE_OPTIONS,
+    format_date, parse_date, epoch_millis, DATE_FORMS, encode_array, LINE_END,
+    SPARK_CSV_WRITE_OPTIONS,
     FileLayout, PropertyValues, VertexRecord, EdgeRecord, Record, Value, OnError, ErrorKind,
     parse_header, read_layout, iter_records, iter_text_records, open_text, value_parser,
     NeptuneCsvError, CsvWriteError
@@ -46,6 +49,7 @@ from typing import IO, Literal
 from lineage.errors import LineageError
 
 __all__ = [
+    "DATE_FORMS",
     "LINE_END",
     "SPARK_CSV_WRITE_OPTIONS",
     "Cardinality",
@@ -66,6 +70,7 @@ __all__ = [
     "VertexRecord",
     "edge_line",
     "encode_array",
+    "epoch_millis",
     "format_date",
     "format_field",
     "format_row",
@@ -295,19 +300,31 @@ def quote(text: str) -> str:
 
 
 def format_date(value: dt.datetime | dt.date) -> str:
-    """ISO-8601 for a Date column: `YYYY-MM-DDTHH:MM:SSZ` (`.mmmZ` when there are milliseconds).
+    """A Date cell in one of Neptune's documented forms: `yyyy-MM-ddTHH:mm:ssZ` or `yyyy-MM-dd`.
 
     Aware datetimes are converted to UTC; naive ones are refused (their zone is unknown);
-    plain dates are written `YYYY-MM-DD`. Neptune stores milliseconds: finer digits are cut.
+    plain dates are written `yyyy-MM-dd`. Sub-second digits are dropped: the Gremlin load
+    format documents no fraction, so a cell with one may be refused by a real Neptune load.
+    Keep finer precision in a Long column of epoch milliseconds (see `epoch_millis`).
     """
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             raise CsvWriteError(f"naive datetime {value.isoformat()!r}: give it a time zone")
-        utc = value.astimezone(dt.UTC)
-        text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-        millis = utc.microsecond // 1000
-        return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
-    return value.strftime("%Y-%m-%d")
+        u = value.astimezone(dt.UTC)
+        # Not strftime: %Y does not pad years before 1000 to four digits on every platform.
+        return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def epoch_millis(value: dt.datetime) -> int:
+    """Milliseconds since the Unix epoch of an aware datetime (finer digits are cut)."""
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise CsvWriteError(f"naive datetime {value.isoformat()!r}: give it a time zone")
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _format_scalar(column: Column, value: object) -> str:
@@ -473,43 +490,38 @@ _SPECIAL_FLOATS = {
     "+inf": math.inf,
     "-inf": -math.inf,
 }
-_DATE_TEXT = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?"
-)
+# The four forms the Gremlin load format documents for Date: yyyy-MM-dd, yyyy-MM-ddTHH:mm,
+# yyyy-MM-ddTHH:mm:ss and yyyy-MM-ddTHH:mm:ssZ. No fraction and no numeric offset: Neptune does
+# not promise to read them, so the strict reader refuses them like a conversion error.
+_DATE_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(Z)?)?)?")
+DATE_FORMS = ("yyyy-MM-dd", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ssZ")
+"""The Date cell forms Neptune's Gremlin load format documents (the only ones we read or write)."""
 
 
 def parse_date(text: str) -> dt.datetime:
-    """A UTC-aware datetime from the ISO-8601 forms Neptune accepts; ValueError otherwise.
+    """A UTC-aware datetime from one of `DATE_FORMS`; ValueError naming the forms otherwise.
 
-    Forms: `yyyy-MM-dd`, `yyyy-MM-ddTHH:mm`, `yyyy-MM-ddTHH:mm:ss`, optional fraction, optional
-    `Z` or `+hh:mm` / `+hhmm` offset (no zone means UTC).
+    No zone means UTC, as `Z` does.
     """
     match = _DATE_TEXT.fullmatch(text)
     if match is None:
-        raise ValueError(f"not an ISO-8601 date: {text!r}")
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micros = int((fraction or "0")[:6].ljust(6, "0"))
-    tz: dt.tzinfo = dt.UTC
-    if zone and zone != "Z":
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        tz = dt.timezone(sign * offset)
+        raise ValueError(
+            f"not a documented Neptune Date form ({', '.join(DATE_FORMS)}); "
+            "keep milliseconds in a Long column"
+        )
+    year, month, day, hour, minute, second, _ = match.groups()
     try:
-        value = dt.datetime(
+        return dt.datetime(
             int(year),
             int(month),
             int(day),
             int(hour or 0),
             int(minute or 0),
             int(second or 0),
-            micros,
-            tzinfo=tz,
+            tzinfo=dt.UTC,
         )
     except ValueError as exc:
-        raise ValueError(f"not a valid date: {text!r} ({exc})") from exc
-    return value.astimezone(dt.UTC)
+        raise ValueError(f"not a valid date ({exc})") from exc
 
 
 def _parse_bool(text: str) -> bool:

@@ -18,6 +18,10 @@ class SourceError(LoaderError):
     """The source folder or S3 prefix is missing, empty, or holds a file that is not a load file."""
 
 
+class LoadUsageError(LoaderError):
+    """The load's arguments contradict each other or lack a required confirmation."""
+
+
 class GraphConnectionError(LoaderError):
     """The Gremlin Server (local) or the Neptune endpoint could not be reached or answered badly."""
 

@@ -68,6 +68,9 @@ def load_build(result: BuiltFiles, argv: Sequence[str] | None = None) -> None:
         raise
     if not report.succeeded:
         message = f"{LOAD_FAILED_MARKER}: load of {result.load_source} ended {report.status}"
+        if report.errors:
+            first = report.errors[0]
+            message += f" ({first.code}: {first.message})"
         log.error(message)
         raise LoaderError(message)
     log.info("loaded %s: %s", result.load_source, report.status)

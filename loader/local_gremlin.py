@@ -29,10 +29,12 @@ the server writes the previous one.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import gc
 import math
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -56,11 +58,12 @@ from lineage.neptune_csv import (
     VertexRecord,
     iter_records,
 )
-from loader.errors import GraphConnectionError, LoaderError
+from loader.errors import GraphConnectionError, LoaderError, SourceError
 from loader.files import LoadFile, discover
 from loader.report import FINAL_SUCCESS, ErrorDetail, FileResult, LoadReport, Totals, utc_now
 
 __all__ = [
+    "DEFAULT_MAX_REQUEST_BYTES",
     "Float32",
     "LocalLoadOptions",
     "LocalProgress",
@@ -69,6 +72,13 @@ __all__ = [
 
 MAX_ERROR_DETAILS = 1000
 """Error details kept in the report (counts are always complete)."""
+
+DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024
+"""Gremlin Server's `maxContentLength` as `lineage graph` configures it (the CLI passes the
+server config's own value): the largest request, hence the largest record, the server takes."""
+
+_REQUEST_OVERHEAD = 64 * 1024
+"""Bytes kept free in every request for the traversal itself and the encoding's framing."""
 
 
 class Float32(float):
@@ -103,9 +113,19 @@ class LocalLoadOptions:
     allow_empty_strings: bool = False
     update_single_cardinality: bool = False
     batch_size: int = 2000
-    # Gremlin Server refuses requests over its maxContentLength (10 MB for `lineage graph`):
-    # a batch of long strings (operation params, schemas) is cut before it grows near that.
+    # Gremlin Server refuses requests over its maxContentLength (10 MiB for `lineage graph`):
+    # a batch of long strings (operation params, schemas) is cut before it grows near that, and
+    # a record that alone would exceed it is that record's error (RECORD_TOO_LARGE).
     batch_bytes: int = 3_000_000
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    # A server that stops answering (killed, hung, network gone) fails the load after this long
+    # instead of blocking it for ever; a batch write takes seconds.
+    request_timeout: float = 300.0
+
+    @property
+    def max_record_bytes(self) -> int:
+        """The largest record (as `_record_bytes` estimates it) one request can carry."""
+        return max(self.max_request_bytes - _REQUEST_OVERHEAD, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +254,9 @@ class _Loader:
         self.report = report
         self.in_flight: Future[Any] | None = None
         self.file_totals = Totals()
+        self.file_result = FileResult("", "LOAD_IN_PROGRESS", self.file_totals)
+        # Records of flushed batches whose writes the server has not confirmed yet, per file.
+        self.unconfirmed: list[tuple[FileResult, int]] = []
         # When the graph starts empty, what exists is exactly what this load created: tracking
         # those ids saves the existence lookups (the common case, a fresh build).
         self.vertices: set[str] | None = None
@@ -294,6 +317,7 @@ class _Loader:
             .by(__.value_map())
         )
         self.fetch_ids = g.V("placeholder").id_()
+        self.any_vertex = g.V().limit(1).count()
 
     # errors ------------------------------------------------------------------------------
 
@@ -316,7 +340,7 @@ class _Loader:
         if exc.line > 1:  # a bad record still counts as a record, as in Neptune's totals
             self.report.totals.records += 1
             self.file_totals.records += 1
-        code = "DATATYPE_MISMATCH" if exc.kind == "datatype" else "PARSING_ERROR"
+        code = "DATA_TYPE_CONVERSION" if exc.kind == "datatype" else "PARSING_ERROR"
         detail = ErrorDetail(code, exc.reason, exc.file, exc.line, exc.column, exc.value)
         self.record_error(detail, exc.kind)
 
@@ -330,14 +354,38 @@ class _Loader:
         future, self.in_flight = self.in_flight, None
         if future is not None:
             try:
-                list(future.result())
+                list(future.result(timeout=self.options.request_timeout))
             except GremlinServerError as exc:
                 raise GraphConnectionError(f"Gremlin Server refused a write: {exc}") from exc
+            except TimeoutError as exc:
+                raise GraphConnectionError(
+                    "lost the Gremlin Server during a write: no answer within "
+                    f"{self.options.request_timeout:g} s (hung, stopped or overloaded)"
+                ) from exc
+            except Exception as exc:  # the driver raises bare RuntimeError/OSError/aiohttp errors
+                raise GraphConnectionError(
+                    f"lost the Gremlin Server during a write: {_describe(exc)} (it stopped, or "
+                    f"refused a request over its maxContentLength of "
+                    f"{self.options.max_request_bytes:,} bytes by closing the connection)"
+                ) from exc
+        self.confirm()
+
+    def confirm(self) -> None:
+        """Every write sent so far succeeded: the records of those batches are committed."""
+        for result, count in self.unconfirmed:
+            result.committed_records += count
+            self.report.committed_records += count
+        self.unconfirmed.clear()
 
     def submit(self, template: Any, rows: list[Any]) -> None:
         """Send one batch write; it runs on the server while the next batch is parsed."""
         self.wait()
-        self.in_flight = self.connection.submit_async(_with_start(template, rows))
+        try:
+            self.in_flight = self.connection.submit_async(_with_start(template, rows))
+        except Exception as exc:  # a connection closed by the server fails here
+            raise GraphConnectionError(
+                f"lost the Gremlin Server before a write: {_describe(exc)}"
+            ) from exc
 
     def lookup(self, template: Any, batch: dict[str, Any], created: set[str] | None) -> list[Any]:
         """The stored state of the batch's ids that exist (only those this load made, if known)."""
@@ -348,9 +396,25 @@ class _Loader:
         """Look `ids` up, after the write in flight (which may create some of them)."""
         self.wait()
         try:
-            return list(self.connection.submit(_with_start(template, ids)))
+            future = self.connection.submit_async(_with_start(template, ids))
+            return list(future.result(timeout=self.options.request_timeout))
         except GremlinServerError as exc:
             raise GraphConnectionError(f"Gremlin Server refused a read: {exc}") from exc
+        except Exception as exc:  # the driver raises bare RuntimeError/OSError/aiohttp errors
+            raise GraphConnectionError(
+                f"lost the Gremlin Server during a read: {_describe(exc)}"
+            ) from exc
+
+    def graph_is_empty(self) -> bool:
+        """True when the graph holds no vertex (then this load tracks what exists itself)."""
+        try:
+            future = self.connection.submit_async(self.any_vertex.bytecode)
+            counts = list(future.result(timeout=self.options.request_timeout))
+        except Exception as exc:  # the driver raises bare RuntimeError/OSError/aiohttp errors
+            raise GraphConnectionError(
+                f"lost the Gremlin Server during a read: {_describe(exc)}"
+            ) from exc
+        return not counts or not counts[0]
 
     # values ------------------------------------------------------------------------------
 
@@ -654,12 +718,13 @@ class _Loader:
             on_error=on_error,
         )
         if file.layout.kind == "vertex":
-            self.load_records(records, self.merge_vertex, self.flush_vertices, progress)
+            self.load_records(file, records, self.merge_vertex, self.flush_vertices, progress)
         else:
-            self.load_records(records, self.merge_edge, self.flush_edges, progress)
+            self.load_records(file, records, self.merge_edge, self.flush_edges, progress)
 
     def load_records(
         self,
+        file: LoadFile,
         records: Iterator[Any],
         merge: Callable[[dict[str, Any], Any], None],
         flush: Callable[[dict[str, Any]], None],
@@ -668,33 +733,92 @@ class _Loader:
         batch: dict[str, Any] = {}
         size = self.options.batch_size
         budget = self.options.batch_bytes
-        text = 0  # characters of string values in the batch: requests have a size limit
+        largest = self.options.max_record_bytes
+        text = 0  # estimated request bytes of the batch: requests have a size limit
+        line = 1  # the last record read, for a read error that names no line
+        mark = (self.file_totals.records, self.file_totals.errors)
+
+        def send() -> None:
+            nonlocal batch, text, mark
+            flush(batch)
+            records_now, errors_now = self.file_totals.records, self.file_totals.errors
+            written = (records_now - mark[0]) - (errors_now - mark[1])
+            self.unconfirmed.append((self.file_result, written))
+            mark = (records_now, errors_now)
+            progress(self.report.totals.records)
+            batch, text = {}, 0
+
         try:
             for record in records:
+                line = record.line
                 self.report.totals.records += 1
                 self.file_totals.records += 1
+                weight = _record_bytes(record)
+                if weight > largest:
+                    self.insert_error(_too_large(record, weight, self.options.max_request_bytes))
+                    continue
+                if batch and text + weight > budget:
+                    send()  # keep the request under the limit: this record opens the next one
                 try:
                     merge(batch, record)
                 except _InsertError as exc:
                     self.insert_error(exc)
-                text += _text_size(record)
+                text += weight
                 if len(batch) >= size or text >= budget:
-                    flush(batch)
-                    progress(self.report.totals.records)
-                    batch, text = {}, 0
+                    send()
         except NeptuneCsvError as exc:
             self.csv_error(exc)  # failOnError: records this error, then stops the load
-        flush(batch)
-        progress(self.report.totals.records)
+        except (OSError, EOFError, zlib.error, MemoryError) as exc:
+            # The file changed or broke after the read-through check: stop reading it.
+            self.csv_error(
+                NeptuneCsvError(f"cannot read on ({_describe(exc)})", file=file.name, line=line)
+            )
+        send()
 
 
-def _text_size(record: VertexRecord | EdgeRecord) -> int:
-    """About how many bytes the record's strings take in a request (other values: 8 each)."""
-    total = 64 + len(record.id)
+def _utf8_size(text: str) -> int:
+    # isascii() is O(1) on CPython's compact strings: only non-ASCII text is encoded to count.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _record_bytes(record: VertexRecord | EdgeRecord) -> int:
+    """About how many bytes the record takes in a write request (an upper estimate).
+
+    Strings count their UTF-8 bytes, every value and name a few bytes of framing, other values
+    8 bytes; the ids and the label are sent once each, property names once per value.
+    """
+    total = 64 + _utf8_size(record.id)
+    if isinstance(record, EdgeRecord):
+        total += _utf8_size(record.from_id) + _utf8_size(record.to_id) + _utf8_size(record.label)
+    else:
+        total += sum(_utf8_size(label) + 8 for label in record.labels)
     for prop in record.properties:
+        name = _utf8_size(prop.column.name) + 16
         for value in prop.values:
-            total += len(value) if type(value) is str else 8
+            total += name + (_utf8_size(value) if type(value) is str else 8) + 16
     return total
+
+
+def _too_large(record: VertexRecord | EdgeRecord, weight: int, limit: int) -> _InsertError:
+    biggest = max(
+        record.properties,
+        key=lambda p: sum(_utf8_size(v) if type(v) is str else 8 for v in p.values),
+        default=None,
+    )
+    where = f" (largest property {biggest.column.name!r})" if biggest is not None else ""
+    return _InsertError(
+        "RECORD_TOO_LARGE",
+        f"{record.id[:80]!r} needs about {weight:,} bytes in a request{where}; the Gremlin "
+        f"Server takes requests up to {limit:,} bytes (maxContentLength)",
+        record.file,
+        record.line,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    """`Type: message` of an exception, in one line (drivers raise some without a message)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class _QuietBytecode(Bytecode):  # type: ignore[misc]
@@ -732,22 +856,39 @@ def _add_pairs(key: str, cardinality: Cardinality) -> Any:
     )
 
 
-def connect(url: str) -> tuple[DriverRemoteConnection, GraphTraversalSource]:
+def connect(
+    url: str, request_timeout: float = 300.0
+) -> tuple[DriverRemoteConnection, GraphTraversalSource]:
     """One pooled GraphBinary connection and its traversal source; GraphConnectionError if down."""
+    connection: DriverRemoteConnection | None = None
     try:
         connection = DriverRemoteConnection(
             url,
             "g",
             pool_size=2,
             message_serializer=serializer.GraphBinarySerializersV1(),
+            read_timeout=request_timeout,
+            write_timeout=request_timeout,
+            # Lookups read back stored values (a long string per vertex, 64 vertices a frame):
+            # the client takes any answer size, the server's own limit bounds the requests.
+            max_content_length=0,
         )
         g = traversal().with_remote(connection)
         g.inject(1).next()
     except Exception as exc:  # the driver raises bare OSError/aiohttp errors on connect
+        if connection is not None:
+            _close_quietly(connection)
         raise GraphConnectionError(
-            f"cannot reach Gremlin Server at {url} ({exc}); start it with `lineage graph start`"
+            f"cannot reach Gremlin Server at {url} ({_describe(exc)}); "
+            "start it with `lineage graph start`"
         ) from exc
     return connection, g
+
+
+def _close_quietly(connection: DriverRemoteConnection) -> None:
+    # Closing a connection the server dropped raises from the driver; there is nothing to save.
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 def load_folder(
@@ -759,8 +900,11 @@ def load_folder(
 ) -> LoadReport:
     """Load every Neptune Gremlin CSV file under `source` into the Gremlin Server at `url`.
 
-    Returns the report; its status is Neptune's (`LOAD_COMPLETED`, `LOAD_FAILED`, ...). Raises
-    SourceError for a missing/empty folder and GraphConnectionError when the server is down.
+    Never raises (Ctrl-C included): the report's status is Neptune's (`LOAD_COMPLETED`,
+    `LOAD_FAILED`, `LOAD_CANCELLED_BY_USER`, `LOAD_UNEXPECTED_ERROR`), `stopped_by` says why a
+    load ended early (`source`: missing or empty folder; `graph`: server unreachable, lost or
+    refusing a write; `internal`: a loader bug), and every file records how many of its records
+    the graph confirmed (`committed_records`).
     """
     options = options or LocalLoadOptions()
     started = time.monotonic()
@@ -771,28 +915,68 @@ def load_folder(
         started_at=utc_now(),
     )
     try:
-        files = discover(source)
-    except NeptuneCsvError as exc:
+        status = _load(source, url, options, progress, report, started)
+    except KeyboardInterrupt:
+        status = "LOAD_CANCELLED_BY_USER"
+        report.notes.append("interrupted: batches written before Ctrl-C stay in the graph")
+    except SourceError as exc:
+        status = "LOAD_FAILED"
+        report.stopped_by = "source"
+        report.errors.append(ErrorDetail("SOURCE_ERROR", str(exc)))
+    except GraphConnectionError as exc:
+        status = "LOAD_UNEXPECTED_ERROR"
+        report.stopped_by = "graph"
+        report.errors.append(ErrorDetail("GREMLIN_SERVER_ERROR", str(exc)))
+    except Exception as exc:  # a loader bug must still leave a report of what was committed
+        status = "LOAD_UNEXPECTED_ERROR"
+        report.stopped_by = "internal"
+        report.errors.append(ErrorDetail("INTERNAL_ERROR", _describe(exc)))
+    for result in report.files:
+        if result.status == "LOAD_IN_PROGRESS":
+            result.status = "LOAD_FAILED" if status != "LOAD_CANCELLED_BY_USER" else status
+            report.failed_files.append(result)
+    report.finish(status, started, time.monotonic())
+    return report
+
+
+def _load(
+    source: Path,
+    url: str,
+    options: LocalLoadOptions,
+    progress: Callable[[LocalProgress], None] | None,
+    report: LoadReport,
+    started: float,
+) -> str:
+    """The load proper; returns the final status, raises what `load_folder` turns into one."""
+    found = discover(source)
+    for problem in found.unreadable:
         report.totals.parsing_errors += 1
         report.errors.append(
-            ErrorDetail("PARSING_ERROR", exc.reason, exc.file, exc.line, None, exc.value)
+            ErrorDetail(
+                "PARSING_ERROR", problem.reason, problem.file, problem.line, None, problem.value
+            )
         )
-        report.failed_files.append(FileResult(exc.file, "LOAD_FAILED"))
-        report.finish("LOAD_FAILED", started, time.monotonic())
-        return report
-    connection, g = connect(url)
+        failed = FileResult(problem.file, "LOAD_FAILED", Totals(parsing_errors=1))
+        report.files.append(failed)
+        report.failed_files.append(failed)
+    if found.unreadable and options.fail_on_error:
+        report.notes.append("failOnError: a file cannot be read, so nothing was loaded")
+        return "LOAD_FAILED"
+    files = found.files
+    connection, g = connect(url, options.request_timeout)
     loader = _Loader(g, connection, options, report)
-    if not g.V().limit(1).count().next():
-        loader.vertices, loader.edges = set(), set()
     status = FINAL_SUCCESS
     # A load allocates millions of long-lived small objects and makes no reference cycles worth
     # collecting; the cyclic collector's full passes over them cost more than the load's work.
     collecting = gc.isenabled()
     gc.disable()
     try:
+        if loader.graph_is_empty():
+            loader.vertices, loader.edges = set(), set()
         for index, file in enumerate(files):
             loader.file_totals = Totals()
             result = FileResult(file.name, "LOAD_IN_PROGRESS", loader.file_totals)
+            loader.file_result = result
             report.files.append(result)
 
             def advance(records: int, name: str = file.name, position: int = index) -> None:
@@ -805,30 +989,21 @@ def load_folder(
 
             try:
                 loader.load_file(file, advance)
+                loader.wait()
             except _StopLoad:
+                loader.wait()
                 result.status = "LOAD_FAILED"
                 report.failed_files.append(result)
                 status = "LOAD_FAILED"
                 break
-            finally:
-                loader.wait()
             result.status = "LOAD_FAILED" if loader.file_totals.errors else FINAL_SUCCESS
             if loader.file_totals.errors:
                 report.failed_files.append(result)
-    except KeyboardInterrupt:
-        status = "LOAD_CANCELLED_BY_USER"
-        report.notes.append("interrupted: batches written before Ctrl-C stay in the graph")
-    except GraphConnectionError as exc:
-        status = "LOAD_UNEXPECTED_ERROR"
-        report.errors.append(ErrorDetail("GREMLIN_SERVER_ERROR", str(exc)))
     finally:
         try:
             loader.wait()
-        except GraphConnectionError as exc:
-            status = "LOAD_UNEXPECTED_ERROR"
-            report.errors.append(ErrorDetail("GREMLIN_SERVER_ERROR", str(exc)))
-        connection.close()
-        if collecting:
-            gc.enable()
-    report.finish(status, started, time.monotonic())
-    return report
+        finally:
+            _close_quietly(connection)
+            if collecting:
+                gc.enable()
+    return status

@@ -18,11 +18,17 @@ __all__ = [
     "ErrorDetail",
     "FileResult",
     "LoadReport",
+    "Stop",
     "Totals",
 ]
 
 FINAL_SUCCESS = "LOAD_COMPLETED"
 """Neptune's one status that means the data is in (possibly with tolerated errors)."""
+
+Stop = Literal["source", "graph", "internal"]
+"""Why a load stopped before reading its input through: the source could not be read or is not a
+load folder (`source`), the graph could not be reached, died or refused a write (`graph`), or
+the loader itself failed (`internal`, a bug: the report still says what was committed)."""
 
 
 @dataclass(slots=True)
@@ -60,6 +66,8 @@ class FileResult:
     file: str
     status: str
     totals: Totals = field(default_factory=Totals)
+    committed_records: int = 0
+    """Records of this file whose writes the graph confirmed (duplicates included)."""
 
 
 @dataclass(slots=True)
@@ -82,6 +90,9 @@ class LoadReport:
     errors: list[ErrorDetail] = field(default_factory=list)
     errors_truncated: bool = False
     notes: list[str] = field(default_factory=list)
+    stopped_by: Stop | None = None
+    committed_records: int = 0
+    """Records whose writes the graph confirmed before the load ended (local loads)."""
 
     @property
     def succeeded(self) -> bool:
@@ -121,6 +132,12 @@ class LoadReport:
         )
         if self.seconds is not None:
             text += f" in {self.seconds:.1f} s"
+        if self.target == "gremlin-server" and not self.succeeded:
+            done = [f"{f.file} ({f.committed_records})" for f in self.files if f.committed_records]
+            text += f"; committed {self.committed_records} records"
+            if done:
+                more = f" and {len(done) - 5} more files" if len(done) > 5 else ""
+                text += f" from {', '.join(done[:5])}{more}"
         return text
 
 

@@ -13,17 +13,23 @@ Rebuild strategies (Neptune):
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from loader.errors import LoaderError, SourceError
+from loader.errors import LoadCancelledError, LoaderError, LoadUsageError, SourceError
 from loader.files import is_load_file
-from loader.local_gremlin import LocalLoadOptions, LocalProgress, load_folder
+from loader.local_gremlin import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    LocalLoadOptions,
+    LocalProgress,
+    load_folder,
+)
 from loader.neptune_bulk import LoadRequest, Mode, NeptuneBulkLoader, Parallelism, PollPolicy
-from loader.report import LoadReport
+from loader.report import ErrorDetail, LoadReport, Stop, utc_now
 
 __all__ = ["LocalTarget", "NeptuneTarget", "Strategy", "run_load"]
 
@@ -36,6 +42,7 @@ class LocalTarget:
 
     url: str = "ws://localhost:8182/gremlin"
     batch_size: int = 2000
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,32 +76,77 @@ def run_load(
 ) -> LoadReport:
     """Load the Neptune Gremlin CSV folder `source` (a directory or `s3://bucket/prefix`).
 
-    Returns the report (also written to `report_path` when given). Raises SourceError,
-    GraphConnectionError, NeptuneApiError, FastResetError or LoadCancelledError (with its
-    report). `neptune_client` replaces the boto3 client (tests pass a stubbed one).
+    Never raises: every outcome is a report (also written to `report_path` when given). A load
+    that could not start or ended early says why in `stopped_by` (`source`: the source or the
+    arguments; `graph`: the graph or Neptune was unreachable or refused; `internal`: a bug) and
+    its errors; a cancelled one has status `LOAD_CANCELLED_BY_USER`. `neptune_client` replaces
+    the boto3 client (tests pass a stubbed one).
     """
-    if isinstance(target, NeptuneTarget):
-        report = _load_neptune(
-            source,
-            target,
-            fail_on_error=fail_on_error,
-            allow_empty_strings=allow_empty_strings,
-            update_single_cardinality=update_single_cardinality,
-            accept_downtime=accept_downtime,
-            on_status=neptune_status,
-            client=neptune_client,
-        )
-    else:
-        options = LocalLoadOptions(
-            fail_on_error=fail_on_error,
-            allow_empty_strings=allow_empty_strings,
-            update_single_cardinality=update_single_cardinality,
-            batch_size=target.batch_size,
-        )
-        with _local_copy(source) as folder:
-            report = load_folder(folder, target.url, options, local_progress, source)
+    started = time.monotonic()
+    kind: Literal["neptune", "gremlin-server"] = (
+        "neptune" if isinstance(target, NeptuneTarget) else "gremlin-server"
+    )
+    try:
+        if isinstance(target, NeptuneTarget):
+            report = _load_neptune(
+                source,
+                target,
+                fail_on_error=fail_on_error,
+                allow_empty_strings=allow_empty_strings,
+                update_single_cardinality=update_single_cardinality,
+                accept_downtime=accept_downtime,
+                on_status=neptune_status,
+                client=neptune_client,
+            )
+        else:
+            options = LocalLoadOptions(
+                fail_on_error=fail_on_error,
+                allow_empty_strings=allow_empty_strings,
+                update_single_cardinality=update_single_cardinality,
+                batch_size=target.batch_size,
+                max_request_bytes=target.max_request_bytes,
+            )
+            with _local_copy(source) as folder:
+                report = load_folder(folder, target.url, options, local_progress, source)
+    except LoadCancelledError as exc:
+        report = exc.report or _stopped(kind, source, started, None, "CANCELLED", str(exc))
+        report.status = "LOAD_CANCELLED_BY_USER"
+        if not report.errors:
+            report.errors.append(ErrorDetail("CANCELLED", str(exc)))
+    except KeyboardInterrupt:
+        report = _stopped(kind, source, started, None, "CANCELLED", "interrupted (Ctrl-C)")
+        report.status = "LOAD_CANCELLED_BY_USER"
+    except SourceError as exc:
+        report = _stopped(kind, source, started, "source", "SOURCE_ERROR", str(exc))
+    except LoadUsageError as exc:
+        report = _stopped(kind, source, started, "source", "USAGE_ERROR", str(exc))
+    except LoaderError as exc:  # Neptune unreachable or refusing, or the fast reset failed
+        report = _stopped(kind, source, started, "graph", "NEPTUNE_ERROR", str(exc))
+    except Exception as exc:  # a bug (or a boto3 surprise) still ends in a report
+        text = " ".join(str(exc).split())
+        report = _stopped(kind, source, started, "internal", "INTERNAL_ERROR", text)
     if report_path is not None:
-        report.write(report_path)
+        try:
+            report.write(report_path)
+        except OSError as exc:
+            report.notes.append(f"the report could not be written to {report_path}: {exc}")
+    return report
+
+
+def _stopped(
+    target: Literal["neptune", "gremlin-server"],
+    source: str,
+    started: float,
+    stop: Stop | None,
+    code: str,
+    message: str,
+) -> LoadReport:
+    """The report of a load that ended before (or instead of) a loader's own report."""
+    report = LoadReport(target=target, source=source, status="LOAD_FAILED", started_at=utc_now())
+    report.stopped_by = stop
+    report.errors.append(ErrorDetail(code, message))
+    status = "LOAD_UNEXPECTED_ERROR" if stop in ("graph", "internal") else "LOAD_FAILED"
+    report.finish(status, started, time.monotonic())
     return report
 
 
@@ -112,7 +164,7 @@ def _load_neptune(
     if not source.startswith("s3://"):
         raise SourceError(f"Neptune loads from S3 only: upload {source} and pass its s3:// prefix")
     if target.strategy == "full" and not accept_downtime:
-        raise LoaderError(
+        raise LoadUsageError(
             "a full rebuild wipes the graph (fast reset) and the graph is unavailable, then "
             "partial, until the load completes: pass --full-rebuild-i-accept-downtime"
         )
@@ -154,20 +206,28 @@ def _local_copy(source: str) -> Iterator[Path]:
     bucket, _, prefix = source[len("s3://") :].partition("/")
     if not bucket:
         raise SourceError(f"no bucket in {source!r}")
-    s3 = boto3.client("s3")
+    from botocore.exceptions import BotoCoreError, ClientError
+
     with tempfile.TemporaryDirectory(prefix="lineage-load-") as temp:
         root = Path(temp)
         count = 0
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                key = item["Key"]
-                relative = Path(key[len(prefix) :].lstrip("/") or Path(key).name)
-                if key.endswith("/") or not is_load_file(relative):
-                    continue
-                target = root / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                s3.download_file(bucket, key, str(target))
-                count += 1
+        try:
+            s3 = boto3.client("s3")
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    key = item["Key"]
+                    relative = Path(key[len(prefix) :].lstrip("/") or Path(key).name)
+                    if key.endswith("/") or not is_load_file(relative):
+                        continue
+                    target = (root / relative).resolve()
+                    if not target.is_relative_to(root.resolve()):
+                        raise SourceError(f"s3://{bucket}/{key} would be written outside {root}")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    s3.download_file(bucket, key, str(target))
+                    count += 1
+        except (BotoCoreError, ClientError, OSError) as exc:
+            raise SourceError(f"cannot read {source}: {exc}") from exc
         if not count:
             raise SourceError(f"no load files under {source}")
         yield root

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lineage import graph_schema as gs
+from lineage.neptune_csv import PropertyType
 
 RAW_ORDERS = "s3://lake/raw/orders"
 RAW_CUSTOMERS = "s3://lake/raw/customers"
@@ -104,8 +105,8 @@ class Lake:
                     if status == "FAILED"
                     else None
                 ),
-                started_at=started,
-                ended_at=started + dt.timedelta(milliseconds=duration),
+                started_at=started.replace(tzinfo=dt.UTC),
+                ended_at=started.replace(tzinfo=dt.UTC) + dt.timedelta(milliseconds=duration),
                 duration_ms=duration,
                 rows_read=rows_read,
                 rows_written=rows_written,
@@ -228,6 +229,7 @@ def load_lake(url: str, lake: Lake) -> None:
     from gremlin_python.process.anonymous_traversal import traversal
     from gremlin_python.process.graph_traversal import __
     from gremlin_python.process.traversal import Cardinality, T
+    from gremlin_python.statics import long
 
     connection = DriverRemoteConnection(url, "g")
     try:
@@ -238,6 +240,10 @@ def load_lake(url: str, lake: Lake) -> None:
         for v in vertices:
             t = g.add_v(v.LABEL.value).property(T.id, v.id)
             for column, value in zip(v.COLUMNS, v.values(), strict=True):
+                if isinstance(value, dt.datetime):  # what a load stores: a Date cell's seconds
+                    value = value.replace(microsecond=0)
+                elif isinstance(value, int) and column.type is PropertyType.LONG:
+                    value = long(value)  # GraphBinary sends a plain int as a 32-bit Int
                 if value is not None:
                     t = t.property(Cardinality.single, column.name, value)
             t.iterate()

@@ -16,9 +16,11 @@ from lineage_cli.commands.load import (
     EXIT_COMPLETED_WITH_ERRORS,
     EXIT_LOAD_FAILED,
     EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
     exit_code,
 )
-from loader.errors import FastResetError, LoadCancelledError, LoaderError, NeptuneApiError
+from loader.errors import FastResetError, LoadCancelledError, NeptuneApiError
 from loader.neptune_bulk import (
     LoadRequest,
     NeptuneBulkLoader,
@@ -433,8 +435,9 @@ def test_full_rebuild_needs_the_explicit_flag(client: Any, stub: Stubber) -> Non
     target = NeptuneTarget(
         endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1", strategy="full"
     )
-    with pytest.raises(LoaderError, match="--full-rebuild-i-accept-downtime"):
-        run_load(SOURCE, target, neptune_client=client)
+    report = run_load(SOURCE, target, neptune_client=client)
+    assert exit_code(report) == EXIT_USAGE and report.stopped_by == "source"
+    assert "--full-rebuild-i-accept-downtime" in report.errors[0].message
 
 
 def test_fast_reset_without_a_token_fails(client: Any, stub: Stubber, clock: FakeClock) -> None:
@@ -449,5 +452,18 @@ def test_fast_reset_without_a_token_fails(client: Any, stub: Stubber, clock: Fak
 
 def test_neptune_needs_an_s3_source(client: Any) -> None:
     target = NeptuneTarget(endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1")
-    with pytest.raises(LoaderError, match="S3 only"):
-        run_load("/tmp/build", target, neptune_client=client)
+    report = run_load("/tmp/build", target, neptune_client=client)
+    assert exit_code(report) == EXIT_USAGE and report.stopped_by == "source"
+    assert "S3 only" in report.errors[0].message
+
+
+def test_neptune_refusing_the_load_is_a_report_not_an_exception(
+    client: Any, stub: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(6):  # the default RetryPolicy's attempts
+        throttle(stub, "start_loader_job")
+    monkeypatch.setattr("loader.neptune_bulk.time.sleep", lambda _: None)
+    target = NeptuneTarget(endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1")
+    report = run_load(SOURCE, target, neptune_client=client)
+    assert exit_code(report) == EXIT_UNREACHABLE and report.stopped_by == "graph"
+    assert "TooManyRequestsException" in report.errors[0].message

@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import io
 import math
+import re
 import struct
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lineage.neptune_csv import (
+    DATE_FORMS,
     LINE_END,
     Cardinality,
     Column,
@@ -26,6 +28,7 @@ from lineage.neptune_csv import (
     VertexHeader,
     VertexRecord,
     edge_line,
+    epoch_millis,
     format_date,
     format_field,
     header_line,
@@ -145,7 +148,7 @@ def test_fields_encode_every_type() -> None:
         (Column("d", PropertyType.DOUBLE), math.inf, "Infinity"),
         (Column("d", PropertyType.DOUBLE), -math.inf, "-Infinity"),
         (Column("d", PropertyType.DOUBLE), math.nan, "NaN"),
-        (Column("t", PropertyType.DATE), at, "2026-01-02T01:04:05.678Z"),
+        (Column("t", PropertyType.DATE), at, "2026-01-02T01:04:05Z"),
         (Column("t", PropertyType.DATE), dt.date(2026, 1, 2), "2026-01-02"),
         (Column("x", PropertyType.STRING), "", '""'),
         (Column("x", PropertyType.STRING), None, ""),
@@ -164,7 +167,8 @@ def test_fields_encode_every_type() -> None:
         (Column("i", PropertyType.INT), "5", "not an int"),
         (Column("f", PropertyType.FLOAT), 1e39, "overflows 32 bits"),
         (Column("t", PropertyType.DATE), dt.datetime(2026, 1, 1), "naive datetime"),
-        (Column("t", PropertyType.DATE), "yesterday", "not an ISO-8601 date"),
+        (Column("t", PropertyType.DATE), "yesterday", "not a documented Neptune Date form"),
+        (Column("t", PropertyType.DATE), "2026-01-02T03:04:05.678Z", "keep milliseconds"),
         (Column("x", PropertyType.STRING, is_array=True), "abc", "give a list"),
         (Column("x", PropertyType.STRING, is_array=True), ["a", ""], "empty string"),
         (Column("x", PropertyType.STRING, is_array=True), ["a\\"], "backslash"),
@@ -194,7 +198,7 @@ def test_rows_refuse_unknown_properties_and_empty_ids() -> None:
 def test_reader_types_every_value() -> None:
     text = (
         "~id,~label,b:Bool,y:Byte,s:Short,i:Int,l:Long,f:Float,d:Double,t:Date,x:String\n"
-        "v1,L,TRUE,-7,300,70000,9000000000,0.1,-1.5e3,2026-01-02T03:04:05+02:00,hello\n"
+        "v1,L,TRUE,-7,300,70000,9000000000,0.1,-1.5e3,2026-01-02T01:04:05Z,hello\n"
     )
     (record,) = read(text)
     assert isinstance(record, VertexRecord)
@@ -286,7 +290,14 @@ def test_integers_are_strict(row: str, reason: str) -> None:
         ("~id,~label,f:Float\nv1,L,1e39\n", "Float"),
         ("~id,~label,f:Double\nv1,L,1_000\n", "not a number"),
         ("~id,~label,t:Date\nv1,L,2026-02-30\n", "not a valid date"),
-        ("~id,~label,t:Date\nv1,L,02/01/2026\n", "not an ISO-8601 date"),
+        ("~id,~label,t:Date\nv1,L,02/01/2026\n", "not a documented Neptune Date form"),
+        ("~id,~label,t:Date\nv1,L,2026-01-02T03:04:05.678Z\n", "not a documented"),
+        ("~id,~label,t:Date\nv1,L,2026-01-02T03:04:05.5\n", "not a documented"),
+        ("~id,~label,t:Date\nv1,L,2026-01-02T03:04:05+02:00\n", "not a documented"),
+        ("~id,~label,t:Date\nv1,L,2026-01-02T03:04:05-0130\n", "not a documented"),
+        ("~id,~label,t:Date\nv1,L,2026-01-02T03:04Z\n", "not a documented"),
+        ("~id,~label,t:Date\nv1,L,2026-01-02 03:04:05\n", "not a documented"),
+        ("~id,~label,t:Date\nv1,L,2026-01-02T03\n", "not a documented"),
         ('~id,~label,s\nv1,L,ab"c\n', "quote inside an unquoted field"),
         ('~id,~label,s\nv1,L,"ab"c\n', "text after a closing quote"),
         ('~id,~label,s\nv1,L,"open\n', "unterminated quoted field"),
@@ -330,12 +341,44 @@ def test_on_error_skips_a_bad_quote_and_reads_on() -> None:
     assert [(e.line, e.kind) for e in errors] == [(2, "parsing")]
 
 
-def test_parse_date_forms() -> None:
+def test_parse_date_reads_exactly_the_four_documented_forms() -> None:
+    assert DATE_FORMS == (
+        "yyyy-MM-dd",
+        "yyyy-MM-ddTHH:mm",
+        "yyyy-MM-ddTHH:mm:ss",
+        "yyyy-MM-ddTHH:mm:ssZ",
+    )
     assert parse_date("2026-01-02") == dt.datetime(2026, 1, 2, tzinfo=UTC)
     assert parse_date("2026-01-02T03:04") == dt.datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
-    assert parse_date("2026-01-02T03:04:05.5Z").microsecond == 500_000
-    assert parse_date("2026-01-02T03:04:05-0130").hour == 4
+    assert parse_date("2026-01-02T03:04:05") == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert parse_date("2026-01-02T03:04:05Z") == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert format_date(parse_date("2026-01-02T03:04:05Z")) == "2026-01-02T03:04:05Z"
+    for undocumented in ("2026-01-02T03:04:05.5Z", "2026-01-02T03:04:05-0130", "20260102"):
+        with pytest.raises(ValueError, match="not a documented Neptune Date form"):
+            parse_date(undocumented)
+
+
+# Neptune's documented Date forms, spelled out as regular expressions independently of the reader.
+_DOCUMENTED = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}Z?)?)?")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    at=st.datetimes(
+        min_value=dt.datetime(1, 1, 1, 0, 0, 1),
+        max_value=dt.datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, dt.timezone(dt.timedelta(hours=-9, minutes=-30))]),
+    )
+)
+def test_every_written_date_has_a_documented_form_and_ms_survive_in_a_long(
+    at: dt.datetime,
+) -> None:
+    text = format_field(Column("t", PropertyType.DATE), at)
+    assert _DOCUMENTED.fullmatch(text), text
+    assert parse_date(text) == at.astimezone(UTC).replace(microsecond=0)
+    millis = epoch_millis(at)
+    back = dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(milliseconds=millis)
+    assert back == at.astimezone(UTC).replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.bz2"])
@@ -417,9 +460,11 @@ def test_written_rows_read_back_identically(rows: list[dict[str, object]]) -> No
         assert record.id == row["id"]
         assert record.labels == tuple(row["labels"])  # type: ignore[arg-type]
         expected: dict[str, tuple[object, ...]] = {}
-        for name in ("s", "b", "y", "l", "f", "d", "t"):
+        for name in ("s", "b", "y", "l", "f", "d"):
             if row[name] is not None:
                 expected[name] = (row[name],)
+        if isinstance(row["t"], dt.datetime):  # Date cells keep whole seconds
+            expected["t"] = (row["t"].replace(microsecond=0),)
         for name in ("tags", "i"):
             if row[name]:
                 expected[name] = tuple(row[name])  # type: ignore[arg-type]

@@ -313,7 +313,8 @@ function showRun(run) {
     el("h3", {}, "Raw payload"),
     propertyTable({ raw_key: run.raw_key, raw_sha256: run.raw_sha256 }),
     el("h3", {}, "Properties"),
-    propertyTable(run, ["raw_key", "raw_sha256", "error"]),
+    // started_at/ended_at already carry the milliseconds of their *_ms twins (the API renders them).
+    propertyTable(run, ["raw_key", "raw_sha256", "error", "started_at_ms", "ended_at_ms"]),
   );
 }
 

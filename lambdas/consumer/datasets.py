@@ -17,7 +17,7 @@ from lambdas.consumer.models import (
     DatasetLineage,
     DatasetList,
 )
-from lambdas.consumer.vis import element_props, json_value, node
+from lambdas.consumer.vis import element_props, epoch_ms, json_value, node
 
 __all__ = ["dataset_detail", "dataset_lineage", "search_datasets"]
 
@@ -98,7 +98,10 @@ def _hop(
     plans = __.in_("WRITES") if upstream else __.in_("READS")
     if as_of is not None:
         # A plan belongs to the past view when one of its runs had started by then.
-        plans = plans.where(__.in_("EXECUTED").has("started_at", P.lte(as_of)))
+        from gremlin_python.statics import long
+
+        millis = long(epoch_ms(as_of))  # a Long: GraphBinary sends a plain int as a 32-bit Int
+        plans = plans.where(__.in_("EXECUTED").has("started_at_ms", P.lte(millis)))
     others = __.out("READS") if upstream else __.out("WRITES")
     t = (
         client.source()

@@ -36,7 +36,7 @@ def list_jobs(client: GraphClient, limit: int) -> JobList:
         .by(__.element_map())
         .by(__.out("HAS_PLAN").count())
         .by(__.out("HAS_RUN").count())
-        .by(__.out("HAS_RUN").order().by("started_at", Order.desc).limit(1).element_map().fold())
+        .by(__.out("HAS_RUN").order().by("started_at_ms", Order.desc).limit(1).element_map().fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     items = []
@@ -79,7 +79,7 @@ def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) 
         .by(
             __.out("HAS_RUN")
             .order()
-            .by("started_at", Order.desc)
+            .by("started_at_ms", Order.desc)
             .limit(runs_limit)
             .element_map()
             .fold()

@@ -42,7 +42,7 @@ def plan_view(client: GraphClient, spline_plan_id: str, max_ops: int, runs_limit
         .by(
             __.in_("EXECUTED")
             .order()
-            .by("started_at", Order.desc)
+            .by("started_at_ms", Order.desc)
             .limit(runs_limit)
             .element_map()
             .fold()

@@ -10,6 +10,7 @@ from lambdas.consumer.elements import require_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.jobs import run_item
 from lambdas.consumer.models import RunList
+from lambdas.consumer.vis import epoch_ms
 
 __all__ = ["list_runs"]
 
@@ -24,6 +25,7 @@ def list_runs(
 ) -> RunList:
     """Runs started in [since, until) with `status`, of `job` when given (404 if unknown)."""
     from gremlin_python.process.traversal import Order, P
+    from gremlin_python.statics import long
 
     g = client.source()
     if job is not None:
@@ -34,9 +36,9 @@ def list_runs(
     if status is not None:
         t = t.has("status", status)
     if since is not None:
-        t = t.has("started_at", P.gte(since))
+        t = t.has("started_at_ms", P.gte(long(epoch_ms(since))))
     if until is not None:
-        t = t.has("started_at", P.lt(until))
-    t = t.order().by("started_at", Order.desc).limit(limit + 1).element_map()
+        t = t.has("started_at_ms", P.lt(long(epoch_ms(until))))
+    t = t.order().by("started_at_ms", Order.desc).limit(limit + 1).element_map()
     rows: list[dict[str, Any]] = client.run(t)
     return RunList(items=[run_item(r) for r in rows[:limit]], capped=len(rows) > limit)

@@ -7,12 +7,28 @@ import datetime as dt
 import json
 from typing import Any
 
-__all__ = ["element_props", "json_value", "node", "node_group", "node_label"]
+__all__ = ["element_props", "epoch_ms", "json_value", "node", "node_group", "node_label"]
 
 # Keys a vis node owns; a stored property of the same name is renamed, never lost.
 _RESERVED = frozenset({"id", "label", "group", "type", "from", "to"})
 # Operation properties stored as JSON text; the API hands them out parsed.
 _JSON_PROPS = frozenset({"params", "schema"})
+# Date properties hold whole seconds (Neptune's documented Date forms); each has a Long twin of
+# epoch milliseconds, which the API shows in the Date's place.
+_MILLIS_TWINS = {"started_at": "started_at_ms", "ended_at": "ended_at_ms"}
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def epoch_ms(value: dt.datetime) -> int:
+    """Epoch milliseconds of a naive UTC (or aware) datetime: what the `*_ms` properties hold."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def _iso_millis(millis: int) -> str:
+    return (_EPOCH + dt.timedelta(milliseconds=millis)).isoformat(timespec="milliseconds") + "Z"
 
 
 def json_value(value: Any) -> Any:
@@ -39,6 +55,11 @@ def element_props(element_map: dict[Any, Any]) -> tuple[str, str, dict[str, Any]
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
         props[key] = json_value(value)
+    for name, twin in _MILLIS_TWINS.items():
+        millis = props.get(twin)
+        if isinstance(millis, int) and not isinstance(millis, bool):
+            with contextlib.suppress(OverflowError):
+                props[name] = _iso_millis(millis)
     return str(element_map[T.id]), str(element_map[T.label]), props
 
 

@@ -9,14 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage.errors import LineageError
-from loader.errors import (
-    FastResetError,
-    GraphConnectionError,
-    LoadCancelledError,
-    NeptuneApiError,
-    SourceError,
-)
+from lineage_cli.graph_server.config import MAX_CONTENT_LENGTH
 from loader.local_gremlin import LocalProgress
 from loader.report import LoadReport
 from loader.run import LocalTarget, NeptuneTarget, run_load
@@ -33,15 +26,19 @@ HELP = f"""Bulk-load a Neptune Gremlin CSV folder (DIR or s3://bucket/prefix).
 Local (default): loads into the Gremlin Server at --graph with Neptune's semantics.
 Neptune: pass --neptune-endpoint, --iam-role and --region; the source must be s3://.
 
-A JSON report (status, totals, errors with file and line) is written to --report.
+A JSON report is always written to --report: status, totals, each error
+with file and line, and (local) the records per file the graph confirmed.
+Every file is read through before anything is written: a truncated .gz
+or undecodable bytes fail that file without loading half of it. A record
+too large for the server's request limit is that record's error.
 
 Exit codes:
 {EXIT_OK} = LOAD_COMPLETED without errors;
-{EXIT_LOAD_FAILED} = the load failed (LOAD_FAILED or another final status; see the report);
-{EXIT_USAGE} = bad arguments or source (e.g. a full rebuild without the downtime flag);
-{EXIT_COMPLETED_WITH_ERRORS} = completed with rejected records (--no-fail-on-error);
+{EXIT_LOAD_FAILED} = failed (a bad record or file with --fail-on-error; see the report);
+{EXIT_USAGE} = bad arguments or source (missing folder, no load files, S3 unreadable);
+{EXIT_COMPLETED_WITH_ERRORS} = completed with rejected records or files (--no-fail-on-error);
 {EXIT_CANCELLED} = cancelled by Ctrl-C or the deadline (the Neptune load is cancelled too);
-{EXIT_UNREACHABLE} = the graph or Neptune could not be reached or refused the request.
+{EXIT_UNREACHABLE} = graph or Neptune unreachable, lost mid-load, or refusing a write.
 """
 
 
@@ -58,7 +55,9 @@ def exit_code(report: LoadReport) -> int:
         return EXIT_COMPLETED_WITH_ERRORS
     if report.status == "LOAD_CANCELLED_BY_USER":
         return EXIT_CANCELLED
-    if report.status == "LOAD_UNEXPECTED_ERROR" and report.target == "gremlin-server":
+    if report.stopped_by == "source":
+        return EXIT_USAGE
+    if report.stopped_by == "graph":
         return EXIT_UNREACHABLE
     return EXIT_LOAD_FAILED
 
@@ -157,12 +156,18 @@ def register(app: typer.Typer) -> None:
         else:
             if full_rebuild:
                 raise _fail("--full-rebuild-i-accept-downtime applies to Neptune only", EXIT_USAGE)
-            target = LocalTarget(url=graph, batch_size=batch_size)
+            if batch_size < 1:
+                raise _fail(f"--batch-size must be at least 1, not {batch_size}", EXIT_USAGE)
+            target = LocalTarget(
+                url=graph, batch_size=batch_size, max_request_bytes=MAX_CONTENT_LENGTH
+            )
         path = report_path or _default_report()
         report = _run(
             source, target, fail_on_error, allow_empty_strings, update_single, full_rebuild, path
         )
         typer.echo(report.summary())
+        for note in report.notes:
+            typer.echo(f"  note: {note}", err=True)
         for error in report.errors[:5]:
             where = f"{error.file}:{error.line}: " if error.file else ""
             column = f"column {error.column!r}: " if error.column else ""
@@ -209,23 +214,15 @@ def _run(
                 description=f"Neptune: {status}, {overall.get('totalRecords', 0):,} records",
             )
 
-        try:
-            return run_load(
-                source,
-                target,
-                fail_on_error=fail_on_error,
-                allow_empty_strings=allow_empty_strings,
-                update_single_cardinality=update_single,
-                accept_downtime=accept_downtime,
-                report_path=path,
-                local_progress=on_local,
-                neptune_status=on_neptune,
-            )
-        except LoadCancelledError as exc:
-            if exc.report is not None:
-                exc.report.write(path)
-            raise _fail(f"{exc} (report: {path})", EXIT_CANCELLED) from None
-        except (GraphConnectionError, NeptuneApiError, FastResetError) as exc:
-            raise _fail(str(exc), EXIT_UNREACHABLE) from None
-        except (SourceError, LineageError) as exc:
-            raise _fail(str(exc), EXIT_USAGE) from None
+        # run_load never raises: every failure is in the report it returns.
+        return run_load(
+            source,
+            target,
+            fail_on_error=fail_on_error,
+            allow_empty_strings=allow_empty_strings,
+            update_single_cardinality=update_single,
+            accept_downtime=accept_downtime,
+            report_path=path,
+            local_progress=on_local,
+            neptune_status=on_neptune,
+        )
