@@ -14,9 +14,11 @@ from enum import StrEnum
 import orjson
 
 from lineage import column_lineage as cl
+from lineage import integrity
 from lineage import spline_model as sm
 from lineage.errors import LineageError
 from lineage.graph_schema import GraphModelError
+from lineage.raw_zone_layout import InvalidMetadataError
 
 __all__ = [
     "QuarantineEntry",
@@ -41,6 +43,11 @@ class Reason(StrEnum):
     ORPHAN_EVENTS = "orphan_events"  # events name plans that are not in the raw zone
     PLAN_QUARANTINED = "plan_quarantined"  # events of a plan that was itself quarantined
     UNKNOWN_KEY = "unknown_key"  # an object under plans/ or events/ the layout does not produce
+    INVALID_METADATA = "invalid_metadata"  # a sidecar field of the wrong type or form
+    INTEGRITY_MISMATCH = "integrity_mismatch"  # the bytes differ from the sidecar's sha256/size
+    KEY_MISMATCH = "key_mismatch"  # the body differs from its key (events: sha256; plans: id)
+    LIMIT_EXCEEDED = "limit_exceeded"  # beyond lineage.limits (nesting, integer or time range)
+    NORMALIZE_FAILED = "normalize_failed"  # any other error while normalizing this one payload
 
 
 class TooManyBadPayloadsError(LineageError):
@@ -57,8 +64,15 @@ class QuarantineEntry:
 
 
 def classify(exc: Exception) -> tuple[Reason, str]:
-    """The reason and detail for an exception raised while normalizing one payload."""
+    """The reason and detail for any exception raised while reading, checking or normalizing
+    one payload."""
     detail = str(exc)
+    if isinstance(exc, integrity.SidecarMismatchError):
+        return Reason.INTEGRITY_MISMATCH, detail
+    if isinstance(exc, integrity.KeyMismatchError):
+        return Reason.KEY_MISMATCH, detail
+    if isinstance(exc, InvalidMetadataError):
+        return Reason.INVALID_METADATA, detail
     if isinstance(exc, sm.MalformedJsonError):
         return Reason.UNPARSABLE, detail
     if isinstance(exc, sm.DanglingReferenceError | cl.DanglingReferenceError):
@@ -67,13 +81,16 @@ def classify(exc: Exception) -> tuple[Reason, str]:
         return Reason.CYCLE, detail
     if isinstance(exc, sm.InvalidValueError) and "cycle" in exc.problem:
         return Reason.CYCLE, detail
+    if isinstance(exc, sm.LimitExceededError):
+        return Reason.LIMIT_EXCEEDED, detail
     if isinstance(exc, sm.UnsupportedContentTypeError):
         return Reason.UNKNOWN_VERSION, detail
     if isinstance(exc, sm.PayloadError):
         return Reason.INVALID_PAYLOAD, detail
     if isinstance(exc, GraphModelError):
         return Reason.UNREPRESENTABLE, detail
-    return Reason.INVALID_PAYLOAD, f"{type(exc).__name__}: {detail}"
+    # Whatever else one payload raises quarantines that payload only; the type names the bug.
+    return Reason.NORMALIZE_FAILED, f"{type(exc).__name__}: {detail}"[:2000]
 
 
 @dataclass(frozen=True, slots=True)
