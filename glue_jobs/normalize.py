@@ -78,6 +78,7 @@ __all__ = [
     "NormalizeParams",
     "OutputFolderError",
     "Selection",
+    "check_output_folder",
     "load",
     "parse_events",
     "run_normalize",
@@ -413,7 +414,7 @@ def _plan_rows_of(
     version = _version(loaded.meta, key, inputs)
     plan = sm.load_execution_plan(loaded.body, version, check_references=False)
     integrity.check_plan_id(key, plan.id)
-    sm.check_plan_references(plan)
+    sm.check_plan_references(plan, attributes=False)  # unresolved columns: partial lineage
     source = RawSource(key, inputs[0]["sha256"])
     graph = plan_graph(plan, source, params.layer_rules)
     runs: list[GraphRow] = []
@@ -443,6 +444,10 @@ def _plan_rows_of(
         "runs": len(runs) // 3,
         "inputs": inputs,
     }
+    if graph.unresolved:
+        shown = ", ".join(graph.unresolved[:10])
+        more = f" and {len(graph.unresolved) - 10} more" if len(graph.unresolved) > 10 else ""
+        status["partial"] = f"references the plan does not define: {shown}{more}"
     return rows, status
 
 
@@ -675,12 +680,8 @@ class OutputFolderError(LineageError):
     """The output folder holds files no rebuild writes: it is not (only) a previous build."""
 
 
-def _retire_previous_build(out: Store) -> None:
-    """Refuse an output folder holding anything but a build; remove the old manifest first.
-
-    The manifest is the build's seal: removed before a single file changes and written last, a
-    failed or killed rebuild leaves no manifest naming files that are gone.
-    """
+def check_output_folder(out: Store) -> None:
+    """Raise `OutputFolderError` when `out` holds anything but a previous build (or nothing)."""
     foreign = [key for key, _ in out.list("") if not is_build_file(key)]
     if foreign:
         shown = ", ".join(foreign[:5]) + (
@@ -690,6 +691,15 @@ def _retire_previous_build(out: Store) -> None:
             f"{out.root} holds {len(foreign)} files no rebuild writes ({shown}); give --out an "
             "empty folder or a previous build's, nothing there is deleted"
         )
+
+
+def _retire_previous_build(out: Store) -> None:
+    """Refuse an output folder holding anything but a build; remove the old manifest first.
+
+    The manifest is the build's seal: removed before a single file changes and written last, a
+    failed or killed rebuild leaves no manifest naming files that are gone.
+    """
+    check_output_folder(out)
     for name in (MANIFEST_FILE, RUN_INFO_FILE, QUARANTINE_FILE):
         out.delete_prefix(name)
 
@@ -782,6 +792,11 @@ def run_normalize(
 
     # Reconcile: every selected payload is normalized, quarantined or excluded.
     entries: list[QuarantineEntry] = []
+    partial = [
+        QuarantineEntry(d["key"], Reason.PARTIAL_LINEAGE, d["partial"])
+        for d in plan_status.values()
+        if d["status"] == "normalized" and d.get("partial")
+    ]
     inputs: dict[str, InputObject] = {}
     normalized = excluded = 0
     normalized_plans = {d["plan_id"] for d in plan_status.values() if d["status"] == "normalized"}
@@ -854,7 +869,7 @@ def run_normalize(
                         "selection"
                     )
         account(doc)
-    report = QuarantineReport.build(read, normalized, excluded, entries)
+    report = QuarantineReport.build(read, normalized, excluded, entries, partial)
     report_bytes = report.to_json()
     out.write(QUARANTINE_FILE, report_bytes)
     outputs.append(

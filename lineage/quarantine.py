@@ -48,6 +48,8 @@ class Reason(StrEnum):
     KEY_MISMATCH = "key_mismatch"  # the body differs from its key (events: sha256; plans: id)
     LIMIT_EXCEEDED = "limit_exceeded"  # beyond lineage.limits (nesting, integer or time range)
     NORMALIZE_FAILED = "normalize_failed"  # any other error while normalizing this one payload
+    # Not a quarantine: normalized, but some columns' lineage is missing (listed under "partial")
+    PARTIAL_LINEAGE = "partial_lineage"
 
 
 class TooManyBadPayloadsError(LineageError):
@@ -101,10 +103,17 @@ class QuarantineReport:
     normalized: int
     excluded: int
     entries: tuple[QuarantineEntry, ...]
+    # Normalized plans whose lineage is partial (references the plan does not define).
+    partial: tuple[QuarantineEntry, ...] = ()
 
     @classmethod
     def build(
-        cls, read: int, normalized: int, excluded: int, entries: Iterable[QuarantineEntry]
+        cls,
+        read: int,
+        normalized: int,
+        excluded: int,
+        entries: Iterable[QuarantineEntry],
+        partial: Iterable[QuarantineEntry] = (),
     ) -> QuarantineReport:
         """A report with entries sorted by key; checks that the counts reconcile."""
         ordered = tuple(sorted(entries))
@@ -113,7 +122,7 @@ class QuarantineReport:
                 f"counts do not reconcile: read {read} != normalized {normalized} + "
                 f"quarantined {len(ordered)} + excluded {excluded}"
             )
-        return cls(read, normalized, excluded, ordered)
+        return cls(read, normalized, excluded, ordered, tuple(sorted(partial)))
 
     @property
     def quarantined(self) -> int:
@@ -148,4 +157,6 @@ class QuarantineReport:
                 {"key": e.key, "reason": e.reason.value, "detail": e.detail} for e in self.entries
             ],
         }
+        if self.partial:  # absent when empty: reports of complete builds keep their bytes
+            doc["partial"] = [{"key": e.key, "detail": e.detail} for e in self.partial]
         return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"

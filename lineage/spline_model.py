@@ -946,7 +946,7 @@ def _check_unique(items: Sequence[Any], what: str, path_of: Any) -> None:
             )
 
 
-def _check_references(plan: ExecutionPlan, v1: bool) -> None:
+def _check_references(plan: ExecutionPlan, v1: bool, *, attributes: bool = True) -> None:
     ops = plan.operations
     all_ops = ops.all
     _check_unique(all_ops, "operation", lambda i: _op_path(ops, all_ops[i]))
@@ -966,7 +966,7 @@ def _check_references(plan: ExecutionPlan, v1: bool) -> None:
     attr_ids = plan.attribute_by_id
     expr_ids = plan.expression_by_id
     # v1 attributes are optional metadata in extraInfo; only check output ids when it has them.
-    check_output = not v1 or bool(attr_ids)
+    check_output = attributes and (not v1 or bool(attr_ids))
     for op in all_ops:
         for i, child in enumerate(op.child_ids):
             if child not in op_ids:
@@ -979,6 +979,8 @@ def _check_references(plan: ExecutionPlan, v1: bool) -> None:
                 raise DanglingReferenceError(where, f"no attribute has id {attr!r}")
     holders = [(a.child_refs, "$.attributes", i) for i, a in enumerate(plan.attributes)]
     holders += [(f.child_refs, "$.expressions.functions", i) for i, f in enumerate(functions)]
+    if not attributes:
+        holders = []
     for refs, base, index in holders:
         for i, ref in enumerate(refs):
             if isinstance(ref, AttrRef) and ref.attr_id not in attr_ids:
@@ -1058,10 +1060,14 @@ def parse_execution_plan(
     return result
 
 
-def check_plan_references(plan: ExecutionPlan) -> None:
+def check_plan_references(plan: ExecutionPlan, *, attributes: bool = True) -> None:
     """Raise `DuplicateIdError`, `DanglingReferenceError` or `InvalidValueError` (a cycle) when
-    the plan's ids do not hold together (what `parse_execution_plan` checks by default)."""
-    _check_references(plan, plan.api_version is ApiVersion.V1)
+    the plan's ids do not hold together (what `parse_execution_plan` checks by default).
+
+    `attributes=False` leaves out references to attributes and expressions (`output`,
+    `childRefs`): the nightly job derives partial lineage around those instead.
+    """
+    _check_references(plan, plan.api_version is ApiVersion.V1, attributes=attributes)
 
 
 def _event(value: JsonValue, version: ApiVersion) -> ExecutionEvent:

@@ -271,3 +271,36 @@ def test_build_folder_rule() -> None:
         "plans/date=2026-11-22/x.json",
     ):
         assert not is_build_file(path)
+
+
+def _merge_like_plan() -> bytes:
+    """The report fixture with references to expressions it does not define (as Delta MERGE)."""
+    doc = json.loads((Path(__file__).parent / "events" / "normalize" / REPORT).read_bytes())
+    doc["id"] = MERGE_ID
+    doc["attributes"][4]["childRefs"] = [{"__exprId": "expr-missing"}]
+    doc["operations"]["other"][0]["params"]["projectList"].append({"__exprId": "expr-gone"})
+    return json.dumps(doc).encode()
+
+
+REPORT = "plan_country_report.v1_2.json"
+MERGE_ID = "30000000-0000-4000-8000-000000000001"
+
+
+def test_unresolved_references_give_partial_lineage_not_a_refusal() -> None:
+    from lineage.dataset_identity import LayerRules
+    from lineage.graph_schema import DerivesFromEdge
+    from lineage.plan_graph import RawSource, plan_graph
+
+    plan = sm.load_execution_plan(_merge_like_plan(), sm.ApiVersion.V1_2, check_references=False)
+    with pytest.raises(sm.DanglingReferenceError):
+        sm.check_plan_references(plan)
+    sm.check_plan_references(plan, attributes=False)  # operations hold together
+    graph = plan_graph(plan, RawSource("plans/x.json", "0" * 64), LayerRules.default())
+    assert graph.unresolved == ("expr expr-gone", "expr expr-missing")
+    derived = {
+        (e.from_id.rsplit("#", 1)[-1], e.to_id.rsplit("#", 1)[-1])
+        for e in graph.rows
+        if isinstance(e, DerivesFromEdge)
+    }
+    assert ("country", "country_u") in derived  # known columns keep their edges
+    assert not any(written == "total_int" for written, _ in derived)  # its source is unknown

@@ -131,6 +131,17 @@ def _build_lake(root: Path) -> Lake:
         kind="plan",
         received_at=when,
     )
+
+    # The real agent's Delta MERGE plans name expressions they do not hold.
+    def unresolved(doc: Any) -> None:
+        doc["attributes"][4]["childRefs"] = [{"__exprId": "expr-missing"}]
+
+    keys["plan_unresolved"] = put(
+        root,
+        _plan("20000000-0000-4000-8000-000000000005", unresolved),
+        kind="plan",
+        received_at=when,
+    )
     # What a killed producer leaves: a hidden temporary beside the final name.
     temp = root / "events" / "date=2025-11-21" / f".{'a' * 64}.json.0a1b2c3d4e5f.tmp"
     temp.write_bytes(b'[{"planId": ')
@@ -185,9 +196,20 @@ def test_the_rest_of_the_night_goes_on_and_temp_files_are_not_payloads(
 ) -> None:
     report = build.report
     assert report.read == len(lake.keys)  # the temporary file is neither read nor counted
-    assert report.normalized == 3  # the good plan, its events, the plan with a 9 MiB name
+    # The good plan and its events, the plan with a 9 MiB name, the plan with partial lineage.
+    assert report.normalized == 4
     assert all(lake.temp.name not in e.key for e in report.entries)
     assert build.manifest.counts()["vertices"]["Run"] == 1
+
+
+def test_a_plan_with_unresolved_references_is_normalized_and_named_partial(
+    build: BuildResult, lake: Lake
+) -> None:
+    key = lake.keys["plan_unresolved"]
+    assert [(e.key, e.reason.value) for e in build.report.partial] == [(key, "partial_lineage")]
+    assert "expr expr-missing" in build.report.partial[0].detail
+    doc = json.loads((Path(build.out) / "quarantine.json").read_text())
+    assert doc["partial"] == [{"key": key, "detail": build.report.partial[0].detail}]
 
 
 def test_a_9_mib_name_is_cut_with_a_marker_and_every_line_loadable(build: BuildResult) -> None:
