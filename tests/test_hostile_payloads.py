@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambdas.producer.app import create_app
 from lambdas.producer.local_store import LocalRawZoneStore
@@ -304,3 +307,77 @@ def test_unresolved_references_give_partial_lineage_not_a_refusal() -> None:
     }
     assert ("country", "country_u") in derived  # known columns keep their edges
     assert not any(written == "total_int" for written, _ in derived)  # its source is unknown
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=_JSON, depth=st.integers(0, 300))
+def test_what_the_limits_accept_orjson_writes_back(doc: Any, depth: int) -> None:
+    wrapped: Any = doc
+    for _ in range(depth):
+        wrapped = [wrapped]
+    found = limits.find_violation(wrapped)
+    too_deep = _depth(wrapped) > limits.MAX_JSON_DEPTH
+    too_big = any(not limits.INT_MIN <= n <= limits.INT_MAX for n in _ints(wrapped))
+    assert (found is not None) == (too_deep or too_big)
+    if found is None:
+        assert orjson.loads(orjson.dumps(wrapped)) == wrapped
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _ints(value: Any) -> list[int]:
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _ints(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _ints(v)]
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(
+            [
+                "kind",
+                "received_at",
+                "api_version",
+                "content_type",
+                "sha256",
+                "size",
+                "headers",
+                "plan_id",
+                "event_count",
+                "client_address",
+                "content_encoding",
+                "other",
+            ]
+        ),
+        _JSON,
+    )
+)
+def test_any_sidecar_json_is_read_or_refused_with_a_named_error(fields: dict[str, Any]) -> None:
+    try:
+        meta = rz.RawObjectMetadata.from_json(json.dumps(fields).encode())
+    except rz.RawZoneKeyError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(meta.received_ms, int) and isinstance(meta.size, int)
