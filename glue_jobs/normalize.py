@@ -263,13 +263,13 @@ def _load(
     return _Loaded(key, body, meta, len(meta_bytes), inputs[1]["sha256"])
 
 
-def _quarantined(key: str, exc: BaseException, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+def _quarantined(key: str, exc: Exception, inputs: list[dict[str, Any]]) -> dict[str, Any]:
     """The status document of a payload that one error stopped (any error: isolation)."""
     if isinstance(exc, _LoadError):
         reason, detail = exc.reason, exc.detail
         inputs = exc.inputs or inputs
     else:
-        reason, detail = classify(exc)  # type: ignore[arg-type]
+        reason, detail = classify(exc)
     return {
         "key": key,
         "status": "quarantined",

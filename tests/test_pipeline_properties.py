@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
@@ -115,22 +115,31 @@ ODD_IDS = [
 _ANY_CHAR = st.characters(codec=None, blacklist_categories=())
 
 
+def hostile_values(huge: int) -> st.SearchStrategy[Any]:
+    """The classes of value that broke the pipeline before, and their neighbours."""
+    return st.one_of(
+        st.integers(200, 320).map(_deep),  # past what orjson writes back (about 254)
+        st.integers(1, 80).map(_deep),  # around the accepted depth
+        st.sampled_from(EXTREME_NUMBERS),
+        st.sampled_from(ODD_IDS),
+        st.integers(0, huge).map(lambda n: "é" * n),  # beyond one graph property
+        st.text(_ANY_CHAR, max_size=40),
+        st.just("nul\x00byte"),
+    )
+
+
 def values(huge: int) -> st.SearchStrategy[Any]:
-    """Hostile JSON values."""
+    """Hostile JSON values, and ordinary ones of the wrong type."""
     scalars = st.one_of(
         st.none(),
         st.booleans(),
-        st.sampled_from(EXTREME_NUMBERS),
         st.integers(),
         st.floats(allow_nan=False, allow_infinity=False),
         st.text(_ANY_CHAR, max_size=40),
-        st.just("nul\x00byte"),
-        st.sampled_from(ODD_IDS),
-        st.integers(0, huge).map(lambda n: "é" * n),
     )
     return st.one_of(
+        hostile_values(huge),
         scalars,
-        st.integers(1, 300).map(_deep),
         st.lists(scalars, max_size=4),
         st.dictionaries(st.text(_ANY_CHAR, max_size=8), scalars, max_size=4),
     )
@@ -150,9 +159,39 @@ def _locations(doc: Any) -> list[tuple[Any, Any]]:
     return found
 
 
-# Where the pipeline is most sensitive; random locations alone would rarely hit them.
-_HOT_PLAN_KEYS = ["id", "name", "operations", "attributes", "expressions", "extraInfo"]
-_HOT_EVENT_KEYS = ["planId", "timestamp", "durationNs", "extra", "error", "discriminator"]
+# Where the pipeline is most sensitive; random locations alone would rarely hit them. A path
+# ending in an object-typed field gets the value one level down, so the payload keeps its
+# shape and the value reaches the rebuild.
+_HOT_PLAN_PATHS: list[tuple[str, ...]] = [
+    ("id",),
+    ("name",),
+    ("extraInfo", "hostile"),
+    ("operations", "write", "outputSource"),
+    ("operations", "write", "params", "hostile"),
+    ("operations", "write", "extra", "hostile"),
+    ("operations", "write", "childIds"),
+]
+_HOT_EVENT_PATHS: list[tuple[str, ...]] = [
+    ("planId",),
+    ("timestamp",),
+    ("durationNs",),
+    ("extra", "hostile"),
+    ("error",),
+    ("discriminator",),
+]
+
+
+def _set_path(doc: Any, path: tuple[str, ...], value: Any) -> bool:
+    node = doc
+    for key in path[:-1]:
+        child = node.get(key) if isinstance(node, dict) else None
+        if child is None and isinstance(node, dict):
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            return False
+        node = child
+    node[path[-1]] = value
+    return True
 
 
 @dataclass
@@ -172,14 +211,14 @@ def payloads(draw: st.DrawFn, huge: int = 100_000) -> Mutated:
     doc = json.loads(json.dumps(seed.doc))
     applied: list[str] = []
     for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["replace", "replace_hot", "delete", "add"]))
-        if op == "replace_hot":
+        op = draw(st.sampled_from(["hot", "hot", "hot", "replace", "delete", "add"]))
+        if op == "hot":
             target = doc[0] if isinstance(doc, list) and doc and isinstance(doc[0], dict) else doc
             if isinstance(target, dict):
-                hot = _HOT_EVENT_KEYS if isinstance(doc, list) else _HOT_PLAN_KEYS
-                key = draw(st.sampled_from(hot))
-                target[key] = draw(values(huge))
-                applied.append(f"set {key}")
+                hot = _HOT_EVENT_PATHS if isinstance(doc, list) else _HOT_PLAN_PATHS
+                path = draw(st.sampled_from(hot))
+                if _set_path(target, path, draw(hostile_values(huge))):
+                    applied.append(f"set {'.'.join(path)}")
             continue
         places = _locations(doc) if isinstance(doc, dict | list) else []
         if not places:
@@ -241,21 +280,45 @@ def _feed(lake: Path) -> Fed:
 
     examples = settings().max_examples  # follows the profile: default, or nightly
 
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-    @given(payloads())
     def post(payload: Mutated) -> None:
         status = _post(client, payload)
         fed.statuses[status] = fed.statuses.get(status, 0) + 1
         if status == 201:
             fed.acknowledged.append(payload.body)
 
-    post()
+    for known in _known_findings():  # always run, besides what hypothesis generates
+        post = example(known)(post)
+    run = settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )(given(payloads())(post))
+    run()
     return fed
+
+
+def _known_findings() -> list[Mutated]:
+    """The payloads that once stopped every nightly rebuild, as mutations of the seeds."""
+    plan = next(s for s in SEEDS if s.path == "/execution-plans")
+    events = next(s for s in SEEDS if s.path == "/execution-events")
+    cases: list[tuple[Seed, tuple[str, ...], Any]] = [
+        (events, ("extra", "hostile"), _deep(300)),
+        (plan, ("operations", "write", "params", "hostile"), _deep(300)),
+        (events, ("timestamp",), 2**63 + 5),
+        (events, ("timestamp",), -(10**15)),
+        (plan, ("name",), "n" * (9 * 1024 * 1024)),
+        (plan, ("id",), f"{plan.doc['id']}\n"),
+        (events, ("planId",), f"{events.doc[0]['planId']}\n"),
+    ]
+    found = []
+    for seed, path, value in cases:
+        doc = json.loads(json.dumps(seed.doc))
+        _set_path(doc[0] if isinstance(doc, list) else doc, path, value)
+        body = json.dumps(doc).encode()
+        applied = [f"set {'.'.join(path)}"]
+        found.append(Mutated(seed.name, seed.path, seed.content_type, body, False, applied))
+    return found
 
 
 def _stored_payloads(lake: Path) -> dict[str, str]:
