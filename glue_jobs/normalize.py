@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from glue_jobs.storage import StorageError, Store
+from lineage import integrity
 from lineage import spline_model as sm
 from lineage.dataset_identity import LayerRules
 from lineage.errors import LineageError
@@ -44,6 +45,7 @@ from lineage.manifest import (
     OutputFile,
     RunInfo,
     code_fingerprint,
+    is_build_file,
 )
 from lineage.neptune_csv import LINE_END, header_line
 from lineage.plan_graph import RawSource, plan_graph, run_rows
@@ -52,8 +54,10 @@ from lineage.raw_zone_layout import (
     EVENTS_PREFIX,
     PLANS_PREFIX,
     SIDECAR_SUFFIX,
+    InvalidMetadataError,
     RawObjectMetadata,
     RawZoneKeyError,
+    is_temporary,
     parse_raw_key,
 )
 
@@ -72,7 +76,9 @@ __all__ = [
     "BuildResult",
     "EventRef",
     "NormalizeParams",
+    "OutputFolderError",
     "Selection",
+    "check_output_folder",
     "load",
     "parse_events",
     "run_normalize",
@@ -160,7 +166,7 @@ def select_inputs(store: Store, params: NormalizeParams) -> Selection:
     event_keys: list[str] = []
     unknown: list[str] = []
     for key, _ in store.list(EVENTS_PREFIX):
-        if key.endswith(SIDECAR_SUFFIX):
+        if key.endswith(SIDECAR_SUFFIX) or is_temporary(key):
             continue
         try:
             raw = parse_raw_key(key)
@@ -171,7 +177,7 @@ def select_inputs(store: Store, params: NormalizeParams) -> Selection:
             event_keys.append(key)
     by_plan: dict[str, list[tuple[bool, str, str]]] = {}
     for key, _ in store.list(PLANS_PREFIX):
-        if key.endswith(SIDECAR_SUFFIX):
+        if key.endswith(SIDECAR_SUFFIX) or is_temporary(key):
             continue
         try:
             raw = parse_raw_key(key)
@@ -225,10 +231,17 @@ def _input(key: str, data: bytes) -> dict[str, Any]:
     return {"key": key, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _load(store: Store, key: str) -> tuple[_Loaded, list[dict[str, Any]]]:
-    """Read a payload and its sidecar; the second value lists both as manifest inputs."""
-    body = store.read(key)
-    inputs = [_input(key, body)]
+def _load(
+    store: Store, key: str, inputs: list[dict[str, Any]], params: NormalizeParams
+) -> _Loaded | None:
+    """Read a payload and its sidecar and check one against the other; None when the payload
+    had not landed by `params.landed_before_ms`. Appends both objects to `inputs` (the
+    manifest's record) as they are read, so a quarantined payload is named with its bytes."""
+    try:
+        body = store.read(key)
+    except StorageError as exc:
+        raise _LoadError(Reason.NORMALIZE_FAILED, f"cannot read the payload: {exc}", []) from exc
+    inputs.append(_input(key, body))
     try:
         meta_bytes = store.read(key + SIDECAR_SUFFIX)
     except StorageError as exc:
@@ -238,10 +251,32 @@ def _load(store: Store, key: str) -> tuple[_Loaded, list[dict[str, Any]]]:
     inputs.append(_input(key + SIDECAR_SUFFIX, meta_bytes))
     try:
         meta = RawObjectMetadata.from_json(meta_bytes)
-    except (RawZoneKeyError, orjson.JSONDecodeError) as exc:
+    except InvalidMetadataError as exc:
+        raise _LoadError(Reason.INVALID_METADATA, f"invalid sidecar: {exc}", inputs) from exc
+    except RawZoneKeyError as exc:
         raise _LoadError(Reason.MISSING_METADATA, f"unreadable sidecar: {exc}", inputs) from exc
-    loaded = _Loaded(key, body, meta, len(meta_bytes), inputs[1]["sha256"])
-    return loaded, inputs
+    # A payload that had not landed by then is out of the picture, whatever is wrong with it.
+    if params.landed_before_ms is not None and meta.received_ms >= params.landed_before_ms:
+        return None
+    # Trust nothing read back: the bytes must be those the producer acknowledged.
+    integrity.check_payload(key, body, meta)
+    return _Loaded(key, body, meta, len(meta_bytes), inputs[1]["sha256"])
+
+
+def _quarantined(key: str, exc: Exception, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The status document of a payload that one error stopped (any error: isolation)."""
+    if isinstance(exc, _LoadError):
+        reason, detail = exc.reason, exc.detail
+        inputs = exc.inputs or inputs
+    else:
+        reason, detail = classify(exc)
+    return {
+        "key": key,
+        "status": "quarantined",
+        "reason": reason.value,
+        "detail": detail,
+        "inputs": inputs,
+    }
 
 
 def _version(meta: RawObjectMetadata, key: str, inputs: list[dict[str, Any]]) -> sm.ApiVersion:
@@ -254,11 +289,6 @@ def _version(meta: RawObjectMetadata, key: str, inputs: list[dict[str, Any]]) ->
             "is not 1, 1.1 or 1.2",
             inputs,
         ) from exc
-
-
-def _received_ms(meta: RawObjectMetadata) -> int:
-    stamp = dt.datetime.fromisoformat(meta.received_at.replace("Z", "+00:00"))
-    return int(stamp.timestamp() * 1000)
 
 
 def _keys(batch: pa.RecordBatch) -> list[str]:
@@ -281,53 +311,29 @@ class EventRef:
 
 
 def _event_rows(store: Store, key: str, params: NormalizeParams) -> list[tuple[Any, ...]]:
-    """Rows of EVENT_SCHEMA for one event batch: one `event` row per event, plus one `status`."""
+    """Rows of EVENT_SCHEMA for one event batch: one `event` row per event, plus one `status`.
+
+    Never raises: whatever goes wrong with this batch quarantines this batch only.
+    """
+    inputs: list[dict[str, Any]] = []
     try:
-        loaded, inputs = _load(store, key)
-        # A payload that had not landed by then is out of the picture, whatever is wrong with it.
-        if (
-            params.landed_before_ms is not None
-            and _received_ms(loaded.meta) >= params.landed_before_ms
-        ):
+        loaded = _load(store, key, inputs, params)
+        if loaded is None:
             status: dict[str, Any] = {"key": key, "status": "not_landed", "inputs": []}
             return [(key, None, None, "status", orjson.dumps(status))]
         version = _version(loaded.meta, key, inputs)
         doc = sm.decode_json(loaded.body)
         parsed = sm.parse_execution_events(doc, version)
-    except _LoadError as exc:
-        status = {
-            "key": key,
-            "status": "quarantined",
-            "reason": exc.reason.value,
-            "detail": exc.detail,
-            "inputs": exc.inputs,
-        }
-        return [(key, None, None, "status", orjson.dumps(status))]
-    except sm.PayloadError as exc:
-        reason, detail = classify(exc)
-        status = {
-            "key": key,
-            "status": "quarantined",
-            "reason": reason.value,
-            "detail": detail,
-            "inputs": inputs,
-        }
-        return [(key, None, None, "status", orjson.dumps(status))]
-    assert isinstance(doc, list)
-    sha = inputs[0]["sha256"]
-    rows: list[tuple[Any, ...]] = [
-        (
-            key,
-            None,
-            None,
-            "status",
-            orjson.dumps({"key": key, "status": "parsed", "inputs": inputs}),
-        )
-    ]
-    for raw_event, event in zip(doc, parsed, strict=True):
-        ref = orjson.dumps([sha, version.value, raw_event])
-        rows.append((key, event.plan_id, event.timestamp, "event", ref))
-    return rows
+        assert isinstance(doc, list)
+        sha = inputs[0]["sha256"]
+        parsed_status = {"key": key, "status": "parsed", "inputs": inputs}
+        rows: list[tuple[Any, ...]] = [(key, None, None, "status", orjson.dumps(parsed_status))]
+        for raw_event, event in zip(doc, parsed, strict=True):
+            ref = orjson.dumps([sha, version.value, raw_event])
+            rows.append((key, event.plan_id, event.timestamp, "event", ref))
+        return rows
+    except Exception as exc:  # isolation: one payload's failure, whatever it is, is its own
+        return [(key, None, None, "status", orjson.dumps(_quarantined(key, exc, inputs)))]
 
 
 def parse_events(keys: DataFrame, store: Store, params: NormalizeParams) -> DataFrame:
@@ -382,46 +388,40 @@ def _plan_rows(
     """
     inputs: list[dict[str, Any]] = []
     try:
-        loaded, inputs = _load(store, key)
-        if duplicate_of is not None:
-            raise _LoadError(
-                Reason.DUPLICATE_PLAN,
-                f"another body of this plan id is stored at {duplicate_of}; that one is used",
-                inputs,
-            )
-        if (
-            params.landed_before_ms is not None
-            and _received_ms(loaded.meta) >= params.landed_before_ms
-        ):
-            return [], {"key": key, "status": "not_landed", "inputs": []}
-        version = _version(loaded.meta, key, inputs)
-        plan = sm.load_execution_plan(loaded.body, version)
-        source = RawSource(key, inputs[0]["sha256"])
-        graph = plan_graph(plan, source, params.layer_rules)
-        runs: list[GraphRow] = []
-        for ref in events.get(plan.id, ()):
-            sha, ev_version, raw_event = orjson.loads(ref.event_json)
-            (event,) = sm.parse_execution_events([raw_event], sm.ApiVersion(ev_version))
-            runs.extend(run_rows(plan.id, graph.job, event, RawSource(ref.key, sha), plan.app_name))
-    except _LoadError as exc:
-        status: dict[str, Any] = {
-            "key": key,
-            "status": "quarantined",
-            "reason": exc.reason.value,
-            "detail": exc.detail,
-            "inputs": exc.inputs,
-        }
-        return [], status
-    except LineageError as exc:
-        reason, detail = classify(exc)
-        status = {
-            "key": key,
-            "status": "quarantined",
-            "reason": reason.value,
-            "detail": detail,
-            "inputs": inputs,
-        }
-        return [], status
+        return _plan_rows_of(store, key, events, params, duplicate_of, encoded, inputs)
+    except Exception as exc:  # isolation: one payload's failure, whatever it is, is its own
+        return [], _quarantined(key, exc, inputs)
+
+
+def _plan_rows_of(
+    store: Store,
+    key: str,
+    events: Mapping[str, tuple[EventRef, ...]],
+    params: NormalizeParams,
+    duplicate_of: str | None,
+    encoded: dict[GraphRow, tuple[str, str, str]] | None,
+    inputs: list[dict[str, Any]],
+) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
+    loaded = _load(store, key, inputs, params)
+    if loaded is None:
+        return [], {"key": key, "status": "not_landed", "inputs": []}
+    if duplicate_of is not None:
+        raise _LoadError(
+            Reason.DUPLICATE_PLAN,
+            f"another body of this plan id is stored at {duplicate_of}; that one is used",
+            inputs,
+        )
+    version = _version(loaded.meta, key, inputs)
+    plan = sm.load_execution_plan(loaded.body, version, check_references=False)
+    integrity.check_plan_id(key, plan.id)
+    sm.check_plan_references(plan, attributes=False)  # unresolved columns: partial lineage
+    source = RawSource(key, inputs[0]["sha256"])
+    graph = plan_graph(plan, source, params.layer_rules)
+    runs: list[GraphRow] = []
+    for ref in events.get(plan.id, ()):
+        sha, ev_version, raw_event = orjson.loads(ref.event_json)
+        (event,) = sm.parse_execution_events([raw_event], sm.ApiVersion(ev_version))
+        runs.extend(run_rows(plan.id, graph.job, event, RawSource(ref.key, sha), plan.app_name))
     if params.as_of_ms is not None and not runs:
         # Read and judged: the manifest names it (verify can then tell a plan slipped in later).
         return [], {"key": key, "status": "excluded", "inputs": inputs}
@@ -444,6 +444,10 @@ def _plan_rows(
         "runs": len(runs) // 3,
         "inputs": inputs,
     }
+    if graph.unresolved:
+        shown = ", ".join(graph.unresolved[:10])
+        more = f" and {len(graph.unresolved) - 10} more" if len(graph.unresolved) > 10 else ""
+        status["partial"] = f"references the plan does not define: {shown}{more}"
     return rows, status
 
 
@@ -672,6 +676,34 @@ def _keys_frame(spark: SparkSession, keys: Iterable[str], per_partition: int) ->
     return frame.repartition(max(1, min(slices, len(listed))))
 
 
+class OutputFolderError(LineageError):
+    """The output folder holds files no rebuild writes: it is not (only) a previous build."""
+
+
+def check_output_folder(out: Store) -> None:
+    """Raise `OutputFolderError` when `out` holds anything but a previous build (or nothing)."""
+    foreign = [key for key, _ in out.list("") if not is_build_file(key)]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise OutputFolderError(
+            f"{out.root} holds {len(foreign)} files no rebuild writes ({shown}); give --out an "
+            "empty folder or a previous build's, nothing there is deleted"
+        )
+
+
+def _retire_previous_build(out: Store) -> None:
+    """Refuse an output folder holding anything but a build; remove the old manifest first.
+
+    The manifest is the build's seal: removed before a single file changes and written last, a
+    failed or killed rebuild leaves no manifest naming files that are gone.
+    """
+    check_output_folder(out)
+    for name in (MANIFEST_FILE, RUN_INFO_FILE, QUARANTINE_FILE):
+        out.delete_prefix(name)
+
+
 def _utc_iso(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -686,6 +718,7 @@ def run_normalize(
     """Run the whole job; raises TooManyBadPayloadsError (after writing the report) when too
     many payloads are bad, in which case no CSV files are left under the load prefixes."""
     started = time.time()
+    _retire_previous_build(out)
     progress(f"listing raw zone {lake.root}")
     selection = select_inputs(lake, params)
     progress(
@@ -759,6 +792,11 @@ def run_normalize(
 
     # Reconcile: every selected payload is normalized, quarantined or excluded.
     entries: list[QuarantineEntry] = []
+    partial = [
+        QuarantineEntry(d["key"], Reason.PARTIAL_LINEAGE, d["partial"])
+        for d in plan_status.values()
+        if d["status"] == "normalized" and d.get("partial")
+    ]
     inputs: dict[str, InputObject] = {}
     normalized = excluded = 0
     normalized_plans = {d["plan_id"] for d in plan_status.values() if d["status"] == "normalized"}
@@ -831,7 +869,7 @@ def run_normalize(
                         "selection"
                     )
         account(doc)
-    report = QuarantineReport.build(read, normalized, excluded, entries)
+    report = QuarantineReport.build(read, normalized, excluded, entries, partial)
     report_bytes = report.to_json()
     out.write(QUARANTINE_FILE, report_bytes)
     outputs.append(

@@ -235,10 +235,18 @@ def _own_kind(expr: Expression) -> DerivationKind | None:
 
 
 class PlanWalker:
-    """Memoized depth-first walk of one plan's reference graph with cycle detection."""
+    """Memoized depth-first walk of one plan's reference graph with cycle detection.
 
-    def __init__(self, plan: PlanStructure) -> None:
+    `tolerant`: a reference to an attribute or expression the plan does not define (the real
+    agent sends such Delta MERGE plans) contributes nothing instead of raising; what it could
+    not resolve is collected in `unresolved`, and everything else keeps its lineage. Missing
+    operations and cycles still raise: without them there is no plan to walk.
+    """
+
+    def __init__(self, plan: PlanStructure, *, tolerant: bool = False) -> None:
         self.plan = plan
+        self.tolerant = tolerant
+        self.unresolved: set[Ref] = set()
         self.read_attrs: dict[str, str] = {}
         for op in sorted(plan.operations.values(), key=lambda o: o.id):
             if op.kind == "read":
@@ -273,10 +281,17 @@ class PlanWalker:
         self._outputs[op_id] = result
         return result
 
+    def _unresolved(self, ref: Ref) -> None:
+        if not self.tolerant:
+            kind = "attribute" if ref.kind == "attr" else "expression"
+            raise DanglingReferenceError(f"{kind} id {ref.id!r} is referenced but not defined")
+        self.unresolved.add(ref)
+
     def attribute(self, attr_id: str) -> Attribute:
         attr = self.plan.attributes.get(attr_id)
         if attr is None:
-            raise DanglingReferenceError(f"attribute id {attr_id!r} is referenced but not defined")
+            self._unresolved(Ref("attr", attr_id))
+            return Attribute(attr_id, f"?{attr_id}", None)  # tolerant: a named placeholder
         return attr
 
     def sources(self, ref: Ref) -> dict[str, DerivationKind]:
@@ -299,12 +314,12 @@ class PlanWalker:
             else:
                 expr = self.plan.expressions.get(ref.id)
                 if expr is None:
-                    raise DanglingReferenceError(
-                        f"expression id {ref.id!r} is referenced but not defined"
-                    )
-                opaque = expr.is_literal or expr.class_name.lower() in _NOT_A_SOURCE
-                children = () if opaque else expr.child_refs
-                own = None if opaque else _own_kind(expr)
+                    self._unresolved(ref)
+                    children = ()
+                else:
+                    opaque = expr.is_literal or expr.class_name.lower() in _NOT_A_SOURCE
+                    children = () if opaque else expr.child_refs
+                    own = None if opaque else _own_kind(expr)
             for child in children:
                 for src, kind in self.sources(child).items():
                     merged = kind if own is None else max(kind, own)
@@ -334,9 +349,9 @@ class PlanWalker:
         else:
             found = self.plan.expressions.get(ref.id)
             if found is None:
-                raise DanglingReferenceError(
-                    f"expression id {ref.id!r} is referenced but not defined"
-                )
+                self._unresolved(ref)
+                self._text[key] = f"?{ref.id}"
+                return self._text[key]
             expr = found
             args = [self.text(c, expand) for c in expr.child_refs]
             lowered = expr.class_name.lower()
@@ -368,6 +383,9 @@ class PlanWalker:
         derivations: list[Derivation] = []
         seen_names: set[str] = set()
         for attr_id in written_ids:
+            if attr_id not in plan.attributes:
+                walker.attribute(attr_id)  # raises, or (tolerant) records it: no column
+                continue
             attr = walker.attribute(attr_id)
             if attr.name in seen_names:
                 continue  # Spark allows duplicate names; the dataset has one column per name.

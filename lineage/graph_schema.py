@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from lineage.errors import LineageError
+from lineage.limits import bound_id
 from lineage.neptune_csv import (
     Cardinality,
     Column,
@@ -105,11 +106,13 @@ class EdgeLabel(StrEnum):
 
 
 # ---- ids: every id in the graph is built by one of these functions ----
+# Ids built from names are bounded (lineage.limits.bound_id): a 9 MiB job name still gives a
+# loadable id, and the same name always the same id.
 
 
 def job_id(name: str) -> str:
     """`Job` id from the job name (see lineage.job_identity for the naming rule)."""
-    return f"job:{name}"
+    return bound_id(f"job:{name}")
 
 
 def run_id(plan_id: str, event_timestamp_ms: int, discriminator: str | None) -> str:
@@ -124,17 +127,17 @@ def plan_vertex_id(plan_id: str) -> str:
 
 def operation_id(plan_id: str, op_id: str) -> str:
     """`Operation` id: Spline operation ids are unique only within their plan."""
-    return f"op:{plan_id}:{op_id}"
+    return bound_id(f"op:{plan_id}:{op_id}")
 
 
 def dataset_id(normalized_uri: str) -> str:
     """`Dataset` id from the normalized URI (lineage.dataset_identity)."""
-    return f"ds:{normalized_uri}"
+    return bound_id(f"ds:{normalized_uri}")
 
 
 def column_id(normalized_uri: str, column_name: str) -> str:
     """`Column` id: dataset URI plus column name."""
-    return f"col:{normalized_uri}#{column_name}"
+    return bound_id(f"col:{normalized_uri}#{column_name}")
 
 
 def edge_id(label: EdgeLabel, from_id: str, to_id: str, qualifier: str = "") -> str:

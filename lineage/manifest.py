@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -28,6 +29,7 @@ __all__ = [
     "OutputFile",
     "RunInfo",
     "code_fingerprint",
+    "is_build_file",
 ]
 
 MANIFEST_FILE = "manifest.json"
@@ -35,6 +37,22 @@ RUN_INFO_FILE = "run-info.json"
 MANIFEST_FORMAT = 1
 
 Param = str | int | float | bool | None
+
+# Everything a build folder may hold: what a rebuild writes, and the writer's own temporaries
+# (`.<name>.tmp-<pid>`, left by a killed run). A rebuild refuses any other folder as its output
+# rather than delete what it did not write.
+_BUILD_FILE = re.compile(
+    r"(?:manifest\.json|run-info\.json|quarantine\.json"
+    r"|csv/(?:vertices|edges)/[A-Za-z_]+-[0-9]{5}\.csv(?:\.gz)?)"
+)
+
+
+def is_build_file(path: str) -> bool:
+    """True when `path` (relative to a build folder) is a file a rebuild writes."""
+    name = path.rsplit("/", 1)[-1]
+    if name.startswith(".") and ".tmp-" in name:
+        return True
+    return _BUILD_FILE.fullmatch(path) is not None
 
 
 class ManifestError(LineageError):

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from lineage.errors import LineageError
+from lineage.limits import cut_text
 
 __all__ = [
     "DATE_FORMS",
@@ -333,7 +334,8 @@ def _format_scalar(column: Column, value: object) -> str:
     if kind is PropertyType.STRING:
         if not isinstance(value, str):
             raise CsvWriteError(f"column {column.name!r} (String): not a str: {value!r}")
-        return value
+        # Valid but too big for one graph property: cut, with a marker, never refused.
+        return cut_text(value)
     if kind is PropertyType.BOOL:
         if not isinstance(value, bool):
             raise CsvWriteError(f"column {column.name!r} (Bool): not a bool: {value!r}")

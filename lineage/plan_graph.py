@@ -77,6 +77,9 @@ class PlanGraph:
 
     rows: tuple[GraphRow, ...]
     job: JobIdentity
+    # References to attributes/expressions the plan lacks ("attr a-9", "expr e-3"): the lineage
+    # is partial there, every other column keeps its edges.
+    unresolved: tuple[str, ...] = ()
 
 
 def _type_name(plan: sm.ExecutionPlan, data_type: sm.JsonValue) -> str | None:
@@ -249,7 +252,7 @@ def _format(extra: Mapping[str, sm.JsonValue], key: str) -> str | None:
 def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> PlanGraph:
     """All rows one plan contributes: job, plan, operations, datasets, columns and their edges."""
     structure = plan_structure(plan)
-    walker = cl.PlanWalker(structure)
+    walker = cl.PlanWalker(structure, tolerant=True)
     lineage = walker.trace()
     job = identify_job(plan.app_name, plan.labels)
     pid = plan.id
@@ -349,7 +352,8 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
         rows.append(col)
         rows.append(OfEdge(cid, dataset_id(col.dataset_uri)))
     rows.extend(edges)
-    return PlanGraph(tuple(rows), job)
+    unresolved = tuple(sorted(f"{r.kind} {r.id}" for r in walker.unresolved))
+    return PlanGraph(tuple(rows), job, unresolved)
 
 
 def _metric(metrics: Mapping[str, sm.JsonValue], *names: str) -> int | None:

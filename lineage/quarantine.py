@@ -14,9 +14,11 @@ from enum import StrEnum
 import orjson
 
 from lineage import column_lineage as cl
+from lineage import integrity
 from lineage import spline_model as sm
 from lineage.errors import LineageError
 from lineage.graph_schema import GraphModelError
+from lineage.raw_zone_layout import InvalidMetadataError
 
 __all__ = [
     "QuarantineEntry",
@@ -41,6 +43,13 @@ class Reason(StrEnum):
     ORPHAN_EVENTS = "orphan_events"  # events name plans that are not in the raw zone
     PLAN_QUARANTINED = "plan_quarantined"  # events of a plan that was itself quarantined
     UNKNOWN_KEY = "unknown_key"  # an object under plans/ or events/ the layout does not produce
+    INVALID_METADATA = "invalid_metadata"  # a sidecar field of the wrong type or form
+    INTEGRITY_MISMATCH = "integrity_mismatch"  # the bytes differ from the sidecar's sha256/size
+    KEY_MISMATCH = "key_mismatch"  # the body differs from its key (events: sha256; plans: id)
+    LIMIT_EXCEEDED = "limit_exceeded"  # beyond lineage.limits (nesting, integer or time range)
+    NORMALIZE_FAILED = "normalize_failed"  # any other error while normalizing this one payload
+    # Not a quarantine: normalized, but some columns' lineage is missing (listed under "partial")
+    PARTIAL_LINEAGE = "partial_lineage"
 
 
 class TooManyBadPayloadsError(LineageError):
@@ -57,8 +66,15 @@ class QuarantineEntry:
 
 
 def classify(exc: Exception) -> tuple[Reason, str]:
-    """The reason and detail for an exception raised while normalizing one payload."""
+    """The reason and detail for any exception raised while reading, checking or normalizing
+    one payload."""
     detail = str(exc)
+    if isinstance(exc, integrity.SidecarMismatchError):
+        return Reason.INTEGRITY_MISMATCH, detail
+    if isinstance(exc, integrity.KeyMismatchError):
+        return Reason.KEY_MISMATCH, detail
+    if isinstance(exc, InvalidMetadataError):
+        return Reason.INVALID_METADATA, detail
     if isinstance(exc, sm.MalformedJsonError):
         return Reason.UNPARSABLE, detail
     if isinstance(exc, sm.DanglingReferenceError | cl.DanglingReferenceError):
@@ -67,13 +83,16 @@ def classify(exc: Exception) -> tuple[Reason, str]:
         return Reason.CYCLE, detail
     if isinstance(exc, sm.InvalidValueError) and "cycle" in exc.problem:
         return Reason.CYCLE, detail
+    if isinstance(exc, sm.LimitExceededError):
+        return Reason.LIMIT_EXCEEDED, detail
     if isinstance(exc, sm.UnsupportedContentTypeError):
         return Reason.UNKNOWN_VERSION, detail
     if isinstance(exc, sm.PayloadError):
         return Reason.INVALID_PAYLOAD, detail
     if isinstance(exc, GraphModelError):
         return Reason.UNREPRESENTABLE, detail
-    return Reason.INVALID_PAYLOAD, f"{type(exc).__name__}: {detail}"
+    # Whatever else one payload raises quarantines that payload only; the type names the bug.
+    return Reason.NORMALIZE_FAILED, f"{type(exc).__name__}: {detail}"[:2000]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +103,17 @@ class QuarantineReport:
     normalized: int
     excluded: int
     entries: tuple[QuarantineEntry, ...]
+    # Normalized plans whose lineage is partial (references the plan does not define).
+    partial: tuple[QuarantineEntry, ...] = ()
 
     @classmethod
     def build(
-        cls, read: int, normalized: int, excluded: int, entries: Iterable[QuarantineEntry]
+        cls,
+        read: int,
+        normalized: int,
+        excluded: int,
+        entries: Iterable[QuarantineEntry],
+        partial: Iterable[QuarantineEntry] = (),
     ) -> QuarantineReport:
         """A report with entries sorted by key; checks that the counts reconcile."""
         ordered = tuple(sorted(entries))
@@ -96,7 +122,7 @@ class QuarantineReport:
                 f"counts do not reconcile: read {read} != normalized {normalized} + "
                 f"quarantined {len(ordered)} + excluded {excluded}"
             )
-        return cls(read, normalized, excluded, ordered)
+        return cls(read, normalized, excluded, ordered, tuple(sorted(partial)))
 
     @property
     def quarantined(self) -> int:
@@ -131,4 +157,6 @@ class QuarantineReport:
                 {"key": e.key, "reason": e.reason.value, "detail": e.detail} for e in self.entries
             ],
         }
+        if self.partial:  # absent when empty: reports of complete builds keep their bytes
+            doc["partial"] = [{"key": e.key, "detail": e.detail} for e in self.partial]
         return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"

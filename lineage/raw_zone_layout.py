@@ -17,6 +17,8 @@ Keys are relative to the raw-zone root (an S3 `s3://bucket/prefix/` or a local d
   nothing. Different bytes under a known id are kept as a `~<sha256[:16]>` variant, never
   overwritten. Index entries are written last, so an entry proves its payload and sidecar exist.
 - An event batch is stored once per (receive date, SHA-256 of the body).
+- A file name starting with `.` is a writer's temporary (`is_temporary`), never a payload: a
+  killed producer may leave `.<name>.<random>.tmp` behind; readers skip it.
 - Nothing is ever updated or deleted. A reader selecting a date range lists
   `events/date=<d>/` for each day `d` and reads the plans its events name from `plans/` (all
   dates up to the end of the range, since a recurring job's plan was stored on its first day).
@@ -41,6 +43,7 @@ __all__ = [
     "PAYLOAD_SUFFIX",
     "PLANS_PREFIX",
     "SIDECAR_SUFFIX",
+    "InvalidMetadataError",
     "PayloadKind",
     "PlanIndexEntry",
     "RawKey",
@@ -49,7 +52,9 @@ __all__ = [
     "date_partition_prefixes",
     "events_key",
     "format_received_at",
+    "is_temporary",
     "parse_raw_key",
+    "parse_received_at",
     "partition_date",
     "plan_index_key",
     "plan_key",
@@ -68,11 +73,12 @@ VARIANT_HASH_CHARS = 16
 
 PayloadKind = Literal["plan", "events"]
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Matched with fullmatch: `$` would let a trailing newline through into a file name.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _KEY = re.compile(
-    r"^(?P<kind>plans|events)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
-    r"(?P<name>[0-9a-f-]+)(?:~(?P<variant>[0-9a-f]{16}))?\.json(?P<meta>\.meta)?$"
+    r"(?P<kind>plans|events)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
+    r"(?P<name>[0-9a-f-]+)(?:~(?P<variant>[0-9a-f]{16}))?\.json(?P<meta>\.meta)?"
 )
 
 
@@ -80,9 +86,20 @@ class RawZoneKeyError(LineageError):
     """A value cannot be part of a raw-zone key, or a key is not one this layout produces."""
 
 
+class InvalidMetadataError(RawZoneKeyError):
+    """A sidecar is JSON of the right shape, but a field has the wrong type or form."""
+
+
 def sha256_hex(body: bytes) -> str:
     """The SHA-256 of a body as 64 lower-case hex digits."""
     return hashlib.sha256(body).hexdigest()
+
+
+def is_temporary(key: str) -> bool:
+    """True for a writer's temporary object: its file name starts with `.` (the producer's
+    local store writes `.<name>.<random>.tmp` and links it into place). Never a payload; a
+    killed producer may leave one behind, and readers skip it."""
+    return key.rsplit("/", 1)[-1].startswith(".")
 
 
 def partition_date(received_at: datetime) -> str:
@@ -93,13 +110,13 @@ def partition_date(received_at: datetime) -> str:
 
 
 def _plan_id(plan_id: str) -> str:
-    if not _UUID.match(plan_id):
+    if not _UUID.fullmatch(plan_id):
         raise RawZoneKeyError(f"plan id {plan_id!r} is not a lower-case UUID")
     return plan_id
 
 
 def _sha(sha256: str) -> str:
-    if not _SHA256.match(sha256):
+    if not _SHA256.fullmatch(sha256):
         raise RawZoneKeyError(f"{sha256!r} is not a lower-case hex SHA-256")
     return sha256
 
@@ -181,14 +198,14 @@ class RawKey:
 
 def parse_raw_key(key: str) -> RawKey:
     """Parse a key produced by this module (relative to the raw-zone root)."""
-    match = _KEY.match(key)
+    match = _KEY.fullmatch(key)
     if not match:
         raise RawZoneKeyError(f"{key!r} is not a raw-zone payload or sidecar key")
     kind: PayloadKind = "plan" if match["kind"] == "plans" else "events"
     name = match["name"]
-    if kind == "plan" and not _UUID.match(name):
+    if kind == "plan" and not _UUID.fullmatch(name):
         raise RawZoneKeyError(f"{key!r}: {name!r} is not a plan id")
-    if kind == "events" and (not _SHA256.match(name) or match["variant"]):
+    if kind == "events" and (not _SHA256.fullmatch(name) or match["variant"]):
         raise RawZoneKeyError(f"{key!r}: {name!r} is not a SHA-256")
     return RawKey(
         kind=kind,
@@ -224,14 +241,65 @@ class RawObjectMetadata:
 
     @classmethod
     def from_json(cls, body: bytes) -> RawObjectMetadata:
-        """Read a sidecar written by `to_json`."""
-        data = orjson.loads(body)
+        """Read a sidecar written by `to_json`; raises `RawZoneKeyError` naming what is off
+        (not JSON, unknown or missing fields, a field of the wrong type or form)."""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise RawZoneKeyError(f"sidecar is not JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise RawZoneKeyError("a sidecar must be a JSON object")
         try:
-            return cls(**data)
+            meta = cls(**data)
         except TypeError as exc:
             raise RawZoneKeyError(f"sidecar does not match RawObjectMetadata: {exc}") from exc
+        meta._check()
+        return meta
+
+    def _check(self) -> None:
+        # Sidecars are read back by every rebuild: a wrong type here must be a named problem,
+        # not an exception deep inside the job.
+        texts = ("received_at", "api_version", "content_type", "sha256")
+        for name in texts:
+            if not isinstance(getattr(self, name), str):
+                raise InvalidMetadataError(f"sidecar field {name!r} is not a string")
+        for name in ("content_encoding", "client_address", "plan_id"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise InvalidMetadataError(f"sidecar field {name!r} is not a string")
+        if self.kind not in ("plan", "events"):
+            raise InvalidMetadataError(f"sidecar kind {self.kind!r} is neither 'plan' nor 'events'")
+        for name in ("size", "event_count"):
+            value = getattr(self, name)
+            if value is None and name == "event_count":
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InvalidMetadataError(f"sidecar field {name!r} is not a count: {value!r}")
+        if not _SHA256.fullmatch(self.sha256):
+            raise InvalidMetadataError(f"sidecar sha256 {self.sha256[:80]!r} is not a hex SHA-256")
+        if not isinstance(self.headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()
+        ):
+            raise InvalidMetadataError("sidecar headers are not an object of strings")
+        parse_received_at(self.received_at)
+
+    @property
+    def received_ms(self) -> int:
+        """`received_at` as epoch milliseconds."""
+        return int(parse_received_at(self.received_at).timestamp() * 1000)
+
+
+def parse_received_at(text: str) -> datetime:
+    """The instant of a sidecar's `received_at` (`2026-11-22T01:30:00.123Z`, any ISO-8601 with
+    a zone); raises `RawZoneKeyError` for anything else (e.g. `"yesterday"`)."""
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, AttributeError) as exc:
+        raise InvalidMetadataError(
+            f"received_at {str(text)[:80]!r} is not an ISO-8601 instant"
+        ) from exc
+    if stamp.tzinfo is None:
+        raise InvalidMetadataError(f"received_at {text[:80]!r} has no time zone")
+    return stamp
 
 
 def format_received_at(received_at: datetime) -> str:

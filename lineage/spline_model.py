@@ -14,17 +14,20 @@ Public names (stable; other packages depend on them):
 - `ExecutionEvent`.
 - `load_execution_plan(body, version)`, `load_execution_events(body, version)` (bytes in),
   `parse_execution_plan(doc, version)`, `parse_execution_events(doc, version)` (decoded JSON in),
-  `decode_json(body)`, `find_refs(value)`.
+  `decode_json(body)`, `find_refs(value)`, `check_plan_references(plan)`.
 - Errors: `PayloadError` (base; `.path` is the JSON path of what is wrong, `.problem` the rest)
   with `MalformedJsonError`, `MissingFieldError`, `WrongTypeError`, `InvalidValueError`,
-  `DuplicateIdError`, `DanglingReferenceError`; and `UnsupportedContentTypeError`.
+  `DuplicateIdError`, `DanglingReferenceError`, `LimitExceededError`; and
+  `UnsupportedContentTypeError`.
 
 What the parsers check (the structure a lineage rebuild relies on): the plan id is a UUID; there
 is exactly one write operation (an object, not an array) with `outputSource`, `append` and
 `childIds`; reads have `inputSources`; every operation, attribute and expression id is unique;
 every `childIds` entry names an operation of the plan, every `output` entry an attribute, every
-`childRefs` entry an attribute or expression; operations form no cycle. Events are a JSON array of
-objects with a UUID `planId` and an integer `timestamp`. Fields the agent may add later are
+`childRefs` entry an attribute or expression; operations form no cycle (these reference checks
+can be left out: `check_references=False`, what the producer accepts by). Events are a JSON array
+of objects with a UUID `planId` and an integer `timestamp` within `lineage.limits`. Every decoded
+body is within `lineage.limits` (nesting depth, integer range). Fields the agent may add later are
 ignored, never rejected; the raw bytes stay the record, this model is only a parsed view.
 
 Version differences folded into one model:
@@ -54,6 +57,7 @@ from typing import Any, TypeAlias
 
 import orjson
 
+from lineage import limits
 from lineage.errors import LineageError
 
 __all__ = [
@@ -74,6 +78,7 @@ __all__ = [
     "InvalidValueError",
     "JsonObject",
     "JsonValue",
+    "LimitExceededError",
     "Literal",
     "MalformedJsonError",
     "MissingFieldError",
@@ -87,6 +92,7 @@ __all__ = [
     "WriteOperation",
     "WrongTypeError",
     "api_version_from_content_type",
+    "check_plan_references",
     "content_type_for",
     "decode_json",
     "find_refs",
@@ -178,6 +184,10 @@ class WrongTypeError(PayloadError):
 
 class InvalidValueError(PayloadError):
     """A field has the right type but an unusable value, e.g. a plan id that is not a UUID."""
+
+
+class LimitExceededError(PayloadError):
+    """Well-formed, but beyond a limit of `lineage.limits` (nesting, integer or time range)."""
 
 
 class DuplicateIdError(PayloadError):
@@ -489,24 +499,32 @@ def _describe(types: Mapping[str, DataType], type_id: str | None, depth: int) ->
 
 
 def decode_json(body: bytes) -> JsonValue:
-    """Decode a UTF-8 JSON body; raises `MalformedJsonError`.
+    """Decode a UTF-8 JSON body within `lineage.limits`; raises `MalformedJsonError` or
+    `LimitExceededError`.
 
     orjson reads integers beyond 64 bits (Spark decimal literals) as floats: the model's value
     is then approximate, the stored raw bytes stay exact.
     """
     try:
-        return orjson.loads(body)  # type: ignore[no-any-return]
+        doc: JsonValue = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as not_utf8:
             raise MalformedJsonError("$", f"body is not UTF-8 ({not_utf8.reason})") from exc
         raise MalformedJsonError("$", f"malformed JSON: {exc}") from exc
+    # Parsing is not enough: what is accepted must also be writable again (CSV, graph).
+    found = limits.find_violation(doc)
+    if found is not None:
+        raise LimitExceededError(found.path, found.problem)
+    return doc
 
 
-def load_execution_plan(body: bytes, version: ApiVersion) -> ExecutionPlan:
+def load_execution_plan(
+    body: bytes, version: ApiVersion, *, check_references: bool = True
+) -> ExecutionPlan:
     """Decode and validate one execution plan body of the given API version."""
-    return parse_execution_plan(decode_json(body), version)
+    return parse_execution_plan(decode_json(body), version, check_references=check_references)
 
 
 def load_execution_events(body: bytes, version: ApiVersion) -> tuple[ExecutionEvent, ...]:
@@ -514,7 +532,6 @@ def load_execution_events(body: bytes, version: ApiVersion) -> tuple[ExecutionEv
     return parse_execution_events(decode_json(body), version)
 
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # Error paths are built only when something is wrong: parsers raise errors whose path is
@@ -590,7 +607,7 @@ def _req_id(obj: Mapping[str, JsonValue], key: str) -> str:
 
 def _req_uuid(obj: Mapping[str, JsonValue], key: str) -> str:
     value = _req_str(obj, key)
-    if not _UUID.match(value):
+    if not limits.is_uuid(value):
         raise InvalidValueError(_seg(key), f"expected a UUID, got {value[:80]!r}")
     return value.lower()
 
@@ -929,7 +946,7 @@ def _check_unique(items: Sequence[Any], what: str, path_of: Any) -> None:
             )
 
 
-def _check_references(plan: ExecutionPlan, v1: bool) -> None:
+def _check_references(plan: ExecutionPlan, v1: bool, *, attributes: bool = True) -> None:
     ops = plan.operations
     all_ops = ops.all
     _check_unique(all_ops, "operation", lambda i: _op_path(ops, all_ops[i]))
@@ -949,7 +966,7 @@ def _check_references(plan: ExecutionPlan, v1: bool) -> None:
     attr_ids = plan.attribute_by_id
     expr_ids = plan.expression_by_id
     # v1 attributes are optional metadata in extraInfo; only check output ids when it has them.
-    check_output = not v1 or bool(attr_ids)
+    check_output = attributes and (not v1 or bool(attr_ids))
     for op in all_ops:
         for i, child in enumerate(op.child_ids):
             if child not in op_ids:
@@ -962,6 +979,8 @@ def _check_references(plan: ExecutionPlan, v1: bool) -> None:
                 raise DanglingReferenceError(where, f"no attribute has id {attr!r}")
     holders = [(a.child_refs, "$.attributes", i) for i, a in enumerate(plan.attributes)]
     holders += [(f.child_refs, "$.expressions.functions", i) for i, f in enumerate(functions)]
+    if not attributes:
+        holders = []
     for refs, base, index in holders:
         for i, ref in enumerate(refs):
             if isinstance(ref, AttrRef) and ref.attr_id not in attr_ids:
@@ -1000,8 +1019,15 @@ def _check_acyclic(op_ids: Mapping[str, Operation]) -> None:
                 stack.append((child, iter(op_ids[child].child_ids)))
 
 
-def parse_execution_plan(doc: JsonValue, version: ApiVersion) -> ExecutionPlan:
-    """Validate a decoded execution plan of the given API version; raises a `PayloadError`."""
+def parse_execution_plan(
+    doc: JsonValue, version: ApiVersion, *, check_references: bool = True
+) -> ExecutionPlan:
+    """Validate a decoded execution plan of the given API version; raises a `PayloadError`.
+
+    `check_references=False` checks the structure only (types, required fields, the id): what
+    the producer accepts by. Duplicate ids, dangling references and cycles are then left to
+    `check_plan_references`, which the nightly job applies and reports.
+    """
     v1 = version is ApiVersion.V1
     try:
         plan = _as_object(doc, "an execution plan (a JSON object)")
@@ -1029,8 +1055,19 @@ def parse_execution_plan(doc: JsonValue, version: ApiVersion) -> ExecutionPlan:
         )
     except PayloadError as exc:
         raise _rebased("$", exc) from None
-    _check_references(result, v1)
+    if check_references:
+        _check_references(result, v1)
     return result
+
+
+def check_plan_references(plan: ExecutionPlan, *, attributes: bool = True) -> None:
+    """Raise `DuplicateIdError`, `DanglingReferenceError` or `InvalidValueError` (a cycle) when
+    the plan's ids do not hold together (what `parse_execution_plan` checks by default).
+
+    `attributes=False` leaves out references to attributes and expressions (`output`,
+    `childRefs`): the nightly job derives partial lineage around those instead.
+    """
+    _check_references(plan, plan.api_version is ApiVersion.V1, attributes=attributes)
 
 
 def _event(value: JsonValue, version: ApiVersion) -> ExecutionEvent:
@@ -1046,10 +1083,18 @@ def _event(value: JsonValue, version: ApiVersion) -> ExecutionEvent:
             raise _wrong(duration_path, "an integer", raw)
         if raw < 0:
             raise InvalidValueError(duration_path, f"duration must not be negative, got {raw}")
+        if raw > limits.MAX_DURATION_NS:
+            raise LimitExceededError(
+                duration_path, f"duration {raw} exceeds {limits.MAX_DURATION_NS} ns"
+            )
         duration = raw
+    timestamp = _req_int(obj, "timestamp")
+    problem = limits.timestamp_problem(timestamp)
+    if problem is not None:
+        raise LimitExceededError(".timestamp", problem)
     return ExecutionEvent(
         plan_id=_req_uuid(obj, "planId"),
-        timestamp=_req_int(obj, "timestamp"),
+        timestamp=timestamp,
         api_version=version,
         duration_ns=duration,
         discriminator=_opt_str(obj, "discriminator"),

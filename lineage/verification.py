@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lineage.integrity import IntegrityError, check_payload
 from lineage.manifest import InputObject, Manifest, OutputFile
+from lineage.raw_zone_layout import RawObjectMetadata, RawZoneKeyError
 
 __all__ = [
     "EXIT_CANNOT_VERIFY",
@@ -25,6 +27,7 @@ __all__ = [
     "VerificationReport",
     "compare_inputs",
     "compare_outputs",
+    "integrity_finding",
     "observe",
     "unexpected_keys",
 ]
@@ -51,6 +54,7 @@ class Problem(StrEnum):
     MISSING = "missing"  # recorded, but absent
     UNEXPECTED = "unexpected"  # present where the build would have named it, but not named
     FAILED = "failed"  # under the build's parameters the re-run would fail (too many bad payloads)
+    INCONSISTENT = "inconsistent"  # the bytes disagree with their sidecar or their key
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -95,6 +99,19 @@ def compare_inputs(
             detail = _difference((want.size, got.size), (want.sha256, got.sha256))
             findings.append(Finding(Area.RAW_ZONE, Problem.ALTERED, want.key, detail))
     return sorted(findings)
+
+
+def integrity_finding(key: str, body: bytes, sidecar: bytes) -> Finding | None:
+    """A finding when a payload's bytes disagree with its sidecar or key (`lineage.integrity`).
+
+    A build that normalized such a payload trusted altered bytes; the caller leaves out the
+    payloads the build quarantined.
+    """
+    try:
+        check_payload(key, body, RawObjectMetadata.from_json(sidecar))
+    except (IntegrityError, RawZoneKeyError) as exc:
+        return Finding(Area.RAW_ZONE, Problem.INCONSISTENT, key, str(exc))
+    return None
 
 
 def unexpected_keys(named: Iterable[str], selected: Iterable[str]) -> list[Finding]:

@@ -8,6 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# `--hypothesis-profile=nightly`: many more generated examples, for a scheduled run. The default
+# profile keeps every property test at a size `make test` affords on a small machine.
+settings.register_profile("nightly", max_examples=2000)
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = Path(__file__).resolve().parent / "events"

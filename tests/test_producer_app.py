@@ -342,10 +342,10 @@ def test_known_plan_id_with_broken_bytes_is_still_validated(lake: Path, client: 
     # Repeats skip validation only for bytes already stored; anything else is checked in full.
     assert client.post("/execution-plans", content=PLAN, headers={"Content-Type": V12}).is_success
     broken = json.loads(PLAN)
-    broken["operations"]["write"]["childIds"] = ["op-404"]
+    broken["operations"]["write"]["append"] = "yes"
     response = client.post(
         "/execution-plans", content=json.dumps(broken).encode(), headers={"Content-Type": V12}
     )
     assert response.status_code == 400
-    assert response.json()["path"] == "$.operations.write.childIds[0]"
+    assert response.json()["path"] == "$.operations.write.append"
     assert len([f for f in files(lake) if f.startswith("plans/")]) == 2

@@ -83,3 +83,18 @@ def test_rebuild_writes_a_build_and_fails_loudly_on_bad_share(tmp_path: Path) ->
     assert strict.returncode == 3
     assert "1 of 3 payloads quarantined" in strict.stderr.strip().splitlines()[-1]
     assert not list(out.rglob("*.csv"))
+
+
+@pytest.mark.unit
+def test_an_out_folder_holding_other_files_is_refused_before_spark_and_kept(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    (out / "csv").mkdir(parents=True)
+    (out / "csv" / "notes.txt").write_text("mine")
+    done = _lineage("rebuild", "--lake", str(tmp_path / "lake"), "--out", str(out), "--no-load")
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("lineage rebuild: ") and "csv/notes.txt" in last
+    assert "Traceback" not in done.stderr
+    assert (out / "csv" / "notes.txt").read_text() == "mine"

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lineage.limits import MAX_TIMESTAMP_MS
 from lineage.spline_model import (
     ApiVersion,
     InvalidValueError,
@@ -223,7 +224,7 @@ def test_any_json_is_accepted_or_refused_with_a_payload_error(
 @PROPERTY_SETTINGS
 @given(
     version=versions,
-    timestamps=st.lists(st.integers(0, 2**62), min_size=1, max_size=4),
+    timestamps=st.lists(st.integers(0, MAX_TIMESTAMP_MS), min_size=1, max_size=4),
     extra=st.dictionaries(extra_keys, json_values, max_size=3),
 )
 def test_event_batches(version: ApiVersion, timestamps: list[int], extra: dict[str, Any]) -> None:

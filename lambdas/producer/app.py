@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -16,6 +15,7 @@ from lambdas.producer.config import ProducerSettings
 from lambdas.producer.http_errors import install_error_handlers
 from lambdas.producer.raw_zone_writer import RawZoneWriter, Receipt, StoredPayload
 from lambdas.producer.store import RawZoneStore
+from lineage import limits
 from lineage.raw_zone_layout import sha256_hex
 from lineage.spline_model import (
     ApiVersion,
@@ -26,15 +26,22 @@ from lineage.spline_model import (
     parse_execution_plan,
 )
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
 API_VERSION_HEADER = "ABSA-Spline-API-Version"
 ACCEPT_ENCODING_HEADER = "ABSA-Spline-Accept-Request-Encoding"
 
-# Request headers worth keeping in the sidecar. An allow-list, so credentials
-# (Authorization, cookies, API keys) are never written to the raw zone.
+# Request headers worth keeping in the sidecar. An allow-list of exact names (no prefixes), so
+# credentials (Authorization, cookies, an API key in any custom header, even one named
+# ABSA-Spline-*) are never written to the raw zone; each value is cut to a bounded size.
 _RECORDED_HEADERS = frozenset(
-    {"user-agent", "content-length", "x-forwarded-for", "x-amzn-trace-id", "x-spline-timeout"}
+    {
+        "user-agent",
+        "content-length",
+        "x-forwarded-for",
+        "x-amzn-trace-id",
+        "x-spline-timeout",
+        "absa-spline-agent-version",
+        "absa-spline-api-version",
+    }
 )
 
 
@@ -119,13 +126,15 @@ def _store_plan(writer: RawZoneWriter, body: bytes, receipt: Receipt) -> tuple[s
         known = writer.known_plan(plan_id, sha256_hex(body))
         if known is not None:
             return plan_id, known
-    plan = parse_execution_plan(doc, receipt.api_version)
+    # Structure only: references the plan does not resolve are the nightly job's to report
+    # (the agent never retries, so a 400 here would lose that lineage for good).
+    plan = parse_execution_plan(doc, receipt.api_version, check_references=False)
     return plan.id, writer.store_plan(body, plan, receipt)
 
 
 def _plan_id_of(doc: JsonValue) -> str | None:
     plan_id = doc.get("id") if isinstance(doc, dict) else None
-    if isinstance(plan_id, str) and _UUID.match(plan_id):
+    if isinstance(plan_id, str) and limits.is_uuid(plan_id):
         return plan_id.lower()
     return None
 
@@ -139,9 +148,9 @@ def _store_events(writer: RawZoneWriter, body: bytes, receipt: Receipt) -> Store
 
 def _agent_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {
-        name: value
+        name: limits.cut_text(value, limits.MAX_HEADER_VALUE_BYTES)
         for name, value in ((n.lower(), v) for n, v in headers.items())
-        if name in _RECORDED_HEADERS or name.startswith("absa-spline-")
+        if name in _RECORDED_HEADERS
     }
 
 

@@ -20,4 +20,12 @@ class UnsupportedEncodingError(ProducerError):
 
 
 class StoreError(ProducerError):
-    """The raw zone could not be read or written (S3 or the local directory failed)."""
+    """The raw zone could not be read or written (S3 or the local directory failed).
+
+    The message names the location (for the operator's log); `cause` is the failure alone
+    (an S3 error code, an OS error text), without paths, fit for an HTTP answer.
+    """
+
+    def __init__(self, message: str, *, cause: str = "unavailable") -> None:
+        super().__init__(message)
+        self.cause = cause

@@ -40,6 +40,14 @@ async def _answer(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LineageError)  # registered for LineageError only
     status = status_for(exc)
     body: dict[str, str] = {"error": type(exc).__name__, "message": str(exc)}
+    if status >= 500:
+        # The full message names files and buckets: it goes to the operator's log, never to
+        # the client (which may be any host that reaches the producer).
+        body["message"] = (
+            f"the raw zone is unavailable ({exc.cause}); the payload was not stored"
+            if isinstance(exc, StoreError)
+            else "internal error; the payload was not stored"
+        )
     if isinstance(exc, PayloadError):
         body["path"] = exc.path
     if status >= 500:

@@ -27,7 +27,9 @@ class LocalRawZoneStore:
         try:
             self._root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create raw zone directory {self._root}: {exc}") from exc
+            raise StoreError(
+                f"cannot create raw zone directory {self._root}: {exc}", cause=_cause(exc)
+            ) from exc
 
     @property
     def location(self) -> str:
@@ -61,7 +63,9 @@ class LocalRawZoneStore:
                 _fsync_dir(path.parent)
             return True
         except OSError as exc:
-            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+            raise StoreError(
+                f"cannot write {path}: {exc.strerror or exc}", cause=_cause(exc)
+            ) from exc
         finally:
             # Best effort: when the folder itself is gone there is no temporary file to remove,
             # and the error that matters has already been raised.
@@ -76,7 +80,9 @@ class LocalRawZoneStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise StoreError(
+                f"cannot read {path}: {exc.strerror or exc}", cause=_cause(exc)
+            ) from exc
 
     def list_keys(self, prefix: str) -> list[str]:
         """Keys under `prefix` (hidden temporary files excluded), sorted."""
@@ -95,8 +101,15 @@ class LocalRawZoneStore:
                     if key.startswith(prefix):
                         keys.append(key)
         except OSError as exc:
-            raise StoreError(f"cannot list {base}: {exc.strerror or exc}") from exc
+            raise StoreError(
+                f"cannot list {base}: {exc.strerror or exc}", cause=_cause(exc)
+            ) from exc
         return sorted(keys)
+
+
+def _cause(exc: OSError) -> str:
+    # The OS's words without the file name: what an HTTP client may see.
+    return exc.strerror or type(exc).__name__
 
 
 def _fsync_dir(directory: Path) -> None:

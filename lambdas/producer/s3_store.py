@@ -51,9 +51,14 @@ class S3RawZoneStore:
                 if code in ("ConditionalRequestConflict", "409") and attempt < _CONFLICT_RETRIES:
                     time.sleep(_CONFLICT_BACKOFF_S * (attempt + 1))
                     continue
-                raise StoreError(f"cannot write s3://{self._bucket}/{full_key}: {code}") from exc
+                raise StoreError(
+                    f"cannot write s3://{self._bucket}/{full_key}: {code}", cause=code
+                ) from exc
             except BotoCoreError as exc:
-                raise StoreError(f"cannot write s3://{self._bucket}/{full_key}: {exc}") from exc
+                raise StoreError(
+                    f"cannot write s3://{self._bucket}/{full_key}: {exc}",
+                    cause=type(exc).__name__,
+                ) from exc
         raise AssertionError("unreachable: the loop returns or raises")
 
     def read(self, key: str) -> bytes | None:
@@ -70,10 +75,13 @@ class S3RawZoneStore:
             hint = " (a missing key reads as 403 unless the role may s3:ListBucket)"
             raise StoreError(
                 f"cannot read s3://{self._bucket}/{full_key}: {code}"
-                + (hint if code in ("AccessDenied", "403") else "")
+                + (hint if code in ("AccessDenied", "403") else ""),
+                cause=code,
             ) from exc
         except BotoCoreError as exc:
-            raise StoreError(f"cannot read s3://{self._bucket}/{full_key}: {exc}") from exc
+            raise StoreError(
+                f"cannot read s3://{self._bucket}/{full_key}: {exc}", cause=type(exc).__name__
+            ) from exc
 
     def list_keys(self, prefix: str) -> list[str]:
         """Keys under `prefix` (relative to the store's prefix), sorted."""
@@ -85,10 +93,13 @@ class S3RawZoneStore:
                 keys.extend(obj["Key"][len(self._prefix) :] for obj in page.get("Contents", []))
         except ClientError as exc:
             raise StoreError(
-                f"cannot list s3://{self._bucket}/{full_prefix}: {_code(exc)}"
+                f"cannot list s3://{self._bucket}/{full_prefix}: {_code(exc)}",
+                cause=_code(exc),
             ) from exc
         except BotoCoreError as exc:
-            raise StoreError(f"cannot list s3://{self._bucket}/{full_prefix}: {exc}") from exc
+            raise StoreError(
+                f"cannot list s3://{self._bucket}/{full_prefix}: {exc}", cause=type(exc).__name__
+            ) from exc
         return sorted(keys)
 
 

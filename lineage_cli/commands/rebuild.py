@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from glue_jobs.entrypoint import parse_instant
-from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
+from glue_jobs.normalize import BuildResult, NormalizeParams, check_output_folder, run_normalize
 from glue_jobs.storage import StorageError, open_store
 from lineage.dataset_identity import LayerRules
 from lineage.errors import LineageError
@@ -127,7 +127,12 @@ def register(app: typer.Typer) -> None:
             "Run the nightly normalize job locally: read the raw zone (all dates, or --from/--to "
             "by receive date), write Neptune bulk-load CSVs under OUT/csv/vertices and "
             "OUT/csv/edges, OUT/manifest.json and OUT/quarantine.json, then load OUT/csv unless "
-            "--no-load. Same inputs and options give byte-identical files."
+            "--no-load. Same inputs and options give byte-identical files. OUT must be empty or "
+            "hold a previous build only (anything else is refused, nothing deleted); the old "
+            "manifest is removed first and the new one written last. Each bad payload is "
+            "quarantined with a reason (docs/limits.md). Exit codes: 0 built; 2 failed (bad "
+            "arguments, unreadable raw zone, OUT holds other files); 3 more bad payloads than "
+            "--max-bad-share (quarantine.json written, no manifest, no CSV)."
         ),
     )
     def _command(
@@ -180,6 +185,7 @@ def register(app: typer.Typer) -> None:
             )
             if params.date_from and params.date_to and params.date_from > params.date_to:
                 raise LineageError(f"--from {date_from} is after --to {date_to}")
+            check_output_folder(open_store(out))  # before Spark starts: a quick, clear refusal
             started = time.monotonic()
             spark = local_spark(master, driver_memory)
             try:

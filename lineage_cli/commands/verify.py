@@ -34,7 +34,7 @@ from lineage.manifest import (
     code_fingerprint,
 )
 from lineage.quarantine import TooManyBadPayloadsError
-from lineage.raw_zone_layout import EVENTS_PREFIX, PLANS_PREFIX
+from lineage.raw_zone_layout import EVENTS_PREFIX, PLANS_PREFIX, SIDECAR_SUFFIX
 from lineage.verification import (
     EXIT_CANNOT_VERIFY,
     Area,
@@ -43,6 +43,7 @@ from lineage.verification import (
     VerificationReport,
     compare_inputs,
     compare_outputs,
+    integrity_finding,
     observe,
     unexpected_keys,
 )
@@ -128,9 +129,10 @@ def params_from_manifest(
 
 
 def _read_inputs(
-    lake: Store, expected: Iterable[InputObject], progress: Progress
-) -> dict[str, InputObject]:
-    """What the named objects are now, by key (absent keys are left out)."""
+    lake: Store, expected: Iterable[InputObject], quarantined: set[str], progress: Progress
+) -> tuple[dict[str, InputObject], list[Finding]]:
+    """What the named objects are now, by key (absent keys are left out), and the payloads
+    among them that disagree with their sidecar or key (unless the build quarantined them)."""
     present: set[str] = set()
     try:
         for prefix in (PLANS_PREFIX, EVENTS_PREFIX):
@@ -140,14 +142,19 @@ def _read_inputs(
     keys = [i.key for i in expected if i.key in present]
     progress(f"hashing {len(keys)} raw objects in {lake.root}")
 
-    def one(key: str) -> InputObject:
+    def one(key: str) -> tuple[InputObject, Finding | None]:
         try:
-            return observe(key, lake.read(key))
+            data = lake.read(key)
+            sidecar = key + SIDECAR_SUFFIX
+            if key.endswith(SIDECAR_SUFFIX) or key in quarantined or sidecar not in present:
+                return observe(key, data), None
+            return observe(key, data), integrity_finding(key, data, lake.read(sidecar))
         except StorageError as exc:  # listed a moment ago: a read failure is not "missing"
             raise VerifyError(str(exc)) from exc
 
     with ThreadPoolExecutor(_READERS) as pool:
-        return {o.key: o for o in pool.map(one, keys)}
+        results = list(pool.map(one, keys))
+    return {o.key: o for o, _ in results}, sorted(f for _, f in results if f is not None)
 
 
 def _build_files(build: Store) -> list[OutputFile]:
@@ -192,8 +199,13 @@ def run_verify(
     # Parameters first: a build this code cannot re-run fails before any reading.
     params = params_from_manifest(manifest, lake, "", layer_rules) if rerun else None
 
-    observed = _read_inputs(lake_store, manifest.inputs, progress)
+    # Same bytes as at build time is not enough: they must also be what was acknowledged.
+    observed, inconsistent = _read_inputs(
+        lake_store, manifest.inputs, _quarantined_keys(build_store), progress
+    )
     findings += compare_inputs(manifest.inputs, observed)
+    altered = {f.key for f in findings}
+    findings += [f for f in inconsistent if f.key not in altered]  # one finding per object
 
     progress(f"comparing the files of {build_store.root} with the manifest")
     findings += compare_outputs(manifest.outputs, _build_files(build_store), Area.BUILD)
@@ -286,6 +298,14 @@ def render(report: VerificationReport, lake: str, build: str, console: Console) 
             f"[dim]{escape(f.detail)}[/]",
             soft_wrap=True,
         )
+    if report.exit_code == 0 and not report.rerun:
+        console.print(
+            "[bold green]VERIFIED[/] (hashes only, --skip-rerun): the raw zone holds exactly "
+            "what the build read and agrees with its sidecars and keys; the outputs were not "
+            "re-run",
+            soft_wrap=True,
+        )
+        return
     console.print(_VERDICT[report.exit_code], soft_wrap=True)
 
 
