@@ -35,8 +35,16 @@ from glue_jobs.storage import StorageError, Store
 from lineage import integrity
 from lineage import spline_model as sm
 from lineage.dataset_identity import LayerRules
+from lineage.dataset_properties import DatasetClaims
 from lineage.errors import LineageError
-from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, GraphRow, csv_header, csv_line
+from lineage.graph_schema import (
+    EDGE_CLASSES,
+    VERTEX_CLASSES,
+    DatasetVertex,
+    GraphRow,
+    csv_header,
+    csv_line,
+)
 from lineage.manifest import (
     MANIFEST_FILE,
     RUN_INFO_FILE,
@@ -96,6 +104,9 @@ QUARANTINE_FILE = "quarantine.json"
 STATUS_GROUP = "~status"
 # Labels whose rows recur across plans; a task keeps the smallest line per id before the shuffle.
 _SHARED = frozenset({"v/Job", "v/Dataset", "v/Column", "e/OF", "e/HAS_PLAN"})
+# Dataset rows travel as their plans' claims (lineage.dataset_properties), not as CSV lines: the
+# writer merges every claim on one id by the documented precedence, whatever the order.
+_DATASETS = "v/Dataset"
 _OUT_ROWS_PER_BATCH = 20_000
 _ENCODED_CACHE_ROWS = 200_000
 
@@ -428,6 +439,11 @@ def _plan_rows_of(
     rows = []
     cache = {} if encoded is None else encoded
     for row in (*graph.rows, *runs):
+        if isinstance(row, DatasetVertex):
+            # Equal rows can carry different claims (a read's and a write's): not cached.
+            row_id = row.id
+            rows.append((_DATASETS, row_id, graph.datasets[row_id].to_json()))
+            continue
         hit = cache.get(row)
         if hit is None:
             row_id = row.id
@@ -467,6 +483,7 @@ def transform(
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         by_plan: Mapping[str, tuple[EventRef, ...]] = events.value
         shared: dict[tuple[str, str], str] = {}
+        claims: dict[str, DatasetClaims] = {}
         encoded: dict[GraphRow, tuple[str, str, str]] = {}
         groups: list[str] = []
         ids: list[str] = []
@@ -490,6 +507,11 @@ def transform(
             for key in _keys(batch):
                 rows, status = _plan_rows(store, key, by_plan, params, duplicates.get(key), encoded)
                 for group, row_id, line in rows:
+                    if group == _DATASETS:
+                        made = DatasetClaims.from_json(line)
+                        seen_claims = claims.get(row_id)
+                        claims[row_id] = made if seen_claims is None else seen_claims.merge(made)
+                        continue
                     if group in _SHARED:
                         # Keep the smallest line per id: the same choice the writer makes, so the
                         # result does not depend on which task saw which plan.
@@ -509,6 +531,10 @@ def transform(
             groups.append(group)
             ids.append(row_id)
             lines.append(line)
+        for row_id, merged in claims.items():
+            groups.append(_DATASETS)
+            ids.append(row_id)
+            lines.append(merged.to_json())
         if groups:
             yield flush()
 
@@ -580,31 +606,55 @@ def write_partition(store: Store, params: NormalizeParams) -> Callable[..., Iter
     """The `mapInArrow` function that writes the sorted rows of its partition to files.
 
     Rows arrive sorted by (group, id, line); the first line of each (group, id) wins (the
-    smallest), so a vertex or edge seen in several payloads is written once.
+    smallest), so a vertex or edge seen in several payloads is written once. `Dataset` rows are
+    claims instead: all claims on one id merge into the one line written.
     """
     import pyarrow as pa
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         roller: _FileRoller | None = None
         last: tuple[str, str] | None = None
+        pending: DatasetClaims | None = None
         results: list[tuple[Any, ...]] = []
+
+        def emit(group: str, line: str) -> None:
+            nonlocal roller
+            if roller is None or roller.group != group:
+                if roller is not None:
+                    roller.close_file()
+                    results.extend(roller.written)
+                roller = _FileRoller(store, group, params)
+            roller.add(line)
+
+        def flush_dataset() -> None:
+            nonlocal pending
+            if pending is not None:
+                emit(_DATASETS, csv_line(pending.vertex()))
+                pending = None
+
         for batch in batches:
             groups = batch.column(0).to_pylist()
             ids = batch.column(1).to_pylist()
             lines = batch.column(2).to_pylist()
             for group, row_id, line in zip(groups, ids, lines, strict=True):
+                if group == _DATASETS:
+                    made = DatasetClaims.from_json(line)
+                    if (group, row_id) == last and pending is not None:
+                        pending = pending.merge(made)
+                        continue
+                    flush_dataset()
+                    last = (group, row_id)
+                    pending = made
+                    continue
+                flush_dataset()
                 if (group, row_id) == last:
                     continue
                 last = (group, row_id)
                 if group == STATUS_GROUP:
                     results.append(("status", None, None, None, None, None, line))
                     continue
-                if roller is None or roller.group != group:
-                    if roller is not None:
-                        roller.close_file()
-                        results.extend(roller.written)
-                    roller = _FileRoller(store, group, params)
-                roller.add(line)
+                emit(group, line)
+        flush_dataset()
         if roller is not None:
             roller.close_file()
             results.extend(roller.written)

@@ -20,14 +20,18 @@ import orjson
 from lineage.graph_schema import GraphModelError
 
 __all__ = [
+    "DEFAULT_CATALOG",
+    "DEFAULT_DATABASE",
     "DEFAULT_LAYER_RULES",
+    "CatalogName",
     "DatasetIdentityError",
     "LayerRules",
     "PrefixRule",
     "SegmentRule",
-    "catalog_table_name",
+    "catalog_name",
     "dataset_name",
     "normalize_uri",
+    "parse_table_identifier",
 ]
 
 # Object-store schemes that name the same S3 object (Hadoop connectors, EMRFS, Glue).
@@ -106,21 +110,117 @@ def normalize_uri(uri: str) -> str:
     return f"{scheme}:{rest.rstrip('/')}"
 
 
-def dataset_name(normalized_uri: str, catalog_table: str | None = None) -> str:
+# Spark's built-in session catalog (the Hive metastore, or the Glue Data Catalog on Glue): V1
+# commands can only address it, and a name without a catalog part resolves there by default.
+DEFAULT_CATALOG = "spark_catalog"
+# Spark's current database when a job sets none.
+DEFAULT_DATABASE = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogName:
+    """A catalog table in its one normalized spelling `catalog.namespace.table` (lower case).
+
+    `explicit` says the agent named the catalog; otherwise it is DEFAULT_CATALOG by Spark's
+    default rule, which is right for V1 commands and may be wrong for a V2 name the agent sent
+    without its catalog (Iceberg CTAS): an explicit name beats an implied one where both occur.
+    """
+
+    name: str
+    explicit: bool
+
+    @property
+    def display(self) -> str:
+        """The name without DEFAULT_CATALOG: `sales.customers`, but `lake.db.customers`."""
+        prefix = DEFAULT_CATALOG + "."
+        return self.name.removeprefix(prefix)
+
+
+def _identifier_parts(text: str) -> list[str] | None:
+    """Split `a.b.c` on dots outside backticks (a doubled backtick is a literal one)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    pos = 0
+    while pos < len(text):
+        char = text[pos]
+        if char == "`":
+            if quoted and text[pos + 1 : pos + 2] == "`":
+                current.append("`")
+                pos += 2
+                continue
+            quoted = not quoted
+        elif char == "." and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        pos += 1
+    if quoted:
+        return None
+    parts.append("".join(current))
+    return parts
+
+
+def _clean_part(part: str) -> str | None:
+    cleaned = part.strip()
+    if len(cleaned) >= 2 and cleaned[0] == cleaned[-1] == "`":
+        cleaned = cleaned[1:-1].replace("``", "`")
+    cleaned = cleaned.lower()
+    # A path (`delta.`/lake/t``, an Iceberg path read) or an object's toString
+    # (`PathIdentifier@1a2b`) names a location, not a catalog table.
+    if not cleaned or "/" in cleaned or "@" in cleaned:
+        return None
+    return cleaned
+
+
+def catalog_name(
+    table: str | None, database: str | None = None, catalog: str | None = None
+) -> CatalogName | None:
+    """The normalized catalog name of a table, or None when `table` names none.
+
+    A missing catalog is DEFAULT_CATALOG (implied), a missing database DEFAULT_DATABASE.
+    Parts are lower-cased and unquoted, as Glue and Hive store them.
+    """
+    if table is None:
+        return None
+    parts = [_clean_part(p) for p in (catalog, database, table) if p is not None]
+    if None in parts or not parts:
+        return None
+    name_parts = [p for p in parts if p is not None]
+    explicit = catalog is not None
+    if catalog is None:
+        name_parts.insert(0, DEFAULT_CATALOG)
+    if database is None:
+        name_parts.insert(1, DEFAULT_DATABASE)
+    return CatalogName(".".join(name_parts), explicit)
+
+
+def parse_table_identifier(identifier: str) -> CatalogName | None:
+    """A dotted identifier as the agent sends it for V2 writes, normalized.
+
+    `t` -> `spark_catalog.default.t` and `db.t` -> `spark_catalog.db.t` (catalog implied);
+    with three or more parts the first is the catalog and the middle ones the namespace
+    (`lake.db.t`, Iceberg's nested `lake.a.b.t`). Unbalanced backticks, empty parts or a path
+    give None: no catalog name, never an error.
+    """
+    parts = _identifier_parts(identifier)
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return catalog_name(parts[0])
+    if len(parts) == 2:
+        return catalog_name(parts[1], parts[0])
+    return catalog_name(parts[-1], ".".join(parts[1:-1]), parts[0])
+
+
+def dataset_name(normalized_uri: str, catalog_table: CatalogName | None = None) -> str:
     """Short display name: the catalog table when known, else the last path segment."""
-    if catalog_table:
-        return catalog_table
+    if catalog_table is not None:
+        return catalog_table.display
     body = normalized_uri.split("://", 1)[-1]
     last = body.rstrip("/").rsplit("/", 1)[-1]
     return last or normalized_uri
-
-
-def catalog_table_name(database: str | None, table: str | None) -> str | None:
-    """`database.table` (lower-cased, as Glue and Hive store them), or None without a table."""
-    if not table:
-        return None
-    table = table.strip("`").lower()
-    return f"{database.strip('`').lower()}.{table}" if database else table
 
 
 @dataclass(frozen=True, slots=True)

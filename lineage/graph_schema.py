@@ -52,6 +52,7 @@ __all__ = [
     "UsesEdge",
     "VertexLabel",
     "VertexRow",
+    "WriteMode",
     "WritesEdge",
     "column_id",
     "csv_header",
@@ -103,6 +104,16 @@ class EdgeLabel(StrEnum):
     OF = "OF"
     DERIVES_FROM = "DERIVES_FROM"
     USES = "USES"
+
+
+class WriteMode(StrEnum):
+    """What a write does to its target (lineage.plan_graph.write_mode derives it)."""
+
+    APPEND = "append"
+    OVERWRITE = "overwrite"
+    MERGE = "merge"
+    UPDATE = "update"
+    DELETE = "delete"
 
 
 # ---- ids: every id in the graph is built by one of these functions ----
@@ -245,6 +256,11 @@ class RunVertex(VertexRow):
         ("glue_job_run_id", "String"),
         ("raw_key", "String"),
         ("raw_sha256", "String"),
+        # Row counts of Delta's MERGE/UPDATE/DELETE commands, where the event carries them.
+        ("rows_inserted", "Long"),
+        ("rows_updated", "Long"),
+        ("rows_deleted", "Long"),
+        ("rows_copied", "Long"),
     )
     plan_id: str
     timestamp_ms: int
@@ -263,6 +279,10 @@ class RunVertex(VertexRow):
     glue_job_run_id: str | None
     raw_key: str
     raw_sha256: str
+    rows_inserted: int | None = None
+    rows_updated: int | None = None
+    rows_deleted: int | None = None
+    rows_copied: int | None = None
 
     @property
     def id(self) -> str:
@@ -287,6 +307,10 @@ class RunVertex(VertexRow):
             self.glue_job_run_id,
             self.raw_key,
             self.raw_sha256,
+            self.rows_inserted,
+            self.rows_updated,
+            self.rows_deleted,
+            self.rows_copied,
         )
 
 
@@ -456,13 +480,15 @@ class WritesEdge(EdgeRow):
     """`Plan` -> `Dataset` it writes."""
 
     LABEL: ClassVar[EdgeLabel] = EdgeLabel.WRITES
-    COLUMNS: ClassVar[tuple[Column, ...]] = _ecols(("append", "Bool"))
+    COLUMNS: ClassVar[tuple[Column, ...]] = _ecols(("append", "Bool"), ("write_mode", "String"))
     from_id: str
     to_id: str
     append: bool
+    write_mode: WriteMode | None = None
 
     def values(self) -> tuple[Value, ...]:
-        return (self.append,)
+        mode = self.write_mode or (WriteMode.APPEND if self.append else WriteMode.OVERWRITE)
+        return (self.append, mode.value)
 
 
 @dataclass(frozen=True, slots=True)

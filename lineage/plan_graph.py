@@ -8,22 +8,25 @@ cannot be represented; the normalize job quarantines those with the message as t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 
 from lineage import column_lineage as cl
 from lineage import spline_model as sm
 from lineage.dataset_identity import (
+    DEFAULT_CATALOG,
+    CatalogName,
     LayerRules,
-    catalog_table_name,
-    dataset_name,
+    catalog_name,
     normalize_uri,
+    parse_table_identifier,
 )
+from lineage.dataset_properties import DatasetClaims, FormatClaim, Role, TableClaim
 from lineage.graph_schema import (
     ColumnVertex,
-    DatasetVertex,
     DerivesFromEdge,
     ExecutedEdge,
     FollowsEdge,
@@ -38,6 +41,7 @@ from lineage.graph_schema import (
     ReadsEdge,
     RunVertex,
     UsesEdge,
+    WriteMode,
     WritesEdge,
     column_id,
     dataset_id,
@@ -55,12 +59,29 @@ __all__ = [
     "plan_graph",
     "plan_structure",
     "run_rows",
+    "write_mode",
 ]
 
 MAX_PARAMS_CHARS = 4000
 MAX_ERROR_CHARS = 2000
 # Operators whose `condition` parameter selects rows instead of computing columns.
 _CONDITION_ROLES = {"filter": "filter", "join": "join"}
+# Write commands whose name says what they do (Delta 3.2 commands, Spark 3.5 logical V2 writes);
+# every other write is `append` or `overwrite` by the agent's `append` flag.
+_MODE_BY_COMMAND: dict[str, WriteMode] = {
+    "MergeIntoCommand": WriteMode.MERGE,
+    "MergeIntoTable": WriteMode.MERGE,
+    "UpdateCommand": WriteMode.UPDATE,
+    "UpdateTable": WriteMode.UPDATE,
+    "DeleteCommand": WriteMode.DELETE,
+    "DeleteFromTable": WriteMode.DELETE,
+    "AppendData": WriteMode.APPEND,
+    "OverwriteByExpression": WriteMode.OVERWRITE,
+    "OverwritePartitionsDynamic": WriteMode.OVERWRITE,
+}
+# Spark's row-level V2 writes (Iceberg MERGE/UPDATE/DELETE): the command is in the plan's other
+# operators or the write's parameters, not in the write's name.
+_ROW_LEVEL_WRITES = frozenset({"ReplaceData", "WriteDelta"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +98,9 @@ class PlanGraph:
 
     rows: tuple[GraphRow, ...]
     job: JobIdentity
+    # What this plan claims about each dataset it touches, by `Dataset` vertex id: the normalize
+    # job merges them across plans (lineage.dataset_properties) instead of picking one row.
+    datasets: Mapping[str, DatasetClaims] = field(default_factory=dict)
     # References to attributes/expressions the plan lacks ("attr a-9", "expr e-3"): the lineage
     # is partial there, every other column keeps its edges.
     unresolved: tuple[str, ...] = ()
@@ -174,21 +198,59 @@ def plan_structure(plan: sm.ExecutionPlan) -> cl.PlanStructure:
     return cl.PlanStructure(ops, attributes, expressions, write.id)
 
 
-def _catalog_table(params: Mapping[str, sm.JsonValue]) -> str | None:
-    """`database.table` when the operation's parameters name a catalog table."""
+def _catalog_table(params: Mapping[str, sm.JsonValue]) -> CatalogName | None:
+    """The catalog table an operation's parameters name, normalized (None when they name none).
+
+    The agent sends V2 tables as a dotted string (`params.table.identifier`: `lake.db.t`,
+    `db.t`) and V1 tables as `{table, database}`, which address the session catalog.
+    """
     for key in ("table", "catalogTable", "tableIdentifier", "tableName"):
         value = params.get(key)
         if isinstance(value, str) and value:
-            database, _, table = value.rpartition(".")
-            return catalog_table_name(database or None, table)
+            return parse_table_identifier(value)
         if isinstance(value, dict):
             ident = value.get("identifier", value)
+            if isinstance(ident, str) and ident:
+                return parse_table_identifier(ident)
             if isinstance(ident, dict):
-                name = ident.get("table")
-                db = ident.get("database")
+                name, db, cat = ident.get("table"), ident.get("database"), ident.get("catalog")
                 if isinstance(name, str):
-                    return catalog_table_name(db if isinstance(db, str) else None, name)
+                    return catalog_name(
+                        name,
+                        db if isinstance(db, str) else None,
+                        cat if isinstance(cat, str) else DEFAULT_CATALOG,
+                    )
     return None
+
+
+def _command_named(params: Mapping[str, sm.JsonValue]) -> WriteMode | None:
+    # Whole words only: a column called `last_update` names no command.
+    text = orjson.dumps(dict(params), option=orjson.OPT_SORT_KEYS).decode().upper()
+    for mode in (WriteMode.MERGE, WriteMode.UPDATE, WriteMode.DELETE):
+        if re.search(rf"\b{mode.value.upper()}\b", text):
+            return mode
+    return None
+
+
+def write_mode(plan: sm.ExecutionPlan) -> WriteMode:
+    """What the plan's write does: merge, update, delete, append or overwrite.
+
+    Named DML commands and V2 writes say it by their name; Spark's row-level writes
+    (`ReplaceData`, `WriteDelta`) are a merge when the plan has a `MergeRows` operator, else the
+    command their parameters name; anything else follows the agent's `append` flag.
+    """
+    write = plan.operations.write
+    name = (write.name or "").rsplit(".", 1)[-1]
+    mode = _MODE_BY_COMMAND.get(name)
+    if mode is not None:
+        return mode
+    if name in _ROW_LEVEL_WRITES:
+        if any((op.name or "") == "MergeRows" for op in plan.operations.other):
+            return WriteMode.MERGE
+        named = _command_named(write.params)
+        if named is not None:
+            return named
+    return WriteMode.APPEND if write.append else WriteMode.OVERWRITE
 
 
 def _levels(plan: sm.ExecutionPlan) -> dict[str, int]:
@@ -258,6 +320,7 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
     pid = plan.id
     plan_vid = plan_vertex_id(pid)
     write = plan.operations.write
+    mode = write_mode(plan)
     rows: list[GraphRow] = [
         JobVertex(job.name, job.glue_job_name),
         PlanVertex(
@@ -266,46 +329,46 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
             spline_version=plan.api_version.value,
             spark_version=plan.system_info.version,
             agent_version=plan.agent_info.version if plan.agent_info else None,
-            write_mode="append" if write.append else "overwrite",
+            write_mode=mode.value,
             raw_key=source.key,
             raw_sha256=source.sha256,
         ),
         HasPlanEdge(job_id(job.name), plan_vid),
     ]
-    # Datasets: the write's target and every read source, keyed by normalized URI.
-    out_uri = normalize_uri(write.output_source)
-    out_table = _catalog_table(write.params)
-    datasets: dict[str, DatasetVertex] = {
-        out_uri: DatasetVertex(
-            out_uri,
-            dataset_name(out_uri, out_table),
-            _format(write.extra, "destinationType"),
-            rules.layer_of(out_uri),
-            out_table,
+    # Datasets: the write's target and every read source, keyed by normalized URI. Each
+    # side's claims (catalog name, format) merge by lineage.dataset_properties' precedence, so
+    # a plan that reads and writes one table keeps the name either side gives.
+    claims: dict[str, DatasetClaims] = {}
+
+    def claim(uri: str, table: CatalogName | None, fmt: str | None, role: Role) -> None:
+        made = DatasetClaims(
+            uri,
+            rules.layer_of(uri),
+            None if table is None else TableClaim.of(table, role),
+            None if fmt is None else FormatClaim.of(fmt, role),
         )
-    }
+        seen = claims.get(uri)
+        claims[uri] = made if seen is None else seen.merge(made)
+
+    out_uri = normalize_uri(write.output_source)
+    claim(
+        out_uri, _catalog_table(write.params), _format(write.extra, "destinationType"), Role.WRITE
+    )
     read_uris: dict[str, tuple[str, ...]] = {}
     for read in plan.operations.reads:
         table = _catalog_table(read.params)
+        fmt = _format(read.extra, "sourceType")
         uris: list[str] = []
         for raw_uri in read.input_sources:
             uri = normalize_uri(raw_uri)
             uris.append(uri)
-            datasets.setdefault(
-                uri,
-                DatasetVertex(
-                    uri,
-                    dataset_name(uri, table),
-                    _format(read.extra, "sourceType"),
-                    rules.layer_of(uri),
-                    table,
-                ),
-            )
+            claim(uri, table, fmt, Role.READ)
         read_uris[read.id] = tuple(dict.fromkeys(uris))
+    datasets = {uri: claims[uri].vertex() for uri in claims}
     rows.extend(datasets[uri] for uri in sorted(datasets))
     for uri in sorted({u for uris in read_uris.values() for u in uris}):
         rows.append(ReadsEdge(plan_vid, dataset_id(uri)))
-    rows.append(WritesEdge(plan_vid, dataset_id(out_uri), write.append))
+    rows.append(WritesEdge(plan_vid, dataset_id(out_uri), write.append, mode))
     # Operations and the DAG between them.
     levels = _levels(plan)
     for op in sorted(plan.operations.all, key=lambda o: o.id):
@@ -353,7 +416,8 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
         rows.append(OfEdge(cid, dataset_id(col.dataset_uri)))
     rows.extend(edges)
     unresolved = tuple(sorted(f"{r.kind} {r.id}" for r in walker.unresolved))
-    return PlanGraph(tuple(rows), job, unresolved)
+    by_id = {dataset_id(uri): made for uri, made in claims.items()}
+    return PlanGraph(tuple(rows), job, by_id, unresolved)
 
 
 def _metric(metrics: Mapping[str, sm.JsonValue], *names: str) -> int | None:
@@ -362,6 +426,20 @@ def _metric(metrics: Mapping[str, sm.JsonValue], *names: str) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return None
+
+
+def _rows_written(writes: Mapping[str, sm.JsonValue]) -> int | None:
+    """Rows the write put in files: Spark's count, else (Delta DML) inserted + updated + copied."""
+    direct = _metric(writes, "numOutputRows", "numRows")
+    if direct is not None:
+        return direct
+    parts = [
+        _metric(writes, "numTargetRowsInserted"),
+        _metric(writes, "numTargetRowsUpdated", "numUpdatedRows"),
+        _metric(writes, "numTargetRowsCopied", "numCopiedRows"),
+    ]
+    known = [p for p in parts if p is not None]
+    return sum(known) if known else None
 
 
 def _utc(ms: int) -> dt.datetime:
@@ -408,13 +486,17 @@ def run_rows(
         ended_at=ended,
         duration_ms=duration_ms,
         rows_read=_metric(reads, "numOutputRows", "numRows"),
-        rows_written=_metric(writes, "numOutputRows", "numRows"),
+        rows_written=_rows_written(writes),
         bytes_written=_metric(writes, "numOutputBytes", "numBytes"),
         app_id=event.app_id,
         user=event.user,
         glue_job_run_id=run_job.glue_job_run_id or plan_job.glue_job_run_id,
         raw_key=source.key,
         raw_sha256=source.sha256,
+        rows_inserted=_metric(writes, "numTargetRowsInserted"),
+        rows_updated=_metric(writes, "numTargetRowsUpdated", "numUpdatedRows"),
+        rows_deleted=_metric(writes, "numTargetRowsDeleted", "numDeletedRows"),
+        rows_copied=_metric(writes, "numTargetRowsCopied", "numCopiedRows"),
     )
     return (
         run,

@@ -39,7 +39,8 @@ class Expected:
     columns: dict[str, frozenset[Source]]
     # (role, dataset, column) of every read column a filter or join condition uses.
     uses: frozenset[tuple[str, str, str]] = frozenset()
-    table: str | None = None  # the catalog table the output is, when written as one
+    # The catalog table the output is, when written as one (V1 tables live in spark_catalog).
+    table: str | None = None
     fmt: str | None = None  # the output's storage format as the agent reports it
     failed: bool = False
 
@@ -304,7 +305,7 @@ EXPECTED: dict[str, Expected] = {
             inputs=frozenset({CUSTOMERS}),
             output=f"{WAREHOUSE}/customers",
             append=False,
-            table="sales.customers",
+            table="spark_catalog.sales.customers",
             fmt="parquet",
             columns=_cols(
                 **{
@@ -320,7 +321,7 @@ EXPECTED: dict[str, Expected] = {
         inputs=frozenset({CURATED_ORDERS}),
         output=f"{WAREHOUSE}/order_facts",
         append=True,
-        table="sales.order_facts",
+        table="spark_catalog.sales.order_facts",
         fmt="parquet",
         columns=_cols(
             order_id=[(CURATED_ORDERS, "order_id", "direct")],
@@ -333,7 +334,7 @@ EXPECTED: dict[str, Expected] = {
         inputs=frozenset({f"{WAREHOUSE}/customers"}),
         output=f"{WAREHOUSE}/customer_countries",
         append=True,
-        table="sales.customer_countries",
+        table="spark_catalog.sales.customer_countries",
         fmt="parquet",
         columns=_cols(
             customer_id=[(f"{WAREHOUSE}/customers", "customer_id", "direct")],
@@ -361,13 +362,4 @@ EXPECTED: dict[str, Expected] = {
 NO_LINEAGE_JOBS = frozenset({"actions_without_lineage"})
 
 # (write, aspect) -> why our normalize gets it wrong today; tests mark these xfail(strict=True).
-_SAVE_AS_TABLE = (
-    "saveAsTable sends two lineages to one Dataset: the InsertIntoHadoopFsRelationCommand one "
-    "names no table (params.path only), the CreateDataSourceTableAsSelectCommand one names "
-    "sales.customers; the normalize job keeps the smallest CSV line of a duplicated vertex id "
-    "(glue_jobs/normalize.write_partition), which is the one with an empty catalog_table"
-)
-KNOWN_WRONG: dict[tuple[str, str], str] = {
-    ("warehouse_save_as_table_insert", "table"): _SAVE_AS_TABLE,
-    ("warehouse_save_as_table_ctas", "table"): _SAVE_AS_TABLE,
-}
+KNOWN_WRONG: dict[tuple[str, str], str] = {}

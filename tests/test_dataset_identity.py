@@ -9,9 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lineage.dataset_identity import (
+    CatalogName,
     DatasetIdentityError,
     LayerRules,
-    catalog_table_name,
+    catalog_name,
     dataset_name,
     normalize_uri,
 )
@@ -61,11 +62,16 @@ def test_normalize_uri_is_idempotent(prefix: str, rest: str) -> None:
 
 
 def test_catalog_and_display_names() -> None:
-    assert catalog_table_name("Curated", "`Customers`") == "curated.customers"
-    assert catalog_table_name(None, "t") == "t"
-    assert catalog_table_name("db", None) is None
+    assert catalog_name("`Customers`", "Curated") == CatalogName(
+        "spark_catalog.curated.customers", False
+    )
+    assert catalog_name("t") == CatalogName("spark_catalog.default.t", False)
+    assert catalog_name(None, "db") is None
     assert dataset_name("s3://b/raw/orders") == "orders"
-    assert dataset_name("s3://b/raw/orders", "raw.orders_tbl") == "raw.orders_tbl"
+    # The default catalog is left out of the display name, any other is kept.
+    shown = dataset_name("s3://b/raw/orders", CatalogName("spark_catalog.raw.orders_tbl", True))
+    assert shown == "raw.orders_tbl"
+    assert dataset_name("s3://b/t", CatalogName("lake.db.t", True)) == "lake.db.t"
 
 
 def test_default_layer_rules_match_whole_segments_not_bucket_names() -> None:

@@ -74,7 +74,9 @@ def test_params_name_columns_not_attribute_ids() -> None:
 def test_datasets_carry_layer_format_and_catalog_table() -> None:
     rows = plan_graph(plan(SALES_PLAN), SOURCE, RULES).rows
     datasets = {r.uri: r for r in rows if isinstance(r, DatasetVertex)}
-    assert datasets["s3://acme-lake/curated/customers"].catalog_table == "curated.customers"
+    customers = datasets["s3://acme-lake/curated/customers"]
+    assert customers.catalog_table == "spark_catalog.curated.customers"
+    assert customers.name == "curated.customers"
     assert datasets["s3://acme-lake/raw/orders"].layer == "raw"
     assert datasets["s3://acme-lake/raw/orders"].format == "csv"
     assert datasets["s3://acme-lake/aggregated/sales_by_country"].layer == "aggregated"

@@ -202,7 +202,9 @@ def test_dataset_lineage(replay: Replay, write: str) -> None:
     assert graph.out("READS", plan) == {dataset_id(_uri(i)) for i in expected.inputs}
     output = dataset_id(_uri(expected.output))
     writes = [(to, p) for frm, to, p in graph.edges["WRITES"] if frm == plan]
-    assert writes == [(output, {"append": expected.append})]
+    # Every recorded write is a V1 command: its mode is the agent's append flag.
+    mode = "append" if expected.append else "overwrite"
+    assert writes == [(output, {"append": expected.append, "write_mode": mode})]
 
 
 @pytest.mark.parametrize("write", _cases("table"))
