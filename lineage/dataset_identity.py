@@ -168,8 +168,9 @@ def _clean_part(part: str) -> str | None:
         cleaned = cleaned[1:-1].replace("``", "`")
     cleaned = cleaned.lower()
     # A path (`delta.`/lake/t``, an Iceberg path read) or an object's toString
-    # (`PathIdentifier@1a2b`) names a location, not a catalog table.
-    if not cleaned or "/" in cleaned or "@" in cleaned:
+    # (`PathIdentifier@1a2b`) names a location, not a catalog table; a backtick left inside
+    # would make the joined name ambiguous (Glue and Hive allow none).
+    if not cleaned or any(c in cleaned for c in "/@`"):
         return None
     return cleaned
 

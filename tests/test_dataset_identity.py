@@ -15,6 +15,7 @@ from lineage.dataset_identity import (
     catalog_name,
     dataset_name,
     normalize_uri,
+    parse_table_identifier,
 )
 
 pytestmark = pytest.mark.unit
@@ -106,3 +107,51 @@ def test_malformed_rules_name_the_file(tmp_path: Path) -> None:
     path.write_text('{"prefix_rules": [{"layer": "raw"}]}')
     with pytest.raises(DatasetIdentityError, match=r"bad\.json"):
         LayerRules.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("identifier", "name", "explicit"),
+    [
+        ("lake.db.customers", "lake.db.customers", True),
+        ("LAKE.Db.CUSTOMERS", "lake.db.customers", True),
+        ("`lake`.`db`.`customers`", "lake.db.customers", True),
+        ("spark_catalog.default.t", "spark_catalog.default.t", True),
+        ("default.t", "spark_catalog.default.t", False),
+        ("t", "spark_catalog.default.t", False),
+        ("db.region_totals", "spark_catalog.db.region_totals", False),
+        ("lake.a.b.t", "lake.a.b.t", True),
+        ("`my.db`.t", "spark_catalog.my.db.t", False),
+    ],
+)
+def test_table_identifiers_normalize_to_catalog_namespace_table(
+    identifier: str, name: str, explicit: bool
+) -> None:
+    assert parse_table_identifier(identifier) == CatalogName(name, explicit)
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "",
+        " ",
+        "a..b",
+        ".t",
+        "`unbalanced",
+        "delta.`/tmp/lake/t`",
+        "PathIdentifier@1f2e",
+        "a.`b``c`",
+    ],
+)
+def test_identifiers_naming_no_table_give_none(identifier: str) -> None:
+    assert parse_table_identifier(identifier) is None
+
+
+@given(st.text(alphabet="abAB_.` /@1", max_size=20))
+def test_any_identifier_gives_a_stable_name_or_none(identifier: str) -> None:
+    parsed = parse_table_identifier(identifier)
+    if parsed is None:
+        return
+    assert parsed.name == parsed.name.lower()
+    assert len(parsed.name.split(".")) >= 3
+    again = parse_table_identifier(parsed.name)
+    assert again is not None and again.name == parsed.name
