@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lineage import spline_model as sm
 from lineage.dataset_identity import LayerRules
@@ -219,3 +221,33 @@ def test_plain_writes_have_no_dml_counts_and_bad_metric_values_are_ignored() -> 
         None,
         None,
     )
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_keys = st.sampled_from(["table", "catalogTable", "tableIdentifier", "tableName", "identifier"])
+
+
+@given(
+    st.dictionaries(
+        _keys,
+        _json
+        | st.dictionaries(st.sampled_from(["identifier", "table", "database", "catalog"]), _json),
+        max_size=3,
+    ),
+    st.sampled_from(["MergeIntoCommand", "ReplaceData", "WriteDelta", "AppendData", "X"]),
+)
+def test_identifiers_and_params_in_any_form_give_a_name_or_none_never_an_error(
+    params: dict[str, Any], name: str
+) -> None:
+    plan = _plan(name=name, write_params=params, read_params=params)
+    datasets = _datasets(plan)
+    for dataset in datasets.values():
+        assert dataset.catalog_table is None or dataset.catalog_table.count(".") >= 2
+        assert dataset.name
+    assert write_mode(plan) in set(WriteMode)
