@@ -224,7 +224,8 @@ def test_plain_writes_have_no_dml_counts_and_bad_metric_values_are_ignored() -> 
 
 
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    # 64-bit integers: what JSON the producer accepts can hold (lineage.limits).
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.text(max_size=12),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
     ),
@@ -251,3 +252,23 @@ def test_identifiers_and_params_in_any_form_give_a_name_or_none_never_an_error(
         assert dataset.catalog_table is None or dataset.catalog_table.count(".") >= 2
         assert dataset.name
     assert write_mode(plan) in set(WriteMode)
+
+
+def test_iceberg_ctas_without_its_catalog_takes_the_append_lineage_name() -> None:
+    # Iceberg CTAS arrives as two lineages to one table: AppendData names `lake.db.region_totals`,
+    # CreateTableAsSelect only `db.region_totals`. Either order of the plans gives the full name.
+    append = _plan(
+        name="AppendData", write_params=_v2("lake.db.region_totals"), destination="iceberg"
+    )
+    ctas = _plan(name="CreateTableAsSelect", append=False, write_params=_v2("db.region_totals"))
+    claims = [plan_graph(p, SOURCE, LayerRules.default()).datasets for p in (append, ctas)]
+    ((target_id, _),) = [
+        (k, c) for k, c in claims[0].items() if c.uri.endswith("customer_countries")
+    ]
+    for first, second in ((0, 1), (1, 0)):
+        merged = claims[first][target_id].merge(claims[second][target_id]).vertex()
+        assert (merged.catalog_table, merged.name) == (
+            "lake.db.region_totals",
+            "lake.db.region_totals",
+        )
+        assert merged.format == "iceberg"
