@@ -9,7 +9,8 @@ Shape (every step is a plain function; `run_normalize` composes them):
    `(group, id, line)` with every CSV line already encoded by lineage.neptune_csv, plus one
    status row per plan payload. Runs are emitted beside their plan, so no join is needed.
 4. `load` (Spark): one shuffle by group, a sort by id within it, and `write_partition` writes the
-   files itself (no `_SUCCESS`, no `.crc`), deduplicating ids, rolling files at a size limit.
+   files itself (no `_SUCCESS`, no `.crc`), deduplicating ids (a `Dataset` id's claims are
+   merged by lineage.dataset_properties), rolling files at a size limit.
    Files and their order depend only on the rows, never on partitioning: byte-identical rebuilds.
 5. The driver writes `quarantine.json`, `manifest.json` and `run-info.json`, checks the bad share.
 
