@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -209,10 +210,17 @@ def _from_maven(places: JarPlaces, timeout_s: float) -> str | None:
     return bundle_problem(places.cached)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _maven_reason(output: str) -> str:
-    for line in output.splitlines():
-        if "not found" in line or "Could not" in line or "Unable to" in line:
-            return "not found there" if "not found" in line else line.strip()[:200]
+    """Maven's many-line failure as one short reason (its colour codes removed)."""
+    for raw in output.splitlines():
+        line = _ANSI.sub("", raw).strip()
+        if "not found" in line or "find artifact" in line:
+            return "not found there"
+        if "Could not" in line or "Unable to" in line:
+            return line.removeprefix("[ERROR]").strip()[:200]
     return "mvn failed"
 
 
