@@ -28,7 +28,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
+import org.apache.tinkerpop.gremlin.jsr223.GremlinScriptEngineManager;
 import org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer;
+import org.apache.tinkerpop.gremlin.server.util.ServerGremlinExecutor;
 import org.apache.tinkerpop.gremlin.util.Tokens;
 import org.apache.tinkerpop.gremlin.util.message.ResponseMessage;
 
@@ -46,6 +48,42 @@ import org.apache.tinkerpop.gremlin.util.message.ResponseMessage;
 public class LoopbackWebSocketChannelizer extends WebSocketChannelizer {
     public static final String ALLOWED_ORIGINS_PROPERTY = "lineage.gremlin.allowedOrigins";
     private static final String GREMLIN_PATH = "/gremlin";
+
+    @Override
+    public void init(final ServerGremlinExecutor serverGremlinExecutor) {
+        super.init(serverGremlinExecutor);
+        // Scripts that name no language ask for gremlin-groovy. Without the HTTP channelizer the
+        // engine manager was seen to resolve that name to Groovy's own factory (and gremlin-lang
+        // to TinkerPop's, which takes bindings) rather than to ours listed first on the class
+        // path; naming the associations removes the doubt.
+        final GremlinScriptEngineManager manager = serverGremlinExecutor.getGremlinExecutor().getScriptEngineManager();
+        final GrammarOnlyScriptEngineFactory groovyName = new GrammarOnlyScriptEngineFactory();
+        groovyName.setCustomizerManager(manager);
+        manager.registerEngineName("gremlin-groovy", groovyName);
+        final GrammarOnlyScriptEngineFactory langName = new GrammarOnlyScriptEngineFactory.GremlinLang();
+        langName.setCustomizerManager(manager);
+        manager.registerEngineName("gremlin-lang", langName);
+        forgetCachedEngines(manager, "gremlin-groovy", "gremlin-lang");
+    }
+
+    /** The manager caches engines it made at start-up (TinkerPop's gremlin-lang); drop them. */
+    private static void forgetCachedEngines(final GremlinScriptEngineManager manager, final String... names) {
+        for (Class<?> type = manager.getClass(); type != null; type = type.getSuperclass()) {
+            try {
+                final java.lang.reflect.Field field = type.getDeclaredField("cache");
+                field.setAccessible(true);
+                final Map<?, ?> cache = (Map<?, ?>) field.get(manager);
+                for (final String name : names) {
+                    cache.remove(name);
+                }
+                return;
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("cannot reset the script engine cache: " + e, e);
+            }
+        }
+    }
 
     @Override
     public void configure(final ChannelPipeline pipeline) {
