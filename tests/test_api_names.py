@@ -54,3 +54,35 @@ def test_long_names_are_accepted_as_query_parameters(api: TestClient, param: str
     if param == "column":
         params["uri"] = "s3://lake/x"
     assert api.get(path, params=params).status_code == 503
+
+
+@pytest.mark.graph
+@pytest.mark.parametrize("name", ["etl/daily", "..", "deep/" * 200 + "job", "ü" * 3000])
+def test_a_listed_job_opens_by_its_name(gremlin_server: str, name: str) -> None:
+    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+    from gremlin_python.process.anonymous_traversal import traversal
+    from gremlin_python.process.traversal import T
+
+    from lineage import graph_schema as gs
+
+    connection = DriverRemoteConnection(gremlin_server, "g")
+    g = traversal().with_remote(connection)
+    g.V(gs.job_id(name)).drop().iterate()
+    g.add_v("Job").property(T.id, gs.job_id(name)).property("name", name).iterate()
+    try:
+        app = create_app(gremlin_server)
+        with TestClient(app) as client:
+            listed = client.get("/jobs", params={"limit": 1000}).json()["items"]
+            assert name in [item["name"] for item in listed]
+            # What the UI requests: the name percent-encoded as one path segment, or the query
+            # form for the two dot names.
+            if name in (".", ".."):
+                opened = client.get("/job", params={"name": name})
+            else:
+                opened = client.get("/jobs/" + quote(name, safe=""))
+            assert opened.status_code == 200, opened.text[:300]
+            assert opened.json()["job"]["name"] == name
+        app.state.graph_client.close()
+    finally:
+        g.V(gs.job_id(name)).drop().iterate()
+        connection.close()
