@@ -99,6 +99,25 @@ def _glue_args(argv: Sequence[str]) -> dict[str, str] | None:
     return resolved
 
 
+LOOPBACK_SPARK_CONF: dict[str, str] = {
+    # Without these the driver's RPC and block-manager ports bind to the address the machine's
+    # host name resolves to, reachable from the network, and the web UI to every interface.
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.ui.enabled": "false",
+}
+"""Spark settings of every local (`local[...]` master) session: it listens on loopback only."""
+
+
+def local_session_conf(master: str) -> dict[str, str]:
+    """The settings a session with `master` gets here: loopback binding for local masters only.
+
+    A cluster master (`spark://`, `yarn`, `k8s://`) needs a driver address the executors can
+    reach, so it is left alone.
+    """
+    return dict(LOOPBACK_SPARK_CONF) if master.startswith("local") else {}
+
+
 def _local_args(argv: Sequence[str]) -> dict[str, str]:
     parser = argparse.ArgumentParser(description="Run the normalize job locally.")
     parser.add_argument("--lake", required=True)
@@ -115,9 +134,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     glue_args = _glue_args(sys.argv)
     args = glue_args or _local_args(argv)
+    builder = SparkSession.builder.appName("lineage-normalize")
     if glue_args is not None:
         args = with_nightly_cutoff(args, dt.datetime.now(dt.UTC))
-    spark = SparkSession.builder.appName("lineage-normalize").getOrCreate()
+    else:
+        from pyspark import SparkConf, SparkContext
+
+        # The master `spark-submit` was given is known only to the JVM it launched.
+        SparkContext._ensure_initialized()
+        master = SparkConf().get("spark.master", "local[*]") or "local[*]"
+        for key, value in local_session_conf(master).items():
+            builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     params = build_params(args)
     result = run_normalize(spark, open_store(params.lake), open_store(params.out), params, print)
     if args.get("on_built"):

@@ -27,7 +27,9 @@ V12 = "application/vnd.absa.spline.producer.v1.2+json"
 
 
 def test_root_app_mounts_the_producer(tmp_path: Path) -> None:
-    client = TestClient(build_root_app(str(tmp_path / "lake"), fsync=False))
+    client = TestClient(
+        build_root_app(str(tmp_path / "lake"), fsync=False), base_url="http://localhost"
+    )
     status = client.head("/producer/status")
     assert status.headers.get_list("absa-spline-api-version") == ["1.2", "1.1", "1"]
     posted = client.post("/producer/execution-plans", content=PLAN, headers={"Content-Type": V12})

@@ -431,7 +431,10 @@ const VIEWS = {
 
   async job(name) {
     setTitle(`Job ${name}`);
-    const body = await api(`jobs/${encodeURIComponent(name)}`);
+    // A name may hold "/" (encoded as %2F, the API takes it as one parameter); "." and ".."
+    // are dropped from URL paths by the browser, so those two go as a query parameter.
+    const dots = name === "." || name === "..";
+    const body = await api(dots ? "job" : `jobs/${encodeURIComponent(name)}`, dots ? { name } : {});
     drawGraph(body);
     $("summary").textContent += ` · ${body.runs.length} latest runs · ${body.plans.length} plans`;
     if (!current.params.get("sel")) showJob(body.job, body.plans);

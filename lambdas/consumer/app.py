@@ -12,7 +12,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from lambdas.consumer.config import MAX_DEPTH, ReadApiConfig
+from lambdas.consumer.config import MAX_DEPTH, MAX_NAME_CHARS, ReadApiConfig
 from lambdas.consumer.errors import (
     ConsumerError,
     GraphQueryFailed,
@@ -58,7 +58,10 @@ _ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d
 Instant = Annotated[
     str | None, Query(max_length=40, pattern=_ISO, description="ISO-8601 date or datetime (UTC)")
 ]
-Uri = Annotated[str, Query(min_length=1, max_length=2048, description="normalized dataset URI")]
+Uri = Annotated[
+    str, Query(min_length=1, max_length=MAX_NAME_CHARS, description="normalized dataset URI")
+]
+Name = Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS)]
 
 
 def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
@@ -170,18 +173,41 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
 
         return list_jobs(client, limit)
 
-    @app.get("/jobs/{name}", response_model=JobDetail, summary="One job: inputs, outputs, runs")
+    RunsLimit = Annotated[int, Query(ge=1, le=config.max_list, description="latest runs")]
+
+    # `:path`, so a name holding `/` (percent-encoded as %2F by clients, decoded by the server
+    # before routing) is one parameter rather than a 404.
+    @app.get(
+        "/jobs/{name:path}", response_model=JobDetail, summary="One job: inputs, outputs, runs"
+    )
     def job(
-        name: Annotated[str, Path(min_length=1, max_length=512)],
-        runs: Annotated[int, Query(ge=1, le=config.max_list, description="latest runs")] = 50,
+        name: Annotated[
+            str,
+            Path(
+                min_length=1,
+                max_length=MAX_NAME_CHARS,
+                description="job name, percent-encoded; may contain `/`",
+            ),
+        ],
+        runs: RunsLimit = 50,
     ) -> JobDetail:
+        from lambdas.consumer.jobs import job_detail
+
+        return job_detail(client, name, runs_limit=runs, max_plans=config.max_list)
+
+    @app.get(
+        "/job",
+        response_model=JobDetail,
+        summary="One job by a query parameter (for the names `.` and `..`, which URL paths drop)",
+    )
+    def job_by_query(name: Name, runs: RunsLimit = 50) -> JobDetail:
         from lambdas.consumer.jobs import job_detail
 
         return job_detail(client, name, runs_limit=runs, max_plans=config.max_list)
 
     @app.get("/runs", response_model=RunList, summary="Run history, newest first")
     def runs(
-        job: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+        job: Annotated[str | None, Query(min_length=1, max_length=MAX_NAME_CHARS)] = None,
         since: Instant = None,
         until: Instant = None,
         status: RunStatus | None = None,
@@ -203,7 +229,9 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
 
     @app.get("/datasets", response_model=DatasetList, summary="Search datasets by URI or name")
     def datasets(
-        q: Annotated[str, Query(max_length=512, description="substring of URI or name")] = "",
+        q: Annotated[
+            str, Query(max_length=MAX_NAME_CHARS, description="substring of URI or name")
+        ] = "",
         layer: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=config.max_list)] = 100,
     ) -> DatasetList:
@@ -245,7 +273,7 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
     )
     def column_lineage(
         uri: Uri,
-        column: Annotated[str, Query(min_length=1, max_length=512)],
+        column: Name,
         direction: Direction = "both",
         depth: Depth = 3,
     ) -> ColumnLineage:

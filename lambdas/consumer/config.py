@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["MAX_DEPTH", "ReadApiConfig"]
+__all__ = ["MAX_DEPTH", "MAX_NAME_CHARS", "ReadApiConfig"]
 
 # Documented maximum of `depth` for dataset and column lineage (docs/read-api.md). Deeper
 # requests are refused with 400 rather than silently truncated.
 MAX_DEPTH = 20
+
+# Longest job, column or dataset name (and URI) a request may name. The producer accepts names
+# of any length and the normalize job cuts a graph property at 64 KiB of UTF-8 (with a marker),
+# so every name stored in the graph has at most this many characters: the read API can open
+# anything the producer accepted. Keep equal to the core's property limit (64 * 1024 bytes).
+MAX_NAME_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,11 @@ HELP = "\n\n".join(
         "Manage the local Apache TinkerPop Gremlin Server that stands in for Amazon Neptune.",
         "The server (TinkerPop 3.7, in-memory TinkerGraph) is configured to fail where Neptune "
         "fails: string ids only, set cardinality by default, no list cardinality, no lambdas, "
-        "scripts parsed by the gremlin-lang grammar (never Groovy), GraphBinary, 120 s query "
-        "timeout.",
+        "no io()/program()/call(), scripts parsed by the gremlin-lang grammar (never Groovy), "
+        "GraphBinary, 120 s query timeout.",
+        "It listens on 127.0.0.1 and speaks Gremlin over WebSocket only: no scripts over HTTP, "
+        "no WebSocket from web pages of other origins (see --allow-origin), no stack traces "
+        "in answers.",
         "Its state (pid, port, log, generated configuration) lives in .lineage/graph of the "
         "project (or of $LINEAGE_HOME). Connect gremlinpython to ws://localhost:PORT/gremlin, "
         "traversal source g.",
@@ -109,9 +112,27 @@ def start_command(
             "--timeout", min=1.0, help="Seconds to wait for the server to answer a traversal."
         ),
     ] = 60.0,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-origin",
+            metavar="ORIGIN",
+            help=(
+                "A browser origin (scheme://host[:port]) whose pages may open a WebSocket to the "
+                "server, besides pages served from localhost; repeatable. Any other page is "
+                "refused with 403."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Start the server; returns once it answers a traversal (or fails with its log tail)."""
-    settings = ServerSettings(port=port, heap=heap, persist_path=persist, start_timeout_s=timeout)
+    settings = ServerSettings(
+        port=port,
+        heap=heap,
+        persist_path=persist,
+        start_timeout_s=timeout,
+        allowed_origins=tuple(allow_origin or ()),
+    )
     with _errors_to_exit_codes(), _stderr.status("starting Gremlin Server") as spinner:
         progress: Callable[[str], None] = spinner.update
         result = start(settings, _layout(), progress=progress)

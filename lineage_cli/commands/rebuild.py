@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from glue_jobs.entrypoint import parse_instant
+from glue_jobs.entrypoint import local_session_conf, parse_instant
 from glue_jobs.normalize import BuildResult, NormalizeParams, check_output_folder, run_normalize
 from glue_jobs.storage import StorageError, open_store
 from lineage.dataset_identity import LayerRules
@@ -28,14 +28,20 @@ EXIT_TOO_MANY_BAD = 3
 
 
 def local_spark(master: str = "local[*]", driver_memory: str = "4g") -> Any:
-    """A local SparkSession whose Python workers run this interpreter (the project's venv)."""
+    """A local SparkSession whose Python workers run this interpreter (the project's venv).
+
+    With a `local[...]` master it listens on 127.0.0.1 only and has no web UI
+    (`glue_jobs.entrypoint.LOOPBACK_SPARK_CONF`).
+    """
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder.master(master)
+    for key, value in local_session_conf(master).items():
+        builder = builder.config(key, value)
     spark = (
-        SparkSession.builder.master(master)
-        .appName("lineage-rebuild")
+        builder.appName("lineage-rebuild")
         .config("spark.driver.memory", driver_memory)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")

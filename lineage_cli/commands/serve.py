@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+
 import typer
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from lambdas.consumer.app import create_app as create_read_api_app
 from lambdas.consumer.static_ui import create_ui_app
@@ -11,10 +15,22 @@ from lambdas.producer.app import create_app as create_producer_app
 from lambdas.producer.config import ProducerSettings
 from lambdas.producer.store_factory import open_store
 from lineage.errors import LineageError
+from lineage_cli.guard import (
+    DEFAULT_HOSTS,
+    AuthSettings,
+    JwtAuthorizer,
+    JwtMiddleware,
+    RouteScopes,
+    TrustedHosts,
+    Unauthorized,
+)
 from lineage_cli.ports import port_problem
 
 PRODUCER_PATH = "/producer"
 API_PATH = "/api"
+DEFAULT_PRODUCER_SCOPE = "lineage/producer.write"
+
+log = logging.getLogger("lineage.serve")
 
 
 def build_root_app(
@@ -23,11 +39,14 @@ def build_root_app(
     graph_url: str | None = None,
     settings: ProducerSettings | None = None,
     fsync: bool = False,
-) -> FastAPI:
+    allowed_hosts: tuple[str, ...] = DEFAULT_HOSTS,
+    authorizer: JwtAuthorizer | None = None,
+) -> ASGIApp:
     """One ASGI app for everything `lineage serve` offers; raises `LineageError` on a bad lake.
 
     The producer lives at `/producer` (the agent's `producer.url`), the read API at `/api`
-    (over `graph_url`), the UI at `/`.
+    (over `graph_url`), the UI at `/`. Requests whose `Host` is not in `allowed_hosts` get 400;
+    with an `authorizer`, its protected routes need a valid bearer token.
     """
     root = FastAPI(title="lineage", docs_url=None, redoc_url=None, openapi_url=None)
     root.state.graph_url = graph_url
@@ -36,7 +55,37 @@ def build_root_app(
         root.mount(API_PATH, create_read_api_app(graph_url))
     # The UI goes last because a mount at "/" matches every path.
     root.mount("/", create_ui_app())
-    return root
+    app: ASGIApp = root
+    if authorizer is not None:
+        app = JwtMiddleware(app, authorizer, on_refusal=_log_refusal)
+    # Outermost: a rebinding page learns nothing, not even whether auth is on.
+    return TrustedHosts(app, allowed_hosts)
+
+
+def _log_refusal(path: str, refused: Unauthorized) -> None:
+    log.warning("%s refused (%d): %s", path, refused.status, refused)
+
+
+def trusted_hosts(bind_host: str, extra: list[str] | None) -> tuple[str, ...]:
+    """Loopback names, the bound address (unless a wildcard) and the `--allowed-host` names."""
+    hosts = list(DEFAULT_HOSTS)
+    if bind_host not in ("0.0.0.0", "::", ""):
+        hosts.append(bind_host)
+    for name in extra or ():
+        if not name or any(c in name for c in "/ @?#"):
+            raise LineageError(f"--allowed-host {name!r} is not a host name or address")
+        hosts.append(name)
+    return tuple(dict.fromkeys(hosts))
+
+
+def is_loopback(host: str) -> bool:
+    """True when listening on `host` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -46,24 +95,104 @@ def _check_port_free(host: str, port: int) -> None:
         raise LineageError(f"cannot listen on {host}:{port}: the port is {problem}")
 
 
+def _authorizer(
+    auth: bool,
+    issuer: str | None,
+    audiences: list[str] | None,
+    scope: list[str] | None,
+    read_scope: list[str] | None,
+    jwks_url: str | None,
+) -> JwtAuthorizer | None:
+    if not auth:
+        if issuer or audiences or jwks_url:
+            raise LineageError("--auth-issuer/--auth-audience/--auth-jwks-url need --auth")
+        return None
+    if not issuer:
+        raise LineageError("--auth needs --auth-issuer (the token issuer's URL, its `iss`)")
+    settings = AuthSettings(
+        issuer=issuer,
+        audiences=tuple(audiences or ()),
+        routes=(
+            RouteScopes(PRODUCER_PATH, tuple(scope or (DEFAULT_PRODUCER_SCOPE,))),
+            RouteScopes(API_PATH, tuple(read_scope or ())),
+        ),
+        jwks_url=jwks_url,
+    )
+    return JwtAuthorizer(settings)
+
+
+HELP = (
+    "Serve the Spline producer API (at /producer), the read API (at /api) and the UI on one "
+    "port. Point the agent at http://HOST:PORT/producer; every payload lands verbatim in LAKE. "
+    "It answers only requests addressed to localhost, 127.0.0.1, ::1 or an --allowed-host "
+    "(so a web page cannot reach it by DNS rebinding). With --auth, /producer and /api need a "
+    "bearer JWT checked as API Gateway's JWT authorizer checks it: signature (issuer's JWKS), "
+    "iss, aud or client_id, exp, and a scope (401 invalid or missing token, 403 wrong scope). "
+    "The UI's files stay public."
+)
+
+
 def register(app: typer.Typer) -> None:
     """Add `lineage serve` to the CLI."""
 
-    @app.command(
-        "serve",
-        help=(
-            "Serve the Spline producer API (at /producer), the read API and the UI on one port. "
-            "Point the agent at http://HOST:PORT/producer; every payload lands verbatim in LAKE."
-        ),
-    )
+    @app.command("serve", help=HELP)
     def _command(
         lake: str = typer.Option(
             ..., "--lake", help="Raw zone: a directory, or s3://bucket/prefix (default AWS creds)."
         ),
-        host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+        host: str = typer.Option(
+            "127.0.0.1",
+            "--host",
+            help="Interface to listen on. Beyond loopback, use --auth and --allowed-host.",
+        ),
         port: int = typer.Option(8080, "--port", help="TCP port to listen on."),
         graph: str = typer.Option(
             "ws://localhost:8182/gremlin", "--graph", help="Gremlin endpoint of the read API."
+        ),
+        allowed_host: list[str] | None = typer.Option(  # noqa: B008
+            None,
+            "--allowed-host",
+            metavar="NAME",
+            help=(
+                "A host name or address clients use to reach this server (the Host header), "
+                "besides localhost, 127.0.0.1 and ::1; repeatable. Others get 400."
+            ),
+        ),
+        auth: bool = typer.Option(
+            False, "--auth", help="Require a bearer JWT on /producer and /api (see --auth-*)."
+        ),
+        auth_issuer: str | None = typer.Option(
+            None,
+            "--auth-issuer",
+            metavar="URL",
+            help=(
+                "Token issuer (`iss`), e.g. https://cognito-idp.REGION.amazonaws.com/POOL_ID; "
+                "its keys come from ISSUER/.well-known/openid-configuration."
+            ),
+        ),
+        auth_audience: list[str] | None = typer.Option(  # noqa: B008
+            None,
+            "--auth-audience",
+            metavar="ID",
+            help="Accepted `aud` (or `client_id`, Cognito's app client id); repeatable.",
+        ),
+        auth_scope: list[str] | None = typer.Option(  # noqa: B008
+            None,
+            "--auth-scope",
+            metavar="SCOPE",
+            help=(
+                "Scope the producer routes require (any one of them; "
+                f"default {DEFAULT_PRODUCER_SCOPE})."
+            ),
+        ),
+        auth_read_scope: list[str] | None = typer.Option(  # noqa: B008
+            None,
+            "--auth-read-scope",
+            metavar="SCOPE",
+            help="Scope the read API requires (any one of them; default: any valid token).",
+        ),
+        auth_jwks_url: str | None = typer.Option(
+            None, "--auth-jwks-url", metavar="URL", help="The issuer's JWKS, if not discoverable."
         ),
         access_log: bool = typer.Option(
             True, "--access-log/--no-access-log", help="Log one line per request."
@@ -80,11 +209,28 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         try:
-            root = build_root_app(lake, graph_url=graph, fsync=fsync)
+            authorizer = _authorizer(
+                auth, auth_issuer, auth_audience, auth_scope, auth_read_scope, auth_jwks_url
+            )
+            hosts = trusted_hosts(host, allowed_host)
+            root = build_root_app(
+                lake, graph_url=graph, fsync=fsync, allowed_hosts=hosts, authorizer=authorizer
+            )
             _check_port_free(host, port)
         except LineageError as exc:
             typer.echo(f"lineage serve: {exc}", err=True)
             raise typer.Exit(code=2) from None
+        if not is_loopback(host) and authorizer is None:
+            typer.echo(
+                f"lineage serve: WARNING: listening on {host} without --auth: anyone who can "
+                "reach this port can write payloads into the raw zone and read the graph",
+                err=True,
+            )
         typer.echo(f"producer: http://{host}:{port}{PRODUCER_PATH}  raw zone: {lake}", err=True)
         typer.echo(f"UI: http://{host}:{port}/  read API: {API_PATH} over {graph}", err=True)
+        typer.echo(
+            f"answers Host: {', '.join(hosts)}; auth: "
+            + (f"bearer JWT from {auth_issuer}" if authorizer else "off"),
+            err=True,
+        )
         uvicorn.run(root, host=host, port=port, workers=1, access_log=access_log, log_level="info")

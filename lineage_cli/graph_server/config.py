@@ -8,7 +8,11 @@ The server is Apache TinkerPop Gremlin Server 3.7 (the TinkerPop minor Neptune e
   verification strategies bound with `g` (see `java/lineage/gremlinserver/`);
 - scripts are parsed by the gremlin-lang grammar, never run as Groovy, whatever language the
   client names; `g` is the only binding and request bindings are refused;
-- GraphBinary (what gremlinpython speaks) and GraphSON 3 over WebSocket and HTTP;
+- `io()` (files of this machine), `program()` and `call()` are refused: Neptune has none of them;
+- GraphBinary (what gremlinpython speaks) and GraphSON 3 over WebSocket only: no scripts over
+  HTTP, no WebSocket handshake from a browser page that is not served from loopback (or an
+  origin given in `allowed_origins`), no Java stack traces in answers (see
+  `java/lineage/gremlinserver/LoopbackWebSocketChannelizer.java`);
 - queries time out after 120 s, Neptune's default `neptune_query_timeout`.
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +32,17 @@ __all__ = [
     "project_root",
     "render_graph_properties",
     "render_server_yaml",
+    "validate_origin",
 ]
 
 DEFAULT_PORT = 8182
 NEPTUNE_QUERY_TIMEOUT_MS = 120_000
 # Larger requests than this are refused; the local loader's batches stay far below it.
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+# The Java system property the channelizer reads its extra allowed browser origins from.
+ALLOWED_ORIGINS_PROPERTY = "lineage.gremlin.allowedOrigins"
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
 
 GRAPH_FORMATS = {".gryo": "gryo", ".kryo": "gryo", ".json": "graphson", ".xml": "graphml"}
 """Persistence file suffix -> TinkerGraph `graphFormat`; any other suffix is stored as gryo."""
@@ -107,12 +117,24 @@ class ServerSettings:
     persist_path: Path | None = None
     """Load the graph from this file at start and write it back on a clean stop."""
     start_timeout_s: float = 60.0
+    allowed_origins: tuple[str, ...] = ()
+    """Browser origins (`scheme://host[:port]`) allowed besides loopback ones."""
 
     @property
     def endpoint(self) -> str:
         """The WebSocket URL gremlinpython connects to."""
         name = "localhost" if self.host == "127.0.0.1" else self.host
         return f"ws://{name}:{self.port}/gremlin"
+
+
+def validate_origin(origin: str) -> str:
+    """`origin` lower-cased when it is `http(s)://host[:port]`; raises ValueError naming it."""
+    if not _ORIGIN.match(origin):
+        raise ValueError(
+            f"invalid origin {origin!r}: give scheme://host[:port], as browsers send it "
+            "(no path, no trailing slash)"
+        )
+    return origin.lower()
 
 
 def _yaml_str(value: str) -> str:
@@ -151,8 +173,9 @@ def render_server_yaml(settings: ServerSettings, graph_properties: Path) -> str:
         f"host: {_yaml_str(settings.host)}",
         f"port: {settings.port}",
         f"evaluationTimeout: {NEPTUNE_QUERY_TIMEOUT_MS}",
-        # WebSocket for gremlinpython, HTTP POST /gremlin like Neptune's REST endpoint.
-        "channelizer: org.apache.tinkerpop.gremlin.server.channel.WsAndHttpChannelizer",
+        # WebSocket only: any web page can send HTTP requests to a localhost port, so the
+        # script-over-HTTP endpoint (and its CORS echo of every Origin) would let it run Gremlin.
+        "channelizer: lineage.gremlinserver.LoopbackWebSocketChannelizer",
         "graphManager: lineage.gremlinserver.NeptuneLikeGraphManager",
         f"graphs: {{graph: {_yaml_str(graph_properties.resolve().as_posix())}}}",
         # Only the grammar engine: no Groovy init script, `g` is bound by the graph manager.

@@ -21,10 +21,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lineage_cli.graph_server.config import (
+    ALLOWED_ORIGINS_PROPERTY,
     ServerLayout,
     ServerSettings,
     render_graph_properties,
     render_server_yaml,
+    validate_origin,
 )
 from lineage_cli.graph_server.errors import (
     GraphServerError,
@@ -250,6 +252,7 @@ def _java_command(
         java,
         f"-Xmx{settings.heap}",
         *JAVA_OPENS,
+        f"-D{ALLOWED_ORIGINS_PROPERTY}={','.join(settings.allowed_origins)}",
         "-Djava.awt.headless=true",
         "-Dorg.slf4j.simpleLogger.logFile=System.out",
         "-Dorg.slf4j.simpleLogger.showDateTime=true",
@@ -285,6 +288,11 @@ def start(
     say = progress or (lambda _message: None)
     if not HEAP.match(settings.heap):
         raise GraphServerError(f"invalid heap size {settings.heap!r}: use a number with k, m or g")
+    try:
+        origins = tuple(validate_origin(origin) for origin in settings.allowed_origins)
+    except ValueError as exc:
+        raise GraphServerError(str(exc)) from None
+    settings = replace(settings, allowed_origins=origins)
     if settings.persist_path is not None and settings.persist_path.is_dir():
         raise GraphServerError(f"--persist {settings.persist_path} is a directory, not a file")
     began = time.monotonic()

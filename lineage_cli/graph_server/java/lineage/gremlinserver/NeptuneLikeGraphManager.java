@@ -11,7 +11,8 @@ import org.apache.tinkerpop.gremlin.structure.Graph;
  *
  * Gremlin Server only learns traversal sources from init scripts, which need the Groovy engine;
  * Neptune has no Groovy, so this server runs without it and binds {@code g} here instead. The
- * source refuses lambdas and {@code list} cardinality, which Neptune rejects too.
+ * source refuses lambdas, {@code list} cardinality and the steps Neptune lacks ({@code io()},
+ * {@code program()}, {@code call()}).
  */
 public class NeptuneLikeGraphManager extends DefaultGraphManager {
     /** Name of the graph in the server configuration whose source becomes {@code g}. */
@@ -24,7 +25,8 @@ public class NeptuneLikeGraphManager extends DefaultGraphManager {
         // makes the start-up probe fail with the server's log instead of serving an empty graph.
         if (graph != null) {
             final GraphTraversalSource g = graph.traversal().withStrategies(
-                    LambdaRestrictionStrategy.instance(), SetOrSingleCardinalityStrategy.instance());
+                    LambdaRestrictionStrategy.instance(), SetOrSingleCardinalityStrategy.instance(),
+                    NeptuneUnsupportedStepsStrategy.instance());
             putTraversalSource("g", g);
         }
     }
