@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from lineage.limits import MAX_PROPERTY_BYTES
+
 __all__ = ["MAX_DEPTH", "MAX_NAME_CHARS", "ReadApiConfig"]
 
 # Documented maximum of `depth` for dataset and column lineage (docs/read-api.md). Deeper
@@ -12,10 +14,10 @@ __all__ = ["MAX_DEPTH", "MAX_NAME_CHARS", "ReadApiConfig"]
 MAX_DEPTH = 20
 
 # Longest job, column or dataset name (and URI) a request may name. The producer accepts names
-# of any length and the normalize job cuts a graph property at 64 KiB of UTF-8 (with a marker),
-# so every name stored in the graph has at most this many characters: the read API can open
-# anything the producer accepted. Keep equal to the core's property limit (64 * 1024 bytes).
-MAX_NAME_CHARS = 64 * 1024
+# of any length and the normalize job cuts a graph property at the core's property limit (UTF-8
+# bytes, with a marker), so every name stored in the graph has at most this many characters: the
+# read API can open anything the producer accepted.
+MAX_NAME_CHARS = MAX_PROPERTY_BYTES
 
 
 @dataclass(frozen=True)
