@@ -22,7 +22,8 @@ from gremlin_python.driver.driver_remote_connection import DriverRemoteConnectio
 from gremlin_python.driver.protocol import GremlinServerError
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversalSource
-from gremlin_python.process.traversal import T
+from gremlin_python.process.traversal import Cardinality, T
+from gremlin_python.statics import GremlinType
 
 from lineage_cli.graph_server import GraphServerError, ServerLayout, ServerSettings, start, stop
 
@@ -178,6 +179,34 @@ def test_io_cannot_touch_files(g: GraphTraversalSource, tmp_path: Path, marker: 
     with pytest.raises(GremlinServerError, match=r"io\(\) is not supported"):
         g.io(str(source)).read().iterate()
     assert g.V(marker).count().next() == 1
+
+
+ENFORCED_STRATEGIES = [
+    "lineage.gremlinserver.NeptuneUnsupportedStepsStrategy",
+    "lineage.gremlinserver.SetOrSingleCardinalityStrategy",
+    "org.apache.tinkerpop.gremlin.process.traversal.strategy.verification.LambdaRestrictionStrategy",
+]
+
+
+@pytest.mark.parametrize("removed", ENFORCED_STRATEGIES)
+def test_a_client_cannot_remove_the_neptune_refusals(
+    g: GraphTraversalSource, tmp_path: Path, marker: str, removed: str
+) -> None:
+    # Bytecode may name any strategy class in withoutStrategies(); the refusals stay in force.
+    unguarded = g.without_strategies(GremlinType(removed))
+    target = tmp_path / "stolen.json"
+    with pytest.raises(GremlinServerError, match=r"io\(\) is not supported"):
+        unguarded.io(str(target)).write().iterate()
+    assert not target.exists()
+    with pytest.raises(GremlinServerError, match="list cardinality is not supported"):
+        unguarded.V(marker).property(Cardinality.list_, "tag", "x").iterate()
+    with pytest.raises(GremlinServerError, match="contains a lambda step"):
+        unguarded.V(marker).map(lambda: "{ v -> v.get() }").to_list()
+    # Other strategies can still be removed, as on any Gremlin server.
+    optional = (
+        "org.apache.tinkerpop.gremlin.process.traversal.strategy.optimization.FilterRankingStrategy"
+    )
+    assert g.without_strategies(GremlinType(optional)).V(marker).count().next() == 1
 
 
 @pytest.mark.parametrize(

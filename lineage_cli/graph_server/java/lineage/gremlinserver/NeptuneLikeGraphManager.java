@@ -24,7 +24,8 @@ public class NeptuneLikeGraphManager extends DefaultGraphManager {
         // A graph that failed to open is only logged by DefaultGraphManager; leaving g unbound
         // makes the start-up probe fail with the server's log instead of serving an empty graph.
         if (graph != null) {
-            final GraphTraversalSource g = graph.traversal().withStrategies(
+            final GraphTraversalSource g = new NeptuneLikeTraversalSource(
+                    graph, graph.traversal().getStrategies()).withStrategies(
                     LambdaRestrictionStrategy.instance(), SetOrSingleCardinalityStrategy.instance(),
                     NeptuneUnsupportedStepsStrategy.instance());
             putTraversalSource("g", g);
