@@ -195,9 +195,15 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], deadline_s: float = 
             raise SystemExit("lineage serve exited before answering")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                sock.sendall(b"HEAD /producer/status HTTP/1.1\r\nHost: x\r\n\r\n")
-                if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                # A loopback Host: lineage serve answers only the names it trusts.
+                probe = f"HEAD /producer/status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+                sock.sendall(probe.encode())
+                answer = sock.recv(64)
+                if answer.startswith(b"HTTP/1.1 200"):
                     return
+                if answer.startswith(b"HTTP/"):  # up, but refusing: waiting will not help
+                    status = answer.split(b"\r\n", 1)[0].decode("latin-1")
+                    raise SystemExit(f"lineage serve answered the status probe with {status}")
         except OSError:
             time.sleep(0.1)
     raise SystemExit("lineage serve did not answer within 30 s")
