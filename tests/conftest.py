@@ -6,9 +6,13 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from gremlin_python.process.graph_traversal import GraphTraversalSource
 
 # `--hypothesis-profile=nightly`: many more generated examples, for a scheduled run. The default
 # profile keeps every property test at a size `make test` affords on a small machine.
@@ -59,6 +63,19 @@ def gremlin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield started.state.endpoint
     finally:
         stop(layout)
+
+
+@pytest.fixture
+def g(gremlin_server: str) -> Iterator[GraphTraversalSource]:
+    """A bytecode traversal source on the session Gremlin Server (graph not emptied)."""
+    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+    from gremlin_python.process.anonymous_traversal import traversal
+
+    connection = DriverRemoteConnection(gremlin_server, "g")
+    try:
+        yield traversal().with_remote(connection)
+    finally:
+        connection.close()
 
 
 @pytest.fixture

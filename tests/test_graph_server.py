@@ -14,22 +14,11 @@ from typing import Any
 
 import pytest
 from gremlin_python.driver.client import Client
-from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
 from gremlin_python.driver.protocol import GremlinServerError
-from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversalSource, __
 from gremlin_python.process.traversal import Cardinality, CardinalityValue, Merge, T
 
 pytestmark = pytest.mark.graph
-
-
-@pytest.fixture
-def g(gremlin_server: str) -> Iterator[GraphTraversalSource]:
-    connection = DriverRemoteConnection(gremlin_server, "g")
-    try:
-        yield traversal().with_remote(connection)
-    finally:
-        connection.close()
 
 
 @pytest.fixture

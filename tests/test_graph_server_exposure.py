@@ -18,9 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from gremlin_python.driver.client import Client
-from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
 from gremlin_python.driver.protocol import GremlinServerError
-from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversalSource
 from gremlin_python.process.traversal import Cardinality, T
 from gremlin_python.statics import GremlinType
@@ -86,15 +84,6 @@ def _handshake(endpoint: str, origin: str | None) -> tuple[int, dict[str, str], 
     lines = ["GET /gremlin HTTP/1.1", f"Host: {host}:{port}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     return _raw(endpoint, ("\r\n".join(lines) + "\r\n\r\n").encode())
-
-
-@pytest.fixture
-def g(gremlin_server: str) -> Iterator[GraphTraversalSource]:
-    connection = DriverRemoteConnection(gremlin_server, "g")
-    try:
-        yield traversal().with_remote(connection)
-    finally:
-        connection.close()
 
 
 @pytest.fixture
