@@ -354,7 +354,7 @@ def import_time(runs: int = 5) -> dict[str, float]:
 
 
 def _server(heap: str) -> Iterator[str]:
-    from lineage_cli.graph_server import ServerLayout, ServerSettings, start, stop
+    from local_neptune import ServerLayout, ServerSettings, start, stop
 
     cache = REPO / ".cache" / "gremlin-server"
     with tempfile.TemporaryDirectory(prefix="api-bench-server-") as state:

@@ -8,7 +8,7 @@ input size and the machine. Target (issue 5): at least 20,000 elements/s.
     .venv/bin/python benchmarks/load_bench.py --elements 100000 1000000
     .venv/bin/python benchmarks/load_bench.py --graph ws://localhost:8182/gremlin --elements 100000
 
-Without --graph it starts a throwaway Gremlin Server on a free port (lineage_cli.graph_server).
+Without --graph it starts a throwaway Gremlin Server on a free port (local_neptune).
 Every run loads into an emptied graph, then reloads the same folder (idempotent path).
 """
 
@@ -146,7 +146,7 @@ def server(url: str | None, heap: str) -> Iterator[str]:
     if url:
         yield url
         return
-    from lineage_cli.graph_server import ServerLayout, ServerSettings, start, stop
+    from local_neptune import ServerLayout, ServerSettings, start, stop
 
     cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
     with tempfile.TemporaryDirectory(prefix="load-bench-server-") as state:

@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 
 from lineage.spline_model import ApiVersion, load_execution_plan
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 CONTENT_TYPE = "application/vnd.absa.spline.producer.v1.2+json"
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lineage.errors import LineageError
-from lineage_cli.graph_server.config import project_root
+from local_neptune.config import project_root
 
 MAVEN_ARTIFACT = "za.co.absa.spline.agent.spark:spark-3.5-spline-agent-bundle_2.12:2.2.0"
 JAR_NAME = "spark-3.5-spline-agent-bundle_2.12-2.2.0.jar"

@@ -50,7 +50,7 @@ def gremlin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     It runs on a free port with its own state folder, so a `lineage graph start` of the user
     (port 8182, `.lineage/graph`) is neither disturbed nor reused.
     """
-    from lineage_cli.graph_server import ServerLayout, ServerSettings, start, stop
+    from local_neptune import ServerLayout, ServerSettings, start, stop
 
     cache = REPO / ".cache" / "gremlin-server"
     layout = ServerLayout(

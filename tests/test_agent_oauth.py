@@ -26,7 +26,7 @@ from oidc_issuer import Issuer, running_issuer
 
 from lineage_cli.commands.serve import build_root_app, trusted_hosts
 from lineage_cli.guard import AuthSettings, JwtAuthorizer, RouteScopes
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from gremlin_python.process.traversal import P
 from lambdas.consumer.app import create_app
 from lambdas.consumer.errors import GraphTimeout
 from lambdas.consumer.graph_client import GraphClient
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 
 @pytest.mark.unit

@@ -11,7 +11,7 @@ import pytest
 
 from lambdas.consumer.config import ReadApiConfig
 from lambdas.consumer.neptune_auth import sigv4_headers
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 
 def _http_api_event(path: str, query: str = "") -> dict[str, Any]:

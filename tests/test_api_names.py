@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from lambdas.consumer.app import create_app
 from lambdas.consumer.config import MAX_NAME_CHARS
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from lineage_cli.agent_jar import locate
 from lineage_cli.agent_launch import ADD_OPENS
 from lineage_cli.main import app as cli
 from lineage_cli.pipeline import Workdir, start_serve, stop_process
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 LINEAGE = str(Path(sys.executable).parent / "lineage")
 V12 = "application/vnd.absa.spline.producer.v1.2+json"

@@ -23,7 +23,7 @@ from gremlin_python.process.graph_traversal import GraphTraversalSource
 from gremlin_python.process.traversal import Cardinality, T
 from gremlin_python.statics import GremlinType
 
-from lineage_cli.graph_server import GraphServerError, ServerLayout, ServerSettings, start, stop
+from local_neptune import GraphServerError, ServerLayout, ServerSettings, start, stop
 
 pytestmark = pytest.mark.graph
 
@@ -242,7 +242,7 @@ def test_errors_carry_no_stack_trace(g: GraphTraversalSource) -> None:
     "origin", ["https://lineage.example.com/", "lineage.example.com", "https://a b", "*"]
 )
 def test_allowed_origins_are_checked_before_start(tmp_path: Path, origin: str) -> None:
-    from lineage_cli.graph_server.config import validate_origin
+    from local_neptune.config import validate_origin
 
     layout = ServerLayout.under(tmp_path)
     with pytest.raises(GraphServerError, match="invalid origin"):

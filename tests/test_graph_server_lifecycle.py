@@ -21,7 +21,7 @@ from gremlin_python.driver.driver_remote_connection import DriverRemoteConnectio
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.traversal import T
 
-from lineage_cli.graph_server import (
+from local_neptune import (
     PrerequisiteError,
     ServerLayout,
     ServerSettings,
@@ -29,7 +29,7 @@ from lineage_cli.graph_server import (
     start,
     stop,
 )
-from lineage_cli.graph_server.probe import port_accepts
+from local_neptune.probe import port_accepts
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache"

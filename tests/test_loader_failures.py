@@ -34,9 +34,9 @@ from lineage_cli.commands.load import (
     exit_code,
 )
 from lineage_cli.main import app
-from lineage_cli.ports import free_port
 from loader.local_gremlin import LocalLoadOptions, LocalProgress, load_folder
 from loader.run import LocalTarget, run_load
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.graph
 
@@ -296,7 +296,7 @@ def test_a_record_over_the_request_limit_is_its_own_error_and_the_rest_loads(
 
 
 def test_the_server_dying_mid_load_is_exit_5_with_what_was_committed(tmp_path: Path) -> None:
-    from lineage_cli.graph_server import ServerLayout, ServerSettings, start, stop
+    from local_neptune import ServerLayout, ServerSettings, start, stop
 
     cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
     layout = ServerLayout(
@@ -334,7 +334,7 @@ def test_the_server_dying_mid_load_is_exit_5_with_what_was_committed(tmp_path: P
 
 
 def test_a_hung_server_fails_the_load_after_the_request_timeout(tmp_path: Path) -> None:
-    from lineage_cli.graph_server import ServerLayout, ServerSettings, start, stop
+    from local_neptune import ServerLayout, ServerSettings, start, stop
 
     cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
     layout = ServerLayout(

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from spline_capture import CaptureServer
 
 from lineage.spline_model import ApiVersion
-from lineage_cli.ports import free_port
 from lineage_cli.producer_handshake import (
     AUTH_PREFIX,
     ProducerHandshakeError,
     handshake,
     negotiate,
 )
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.unit
 

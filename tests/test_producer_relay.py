@@ -11,9 +11,9 @@ import pytest
 from spline_capture import CaptureServer
 
 from lineage.spline_model import ApiVersion
-from lineage_cli.ports import free_port
 from lineage_cli.producer_handshake import handshake
 from lineage_cli.producer_relay import ProducerRelay
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.unit
 

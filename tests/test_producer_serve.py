@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from lineage_cli.commands.serve import build_root_app
 from lineage_cli.main import app as cli
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.unit
 

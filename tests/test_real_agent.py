@@ -26,7 +26,7 @@ from lineage_cli.pipeline import (
     start_serve,
     stop_process,
 )
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -28,7 +28,7 @@ from lambdas.consumer.static_ui import UI_DIR, VIS_NETWORK
 from lineage_cli.commands.serve import build_root_app, is_loopback, trusted_hosts
 from lineage_cli.guard import AuthSettings, JwtAuthorizer, RouteScopes, host_of
 from lineage_cli.main import app as cli
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.unit
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from lineage_cli.agent_jar import LISTENER_CLASS, locate
 from lineage_cli.agent_launch import ADD_OPENS, AgentLaunch
 from lineage_cli.main import app as cli
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 LINEAGE = str(Path(sys.executable).parent / "lineage")

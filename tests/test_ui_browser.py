@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from api_graph import CURATED, DAILY, PLAN_ENRICH, RAW_ORDERS, build_lake, load_lake
 
-from lineage_cli.ports import free_port
+from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.browser
 

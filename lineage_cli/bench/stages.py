@@ -32,7 +32,7 @@ from lineage_cli.bench.workload import (
     generate_workload,
     read_summary,
 )
-from lineage_cli.graph_server import ServerLayout, ServerSettings, project_root, start, stop
+from local_neptune import ServerLayout, ServerSettings, project_root, start, stop
 
 __all__ = [
     "PeakMemory",

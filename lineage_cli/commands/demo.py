@@ -15,7 +15,6 @@ from rich.console import Console
 
 from lineage.errors import LineageError
 from lineage_cli.agent_jar import locate
-from lineage_cli.graph_server import ServerLayout, ServerSettings, project_root, start, stop
 from lineage_cli.pipeline import (
     SparkJob,
     Workdir,
@@ -25,6 +24,7 @@ from lineage_cli.pipeline import (
     start_serve,
     stop_process,
 )
+from local_neptune import ServerLayout, ServerSettings, project_root, start, stop
 
 EXAMPLES = project_root() / "examples"
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from lineage_cli.graph_server import (
+from local_neptune import (
     DEFAULT_PORT,
     GraphServerError,
     PortInUseError,

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage_cli.graph_server.config import MAX_CONTENT_LENGTH
 from loader.local_gremlin import LocalProgress
 from loader.report import LoadReport
 from loader.run import LocalTarget, NeptuneTarget, run_load
+from local_neptune.config import MAX_CONTENT_LENGTH
 
 EXIT_OK = 0
 EXIT_LOAD_FAILED = 1

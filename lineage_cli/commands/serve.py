@@ -24,7 +24,7 @@ from lineage_cli.guard import (
     TrustedHosts,
     Unauthorized,
 )
-from lineage_cli.ports import port_problem
+from local_neptune.ports import port_problem
 
 PRODUCER_PATH = "/producer"
 API_PATH = "/api"

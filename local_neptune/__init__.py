@@ -4,21 +4,21 @@
 user may change, and `config` documents how the rest is fixed to behave like Neptune.
 """
 
-from lineage_cli.graph_server.config import (
+from local_neptune.config import (
     DEFAULT_PORT,
     ServerLayout,
     ServerSettings,
     project_root,
 )
-from lineage_cli.graph_server.errors import (
+from local_neptune.errors import (
     GraphServerError,
     PortInUseError,
     PrerequisiteError,
     ServerStartError,
     ServerStopError,
 )
-from lineage_cli.graph_server.probe import GraphCounts
-from lineage_cli.graph_server.server import (
+from local_neptune.probe import GraphCounts
+from local_neptune.server import (
     ServerStatus,
     StartResult,
     StopResult,
@@ -26,7 +26,7 @@ from lineage_cli.graph_server.server import (
     status,
     stop,
 )
-from lineage_cli.graph_server.state import ServerState
+from local_neptune.state import ServerState
 
 __all__ = [
     "DEFAULT_PORT",

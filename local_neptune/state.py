@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
-from lineage_cli.graph_server.config import ServerLayout
+from local_neptune.config import ServerLayout
 
 __all__ = ["ServerState", "clear_state", "read_state", "write_state"]
 

@@ -15,8 +15,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from lineage_cli.graph_server.config import ServerLayout
-from lineage_cli.graph_server.errors import PrerequisiteError
+from local_neptune.config import ServerLayout
+from local_neptune.errors import PrerequisiteError
 
 __all__ = ["JAVA_SOURCES", "extension_jar", "server_jars"]
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lineage_cli.graph_server.config import (
+from local_neptune.config import (
     ALLOWED_ORIGINS_PROPERTY,
     ServerLayout,
     ServerSettings,
@@ -28,17 +28,17 @@ from lineage_cli.graph_server.config import (
     render_server_yaml,
     validate_origin,
 )
-from lineage_cli.graph_server.errors import (
+from local_neptune.errors import (
     GraphServerError,
     PortInUseError,
     PrerequisiteError,
     ServerStartError,
     ServerStopError,
 )
-from lineage_cli.graph_server.extension import extension_jar, server_jars
-from lineage_cli.graph_server.probe import GraphCounts, ProbeFailed, port_accepts, query_counts
-from lineage_cli.graph_server.state import ServerState, clear_state, read_state, write_state
-from lineage_cli.ports import free_port, port_problem
+from local_neptune.extension import extension_jar, server_jars
+from local_neptune.ports import free_port, port_problem
+from local_neptune.probe import GraphCounts, ProbeFailed, port_accepts, query_counts
+from local_neptune.state import ServerState, clear_state, read_state, write_state
 
 __all__ = ["ServerStatus", "StartResult", "StopResult", "start", "status", "stop"]
 
