@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lineage_cli.bench.results import StageResult, Target, check_targets
-from lineage_cli.bench.workload import MANIFEST_NAME
+from lineage_bench.results import StageResult, Target, check_targets
+from lineage_bench.workload import MANIFEST_NAME
 from lineage_cli.main import app
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from lineage_cli.bench.results import BenchReport
+from lineage_bench.results import BenchReport
 
 __all__ = ["register"]
 
@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from lineage.errors import LineageError
-        from lineage_cli.bench.runner import STAGES, BenchOptions, run_bench
+        from lineage_bench.runner import STAGES, BenchOptions, run_bench
 
         skipped = set(skip or [])
         unknown = sorted(skipped - set(STAGES))
@@ -175,7 +175,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from rich.progress import Progress
 
-        from lineage_cli.bench.workload import WorkloadError, check_folder, generate_workload
+        from lineage_bench.workload import WorkloadError, check_folder, generate_workload
 
         try:
             check_folder(Path(out))  # before the progress bar, so a refusal is one clean line

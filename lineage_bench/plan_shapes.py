@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from lineage_cli.bench.plan_builder import Col, OpHandle, PlanBuilder, attr_ref, expr_ref
+from lineage_bench.plan_builder import Col, OpHandle, PlanBuilder, attr_ref, expr_ref
 
 __all__ = ["MAX_COLUMNS", "Dataset", "aggregate", "append", "enrich", "ingest", "intended_type"]
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lineage_cli.bench.machine import describe_machine, load_average
-from lineage_cli.bench.results import BenchReport, StageResult, check_targets
-from lineage_cli.bench.stages import (
+from lineage_bench.machine import describe_machine, load_average
+from lineage_bench.results import BenchReport, StageResult, check_targets
+from lineage_bench.stages import (
     graph_server,
     measure_load,
     measure_normalize,

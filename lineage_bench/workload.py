@@ -37,10 +37,10 @@ from lineage.raw_zone_layout import (
     sidecar_key,
 )
 from lineage.spline_model import ApiVersion, content_type_for
-from lineage_cli.bench import plan_shapes
-from lineage_cli.bench.errors import WorkloadError
-from lineage_cli.bench.plan_builder import Col, PlanBuilder
-from lineage_cli.bench.plan_shapes import MAX_COLUMNS, Dataset
+from lineage_bench import plan_shapes
+from lineage_bench.errors import WorkloadError
+from lineage_bench.plan_builder import Col, PlanBuilder
+from lineage_bench.plan_shapes import MAX_COLUMNS, Dataset
 
 __all__ = [
     "GENERATOR_VERSION",

@@ -23,10 +23,10 @@ from types import ModuleType
 from typing import Any
 
 from glue_jobs.normalize import LOAD_PREFIX
-from lineage_cli.bench.errors import StageError
-from lineage_cli.bench.machine import process_tree_rss
-from lineage_cli.bench.results import StageResult
-from lineage_cli.bench.workload import (
+from lineage_bench.errors import StageError
+from lineage_bench.machine import process_tree_rss
+from lineage_bench.results import StageResult
+from lineage_bench.workload import (
     GENERATOR_VERSION,
     WorkloadSummary,
     generate_workload,
@@ -268,7 +268,7 @@ def measure_read_api(url: str, scale: str, requests: int, result: StageResult, s
             result.add(f"{endpoint}_p50_ms", stats["p50_ms"], "ms", scale)
             result.add(f"{endpoint}_p95_ms", stats["p95_ms"], "ms", scale)
         return
-    from lineage_cli.bench.read_api import measure_endpoints
+    from lineage_bench.read_api import measure_endpoints
 
     for endpoint, endpoint_stats in measure_endpoints(url, requests, say).items():
         result.add(f"{endpoint}_p50_ms", endpoint_stats.p50_ms, "ms", scale)
