@@ -1,15 +1,13 @@
-"""Each pipeline stage measured by its own benchmark script, turned into a `StageResult`.
+"""Each pipeline stage measured by its own module, turned into a `StageResult`.
 
-The measurements live in `benchmarks/*_bench.py` (one per stage, owned with the stage); this
-module imports them by path (the folder is not a package: pyarrow installs a top-level
-`benchmarks` package of its own) and only adds what spans stages: workloads, peak memory,
-graph servers per scale, the end-to-end figure.
+The measurements live in one module per stage (`producer`, `normalize`, `load`, `read_api`,
+each also runnable alone with `python -m lineage_bench.<stage>`); this module only adds what
+spans stages: workloads, peak memory, graph servers per scale, the end-to-end figure.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import sys
@@ -19,12 +17,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from glue_jobs.normalize import LOAD_PREFIX
 from lineage_bench.errors import StageError
+from lineage_bench.load import measure as load_build
 from lineage_bench.machine import process_tree_rss
+from lineage_bench.normalize import measure as normalize_lake
+from lineage_bench.normalize import parse_floor
+from lineage_bench.producer import run as run_producer
+from lineage_bench.read_api import measure_endpoints
 from lineage_bench.results import StageResult
 from lineage_bench.workload import (
     GENERATOR_VERSION,
@@ -37,7 +39,6 @@ from local_neptune import ServerLayout, ServerSettings, project_root, start, sto
 __all__ = [
     "PeakMemory",
     "graph_server",
-    "load_script",
     "measure_load",
     "measure_normalize",
     "measure_producer",
@@ -57,45 +58,16 @@ def scale_label(plans: int) -> str:
     return f"{plans} plans"
 
 
-def scripts_dir() -> Path:
-    """The stage scripts: `benchmarks/` of the checkout, or `$LINEAGE_BENCH_SCRIPTS`."""
-    return Path(os.environ.get("LINEAGE_BENCH_SCRIPTS") or project_root() / "benchmarks")
-
-
-def load_script(name: str) -> ModuleType:
-    """Import `benchmarks/<name>.py` of the checkout by path."""
-    path = scripts_dir() / f"{name}.py"
-    if not path.is_file():
-        raise StageError(f"benchmark script {path} is missing")
-    module_name = f"_lineage_bench_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise StageError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _require(module: ModuleType, function: str) -> Callable[..., Any]:
-    found = getattr(module, function, None)
-    if not callable(found):
-        raise StageError(f"{module.__file__} has no {function}() to call")
-    return found  # type: ignore[no-any-return]
-
-
 @contextmanager
 def _script_output() -> Iterator[None]:
-    """Stage scripts print their own report: send it to stderr, beside our progress lines.
+    """Stage modules print their own report: send it to stderr, beside our progress lines.
 
     They stop with SystemExit on a failed run (lost plans, a failed load): that becomes ours."""
     try:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     except SystemExit as exc:
-        raise StageError(f"benchmark script stopped: {exc.code}") from exc
+        raise StageError(f"benchmark stage stopped: {exc.code}") from exc
 
 
 class PeakMemory:
@@ -145,14 +117,13 @@ def workload_lake(work: Path, plans: int, seed: int, say: Say) -> tuple[Path, Wo
 
 
 def measure_producer(quick: bool) -> StageResult:
-    """Requests/s and latency of `lineage serve` storing gzip plans (benchmarks/producer_bench)."""
-    run = _require(load_script("producer_bench"), "run")
+    """Requests/s and latency of `lineage serve` storing gzip plans (`lineage_bench.producer`)."""
     began = time.perf_counter()
     seconds = 2.0 if quick else 10.0
     argv = ["--seconds", str(seconds), "--connections", "8"]
     argv += ["--max-requests", "3000" if quick else "20000"]
     with _script_output():
-        figures: dict[str, Any] = run(argv)
+        figures: dict[str, Any] = run_producer(argv)
     result = StageResult("producer", seconds=time.perf_counter() - began)
     result.inputs.update(
         {
@@ -175,10 +146,7 @@ def measure_producer(quick: bool) -> StageResult:
 def measure_normalize(
     spark: Any, lakes: list[tuple[int, Path]], work: Path, say: Say
 ) -> tuple[StageResult, dict[int, Path]]:
-    """Plans/s, peak memory and parse-floor ratio at each size (benchmarks/normalize_bench)."""
-    script = load_script("normalize_bench")
-    measure = _require(script, "measure")
-    floor = _require(script, "parse_floor")
+    """Plans/s, peak memory and parse-floor ratio at each size (`lineage_bench.normalize`)."""
     result = StageResult("normalize")
     builds: dict[int, Path] = {}
     began = time.perf_counter()
@@ -189,9 +157,9 @@ def measure_normalize(
         shutil.rmtree(out, ignore_errors=True)
         say(f"normalize {scale}: running the normalize job (Spark {spark.sparkContext.master})")
         with PeakMemory() as peak, _script_output():
-            row: dict[str, Any] = measure(spark, lake, out, plans)
+            row: dict[str, Any] = normalize_lake(spark, lake, out, plans)
         # The floor reads and parses every raw object the job reads: payloads and sidecars.
-        _parse_s, read_parse_s, raw_bytes = floor(lake, ("plans", "events"), "*.json*")
+        _parse_s, read_parse_s, raw_bytes = parse_floor(lake, ("plans", "events"), "*.json*")
         builds[plans] = out / LOAD_PREFIX
         seconds = float(row["seconds"])
         result.add("seconds", seconds, "s", scale)
@@ -242,10 +210,9 @@ def graph_server(heap: str, say: Say) -> Iterator[str]:
 
 
 def measure_load(build: Path, url: str, scale: str, result: StageResult, reload: bool) -> float:
-    """Load a normalize build into an empty graph (benchmarks/load_bench); returns seconds."""
-    measure = _require(load_script("load_bench"), "measure")
+    """Load a normalize build into an empty graph (`lineage_bench.load`); returns seconds."""
     with _script_output():
-        figures: dict[str, Any] = measure(build, url, reload=reload)
+        figures: dict[str, Any] = load_build(build, url, reload=reload)
     seconds = float(figures["seconds"])
     result.add("elements", figures["elements"], "elements", scale)
     result.add("seconds", seconds, "s", scale)
@@ -259,17 +226,7 @@ def measure_load(build: Path, url: str, scale: str, result: StageResult, reload:
 
 
 def measure_read_api(url: str, scale: str, requests: int, result: StageResult, say: Say) -> None:
-    """p50/p95 per endpoint: `benchmarks/api_bench.py`'s `run()` when it has one, else ours."""
-    path = scripts_dir() / "api_bench.py"
-    run = getattr(load_script("api_bench"), "run", None) if path.is_file() else None
-    if callable(run):
-        figures: dict[str, dict[str, float]] = run(url, requests=requests)
-        for endpoint, stats in figures.items():
-            result.add(f"{endpoint}_p50_ms", stats["p50_ms"], "ms", scale)
-            result.add(f"{endpoint}_p95_ms", stats["p95_ms"], "ms", scale)
-        return
-    from lineage_bench.read_api import measure_endpoints
-
+    """p50/p95 per endpoint on the loaded graph (`lineage_bench.read_api`)."""
     for endpoint, endpoint_stats in measure_endpoints(url, requests, say).items():
         result.add(f"{endpoint}_p50_ms", endpoint_stats.p50_ms, "ms", scale)
         result.add(f"{endpoint}_p95_ms", endpoint_stats.p95_ms, "ms", scale)

@@ -8,7 +8,7 @@ laid out exactly as the producer stores them. Generated lakes are cached under `
 Also measures the parse floor: orjson over the same plan bytes in one process (bytes in memory),
 and reading + parsing the same files in one process.
 
-    .venv/bin/python benchmarks/normalize_bench.py --sizes 1000,10000 [--work .cache/bench]
+    .venv/bin/python -m lineage_bench.normalize --sizes 1000,10000 [--work .cache/bench]
 """
 
 from __future__ import annotations
@@ -22,16 +22,18 @@ import shutil
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from glue_jobs.normalize import NormalizeParams, run_normalize
+from glue_jobs.storage import LocalStore
+from lineage import raw_zone_layout as rz
+from local_neptune import project_root
 
-from glue_jobs.normalize import NormalizeParams, run_normalize  # noqa: E402
-from glue_jobs.storage import LocalStore  # noqa: E402
-from lineage import raw_zone_layout as rz  # noqa: E402
+REPO = project_root()
 
 TEMPLATES = [
     "aggregate_sales",
@@ -129,7 +131,7 @@ def parse_floor(
 ) -> tuple[float, float, int]:
     """(seconds to orjson-parse all plan bytes in memory, seconds to read + parse, bytes).
 
-    `folders` and `pattern` widen it, e.g. to every payload and sidecar the job reads (issue 10).
+    `folders` and `pattern` widen it, e.g. to every payload and sidecar the job reads.
     """
     files = sorted(f for folder in folders for f in (root / folder).rglob(pattern))
     started = time.perf_counter()
@@ -144,10 +146,10 @@ def parse_floor(
     return parse, read_parse, sum(len(b) for b in bodies)
 
 
-def measure(spark, lake: Path, out: Path, size: int) -> dict:  # type: ignore[no-untyped-def]
+def measure(spark: Any, lake: Path, out: Path, size: int) -> dict[str, Any]:
     """Normalize the raw zone `lake` into `out` (emptied first); return the figures.
 
-    Also called by `lineage bench` (issue 10) on its generated workloads."""
+    Also called by `lineage bench` on its generated workloads."""
     shutil.rmtree(out, ignore_errors=True)
     params = NormalizeParams(lake=str(lake), out=str(out))
     t0 = time.perf_counter()
@@ -173,7 +175,7 @@ def measure(spark, lake: Path, out: Path, size: int) -> dict:  # type: ignore[no
     }
 
 
-def _stamp(t0: float):  # type: ignore[no-untyped-def]
+def _stamp(t0: float) -> Callable[[str], None]:
     def show(message: str) -> None:
         print(f"  {time.perf_counter() - t0:7.2f}s  {message}", flush=True)
 

@@ -7,8 +7,8 @@ then calls every endpoint of `create_app` in-process (FastAPI + gremlinpython ov
 each with targets drawn at random from the generated graph. The consumer's import time (the
 Lambda cold-start proxy) is measured in fresh interpreters.
 
-    .venv/bin/python benchmarks/api_bench.py [--plans 10000] [--requests 60] [--heap 4g]
-    .venv/bin/python benchmarks/api_bench.py --url ws://localhost:8182/gremlin --no-load ...
+    .venv/bin/python -m lineage_bench.read_api [--plans 10000] [--requests 60] [--heap 4g]
+    .venv/bin/python -m lineage_bench.read_api --url ws://localhost:8182/gremlin --no-load ...
 
 The lake: tier 0 holds raw datasets nobody writes; each job of tier t (1..6) writes one dataset
 of its tier, reading 2-3 datasets of tier t-1 (sometimes t-2) near its own position in the tier
@@ -38,8 +38,9 @@ from typing import Any
 
 from lineage import graph_schema as gs
 from lineage.neptune_csv import header_line
+from local_neptune import project_root
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = project_root()
 TIERS = 7
 LAYERS = ["raw", "staging", "curated", "curated", "aggregated", "aggregated", "aggregated"]
 COLUMNS = ["id", "key", "amount", "quantity", "country", "updated_at"]

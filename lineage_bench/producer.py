@@ -6,7 +6,7 @@ on asyncio (cheap per request, so the client is not what is measured). Every req
 different plan (a fresh plan id: the full write path of payload, sidecar and index entry) unless
 `--same-plan` makes every request a repeat (the daily rerun case: one index lookup).
 
-    .venv/bin/python benchmarks/producer_bench.py [--plan-kb 40] [--seconds 10] [--connections 8]
+    .venv/bin/python -m lineage_bench.producer [--plan-kb 40] [--seconds 10] [--connections 8]
 
 Prints the input sizes, the machine and the figures; checks that every plan landed.
 """

@@ -3,10 +3,10 @@
 Generates a graph shaped like the normalize job's output (Run, Operation, Column vertices with
 typed `(single)` properties; HAS_RUN, FOLLOWS, DERIVES_FROM edges with properties), written
 with `lineage.neptune_csv`, then times `loader.local_gremlin.load_folder` on it. Prints the
-input size and the machine. Target (issue 5): at least 20,000 elements/s.
+input size and the machine. Target: at least 20,000 elements/s.
 
-    .venv/bin/python benchmarks/load_bench.py --elements 100000 1000000
-    .venv/bin/python benchmarks/load_bench.py --graph ws://localhost:8182/gremlin --elements 100000
+    .venv/bin/python -m lineage_bench.load --elements 100000 1000000
+    .venv/bin/python -m lineage_bench.load --graph ws://localhost:8182/gremlin --elements 100000
 
 Without --graph it starts a throwaway Gremlin Server on a free port (local_neptune).
 Every run loads into an emptied graph, then reloads the same folder (idempotent path).
