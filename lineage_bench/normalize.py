@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from glue_jobs.local_spark import local_spark
 from glue_jobs.normalize import NormalizeParams, run_normalize
 from glue_jobs.storage import LocalStore
 from lineage import raw_zone_layout as rz
@@ -192,18 +193,7 @@ def main() -> int:
     parser.add_argument("--json", default=None, help="Write the results here as JSON.")
     args = parser.parse_args()
 
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    from pyspark.sql import SparkSession
-
-    spark = (
-        SparkSession.builder.master(args.master)
-        .config("spark.driver.memory", "4g")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_spark(args.master, "4g")
     results = []
     work = Path(args.work)
     for size in (int(s) for s in args.sizes.split(",")):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
+from glue_jobs.local_spark import local_spark, stop_local_spark
 from lineage_bench.machine import describe_machine, load_average
 from lineage_bench.results import BenchReport, StageResult, check_targets
 from lineage_bench.stages import (
@@ -74,27 +73,6 @@ def _heap_for(plans: int, setting: str) -> str:
     return f"{max(1, min(wanted, int(available_gib * 0.6)))}g"
 
 
-def _stop_spark(spark: Any) -> None:
-    """Stop Spark and its JVM: `stop()` alone keeps the driver JVM (gigabytes) until we exit,
-    and the graph stages that follow need that memory for the Gremlin Server's heap."""
-    from pyspark import SparkContext
-
-    spark.stop()
-    gateway = SparkContext._gateway
-    if gateway is None:
-        return
-    gateway.shutdown()
-    process = getattr(gateway, "proc", None)  # the JVM pyspark launched for this process
-    if process is not None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    SparkContext._gateway = None
-    SparkContext._jvm = None
-
-
 def _measure_graph(
     options: BenchOptions,
     plans: int,
@@ -157,15 +135,13 @@ def run_bench(
     builds: dict[int, Path] = {}
     normalize: StageResult | None = None
     if "normalize" not in options.skip:
-        from lineage_cli.commands.rebuild import local_spark
-
         spark = local_spark(options.master, "4g")
         try:
             normalize, builds = measure_normalize(
                 spark, [(p, lakes[p]) for p in sizes], options.work, say
             )
         finally:
-            _stop_spark(spark)
+            stop_local_spark(spark)
         report.stages.append(normalize)
         checkpoint(report)
 

@@ -55,7 +55,7 @@ def listening_addresses(pid: int) -> list[tuple[str, int]]:
 
 def _child() -> None:
     """Run in the subprocess: start the rebuild's session, use it, report what it listens on."""
-    from lineage_cli.commands.rebuild import local_spark
+    from glue_jobs.local_spark import local_spark
 
     spark = local_spark("local[1]", "1g")
     assert spark.range(100).repartition(2).count() == 100  # starts shuffle and block manager

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,44 +12,18 @@ from typing import Any
 
 import typer
 
-from glue_jobs.entrypoint import local_session_conf, parse_instant
+from glue_jobs.entrypoint import parse_instant
+from glue_jobs.local_spark import local_spark
 from glue_jobs.normalize import BuildResult, NormalizeParams, check_output_folder, run_normalize
 from glue_jobs.storage import StorageError, open_store
 from lineage.dataset_identity import LayerRules
 from lineage.errors import LineageError
 from lineage.quarantine import TooManyBadPayloadsError
 
-__all__ = ["local_spark", "rebuild", "register"]
+__all__ = ["rebuild", "register"]
 
 EXIT_FAILED = 2
 EXIT_TOO_MANY_BAD = 3
-
-
-def local_spark(master: str = "local[*]", driver_memory: str = "4g") -> Any:
-    """A local SparkSession whose Python workers run this interpreter (the project's venv).
-
-    With a `local[...]` master it listens on 127.0.0.1 only and has no web UI
-    (`glue_jobs.entrypoint.LOOPBACK_SPARK_CONF`).
-    """
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    from pyspark.sql import SparkSession
-
-    builder = SparkSession.builder.master(master)
-    for key, value in local_session_conf(master).items():
-        builder = builder.config(key, value)
-    spark = (
-        builder.appName("lineage-rebuild")
-        .config("spark.driver.memory", driver_memory)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "16")
-        .config("spark.python.worker.reuse", "true")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
 
 
 @contextmanager

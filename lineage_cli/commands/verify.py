@@ -348,7 +348,7 @@ def register(app: typer.Typer) -> None:
         master: str = typer.Option("local[*]", "--master", help="Spark master for the re-run."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
     ) -> None:
-        from lineage_cli.commands.rebuild import local_spark
+        from glue_jobs.local_spark import local_spark
 
         errors = Console(stderr=True, log_path=False)
 

@@ -1,0 +1,61 @@
+"""The normalize job's Spark session on this machine: what `lineage rebuild`, `lineage verify`
+and the benchmarks run it on, and how the benchmarks free it again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+from glue_jobs.entrypoint import local_session_conf
+
+__all__ = ["local_spark", "stop_local_spark"]
+
+
+def local_spark(master: str = "local[*]", driver_memory: str = "4g") -> Any:
+    """A local SparkSession whose Python workers run this interpreter (the project's venv).
+
+    With a `local[...]` master it listens on 127.0.0.1 only and has no web UI
+    (`glue_jobs.entrypoint.LOOPBACK_SPARK_CONF`).
+    """
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master)
+    for key, value in local_session_conf(master).items():
+        builder = builder.config(key, value)
+    spark = (
+        builder.appName("lineage-rebuild")
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "16")
+        .config("spark.python.worker.reuse", "true")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def stop_local_spark(spark: Any) -> None:
+    """Stop Spark and its JVM: `stop()` alone keeps the driver JVM (gigabytes) until we exit,
+    and whatever runs next in this process (the benchmarks' graph server) needs that memory."""
+    from pyspark import SparkContext
+
+    spark.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    process = getattr(gateway, "proc", None)  # the JVM pyspark launched for this process
+    if process is not None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
