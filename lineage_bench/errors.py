@@ -14,4 +14,4 @@ class WorkloadError(BenchError):
 
 
 class StageError(BenchError):
-    """A stage could not be measured (missing script, failed run); the message names it."""
+    """A stage could not be measured (a failed run, lost plans); the message names it."""

@@ -1,46 +1,31 @@
-"""Benchmark of the read API: p50/p95 per endpoint on a generated lake, and the import time.
+"""A layered lake written straight as a Neptune Gremlin CSV build folder, for the read API bench.
 
-Generates a layered lake of N plans as a Neptune Gremlin CSV build folder (rows from
-lineage.graph_schema, so the graph is what the normalize job would write), starts a private
-Gremlin Server on a free port, loads the folder with the project's local loader (`run_load`),
-then calls every endpoint of `create_app` in-process (FastAPI + gremlinpython over loopback),
-each with targets drawn at random from the generated graph. The consumer's import time (the
-Lambda cold-start proxy) is measured in fresh interpreters.
-
-    .venv/bin/python -m lineage_bench.read_api [--plans 10000] [--requests 60] [--heap 4g]
-    .venv/bin/python -m lineage_bench.read_api --url ws://localhost:8182/gremlin --no-load ...
+Rows come from `lineage.graph_schema`, so the graph is what the normalize job would write, without
+generating raw payloads and running Spark first (`lineage_bench.workload` does that).
 
 The lake: tier 0 holds raw datasets nobody writes; each job of tier t (1..6) writes one dataset
 of its tier, reading 2-3 datasets of tier t-1 (sometimes t-2) near its own position in the tier
-(one domain's pipelines feed each other); every job has two plans (code
-versions), each with one run; every dataset has six columns and every written column derives
-from one or two read columns in each plan. Issue 10 brings the project's shared generator.
+(one domain's pipelines feed each other); every job has two plans (code versions), each with one
+run; every dataset has six columns and every written column derives from one or two read columns
+in each plan.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
-import os
-import platform
 import random
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lineage import graph_schema as gs
 from lineage.neptune_csv import header_line
-from local_neptune import project_root
 
-REPO = project_root()
+__all__ = ["COLUMNS", "Lake", "generate"]
+
 TIERS = 7
 LAYERS = ["raw", "staging", "curated", "curated", "aggregated", "aggregated", "aggregated"]
 COLUMNS = ["id", "key", "amount", "quantity", "country", "updated_at"]
@@ -218,212 +203,3 @@ def _plan(
                     expression=source_col,
                 )
             )
-
-
-# ---- measuring ----
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The q-quantile (0..1) by nearest rank."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
-def endpoints(
-    lake: Lake, rng: random.Random
-) -> dict[str, Callable[[], tuple[str, dict[str, Any]]]]:
-    """Endpoint label -> a function drawing one request (path, params) at random."""
-    top = [u for tier in (5, 6) for u in lake.datasets[tier]]
-    raw = lake.datasets[0]
-    every = [u for tier in lake.datasets for u in tier]
-    return {
-        "status": lambda: ("/status", {}),
-        "status?counts=true": lambda: ("/status", {"counts": "true"}),
-        "overview (500 jobs)": lambda: ("/overview", {"limit": 500}),
-        "jobs": lambda: ("/jobs", {"limit": 500}),
-        "jobs/{name}": lambda: (f"/jobs/{rng.choice(lake.jobs)}", {}),
-        "runs?job=": lambda: ("/runs", {"job": rng.choice(lake.jobs)}),
-        "runs?status=FAILED&limit=100": lambda: ("/runs", {"status": "FAILED", "limit": 100}),
-        "plans/{id}": lambda: (f"/plans/{rng.choice(lake.plans)}", {}),
-        "datasets?q=": lambda: ("/datasets", {"q": rng.choice(every)[-4:], "limit": 50}),
-        "datasets/detail": lambda: ("/datasets/detail", {"uri": rng.choice(top)}),
-        "datasets/lineage upstream depth 5": lambda: (
-            "/datasets/lineage",
-            {"uri": rng.choice(top), "direction": "upstream", "depth": 5},
-        ),
-        "datasets/lineage downstream depth 5": lambda: (
-            "/datasets/lineage",
-            {"uri": rng.choice(raw), "direction": "downstream", "depth": 5},
-        ),
-        "datasets/lineage both depth 2": lambda: (
-            "/datasets/lineage",
-            {"uri": rng.choice(lake.datasets[3]), "direction": "both", "depth": 2},
-        ),
-        "columns/lineage upstream depth 5": lambda: (
-            "/columns/lineage",
-            {
-                "uri": rng.choice(top),
-                "column": rng.choice(COLUMNS),
-                "direction": "upstream",
-                "depth": 5,
-            },
-        ),
-        "columns/lineage downstream depth 5": lambda: (
-            "/columns/lineage",
-            {
-                "uri": rng.choice(raw),
-                "column": rng.choice(COLUMNS),
-                "direction": "downstream",
-                "depth": 5,
-            },
-        ),
-    }
-
-
-@dataclass
-class Figures:
-    label: str
-    p50: float
-    p95: float
-    nodes: float
-    capped: int
-
-
-def measure(url: str, lake: Lake, requests: int, seed: int) -> list[Figures]:
-    """Call every endpoint `requests` times (after 3 warm-ups) and time each call."""
-    from fastapi.testclient import TestClient
-
-    from lambdas.consumer.app import create_app
-
-    rng = random.Random(seed)
-    app = create_app(url)
-    client = TestClient(app)
-    results = []
-    for label, draw in endpoints(lake, rng).items():
-        for _ in range(3):
-            path, params = draw()
-            client.get(path, params=params)
-        times, nodes, capped = [], [], 0
-        for _ in range(requests):
-            path, params = draw()
-            started = time.perf_counter()
-            response = client.get(path, params=params)
-            times.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise SystemExit(
-                    f"{label}: {path} {params} -> {response.status_code} {response.text}"
-                )
-            body = response.json()
-            nodes.append(len(body.get("nodes", body.get("items", []))))
-            capped += bool(body.get("capped"))
-        results.append(
-            Figures(
-                label,
-                percentile(times, 0.5),
-                percentile(times, 0.95),
-                statistics.mean(nodes),
-                capped,
-            )
-        )
-        print(
-            f"  {label:40s} p50 {results[-1].p50:7.1f} ms  p95 {results[-1].p95:7.1f} ms",
-            flush=True,
-        )
-    app.state.graph_client.close()
-    return results
-
-
-def import_time(runs: int = 5) -> dict[str, float]:
-    """Medians over fresh interpreters: wall and CPU ms to import the Lambda handler, and the
-    extra CPU ms gremlinpython costs on the first request. CPU time is the steadier figure on a
-    shared machine; wall time is what a cold start waits."""
-    code = (
-        "import time; w, c = time.perf_counter(), time.process_time(); "
-        "import lambdas.consumer.handler; "
-        "w1, c1 = time.perf_counter(), time.process_time(); "
-        "import gremlin_python.driver.client, gremlin_python.process.graph_traversal; "
-        "print((w1 - w) * 1000, (c1 - c) * 1000, (time.process_time() - c1) * 1000)"
-    )
-    samples: dict[str, list[float]] = {"wall": [], "cpu": [], "gremlin_cpu": []}
-    for _ in range(runs):
-        out = subprocess.run(
-            [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=REPO
-        ).stdout.split()
-        for key, value in zip(samples, out, strict=True):
-            samples[key].append(float(value))
-    return {key: statistics.median(values) for key, values in samples.items()}
-
-
-def _server(heap: str) -> Iterator[str]:
-    from local_neptune import ServerLayout, ServerSettings, start, stop
-
-    cache = REPO / ".cache" / "gremlin-server"
-    with tempfile.TemporaryDirectory(prefix="api-bench-server-") as state:
-        layout = ServerLayout(lib_dir=cache / "lib", build_dir=cache / "ext", state_dir=Path(state))
-        started = start(ServerSettings(port=0, heap=heap), layout)
-        try:
-            yield started.state.endpoint
-        finally:
-            stop(layout)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plans", type=int, default=10_000, help="plans to generate")
-    parser.add_argument("--requests", type=int, default=60, help="timed calls per endpoint")
-    parser.add_argument("--heap", default="4g", help="Gremlin Server heap")
-    parser.add_argument("--url", help="use this Gremlin endpoint instead of starting a server")
-    parser.add_argument("--no-load", action="store_true", help="graph already loaded (with --url)")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.1f}; Python {platform.python_version()}"
-    )
-    cold = import_time()
-    print(
-        f"import lambdas.consumer.handler (median of 5 fresh interpreters): "
-        f"{cold['wall']:.0f} ms wall, {cold['cpu']:.0f} ms CPU; "
-        f"gremlinpython on the first request: +{cold['gremlin_cpu']:.0f} ms CPU"
-    )
-
-    with tempfile.TemporaryDirectory(prefix="api-bench-build-") as build:
-        started = time.perf_counter()
-        lake = generate(args.plans, Path(build), args.seed)
-        print(
-            f"generated {len(lake.plans)} plans, {len(lake.jobs)} jobs, "
-            f"{sum(map(len, lake.datasets))} datasets: {lake.rows} rows "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-        servers = iter([args.url]) if args.url else _server(args.heap)
-        url = next(servers)
-        try:
-            if not args.no_load:
-                from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
-                from gremlin_python.process.anonymous_traversal import traversal
-
-                from loader import LocalTarget, run_load
-
-                connection = DriverRemoteConnection(url, "g")
-                traversal().with_remote(connection).V().drop().iterate()
-                connection.close()
-                started = time.perf_counter()
-                report = run_load(build, LocalTarget(url=url))
-                if not report.succeeded:
-                    raise SystemExit(report.summary())
-                print(f"loaded in {time.perf_counter() - started:.1f} s")
-            figures = measure(url, lake, args.requests, args.seed)
-        finally:
-            for _ in servers:  # finishes the generator: stops the server it started
-                pass
-    print()
-    title = f"endpoint ({len(lake.plans):,} plans, {args.requests} calls)"
-    print(f"| {title} | p50 ms | p95 ms | mean nodes/items | capped |")
-    print("|---|---|---|---|---|")
-    for f in figures:
-        print(f"| {f.label} | {f.p50:.1f} | {f.p95:.1f} | {f.nodes:.0f} | {f.capped} |")
-
-
-if __name__ == "__main__":
-    main()

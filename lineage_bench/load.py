@@ -17,13 +17,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
-import os
-import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
 
 from lineage.neptune_csv import (
@@ -37,6 +34,9 @@ from lineage.neptune_csv import (
     header_line,
     vertex_line,
 )
+from lineage_bench.errors import StageError
+from lineage_bench.graph import clear_graph, graph_server
+from lineage_bench.machine import listener_cpu_seconds, summary_line
 
 S = Cardinality.SINGLE
 RUN = VertexHeader(
@@ -121,97 +121,24 @@ def generate(folder: Path, elements: int, files: int = 4) -> tuple[int, int, int
     return vertices, edges, size
 
 
-def machine() -> str:
-    """CPU model, core count, memory: what the figures were measured on."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{model}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
-
-
-@contextmanager
-def server(url: str | None, heap: str) -> Iterator[str]:
-    """The given Gremlin Server URL, or a throwaway server on a free port."""
-    if url:
-        yield url
-        return
-    from local_neptune import ServerLayout, ServerSettings, start, stop
-
-    cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
-    with tempfile.TemporaryDirectory(prefix="load-bench-server-") as state:
-        layout = ServerLayout(lib_dir=cache / "lib", build_dir=cache / "ext", state_dir=Path(state))
-        started = start(ServerSettings(port=0, heap=heap), layout)
-        try:
-            yield started.state.endpoint
-        finally:
-            stop(layout)
-
-
-def server_cpu_seconds(url: str) -> float | None:
-    """CPU seconds used so far by the Java process listening on the URL's port (Linux only)."""
-    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
-    try:
-        inodes = set()
-        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-            for line in Path(table).read_text().splitlines()[1:]:
-                fields = line.split()
-                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
-                    inodes.add(fields[9])
-        for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
-                continue
-            try:
-                links = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
-            except OSError:
-                continue
-            if any(f"socket:[{inode}]" in links for inode in inodes):
-                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-                return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return None
-    return None
-
-
-def clear(url: str) -> None:
-    """Drop every vertex (and so every edge) of the graph."""
-    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
-    from gremlin_python.process.anonymous_traversal import traversal
-
-    connection = DriverRemoteConnection(url, "g")
-    try:
-        traversal().with_remote(connection).V().drop().iterate()
-    finally:
-        connection.close()
-
-
 def measure(
     folder: Path, url: str, batch_size: int = 2000, reload: bool = True
 ) -> dict[str, float | int | None]:
     """Load `folder` into the emptied graph at `url` (then reload it); return the figures."""
     from loader.local_gremlin import LocalLoadOptions, load_folder
 
-    clear(url)
+    clear_graph(url)
     options = LocalLoadOptions(batch_size=batch_size)
-    server_before = server_cpu_seconds(url)
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    server_before = listener_cpu_seconds(port)
     cpu_before = time.process_time()
     began = time.perf_counter()
     report = load_folder(folder, url, options)
     first = time.perf_counter() - began
     loader_cpu = time.process_time() - cpu_before
-    server_after = server_cpu_seconds(url)
+    server_after = listener_cpu_seconds(port)
     if not report.succeeded:
-        raise SystemExit(f"load failed: {report.summary()} {report.errors[:3]}")
+        raise StageError(f"load of {folder} failed: {report.summary()} {report.errors[:3]}")
     elements = report.vertices_created + report.edges_created
     reload_s = None
     if reload:
@@ -219,7 +146,7 @@ def measure(
         again = load_folder(folder, url, options)
         reload_s = time.perf_counter() - began
         if again.totals.duplicates != elements:
-            raise SystemExit(f"reload was not idempotent: {again.summary()}")
+            raise StageError(f"reload of {folder} was not idempotent: {again.summary()}")
     return {
         "elements": elements,
         "vertices": report.vertices_created,
@@ -243,13 +170,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=2000)
     args = parser.parse_args()
 
-    print(f"machine: {machine()}")
+    print(f"machine: {summary_line()}")
     print(
         "| elements | vertices | edges | input (gzip) | first load | elements/s "
         "| CPU: loader + server | reload (all duplicates) |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    with server(args.graph, args.heap) as url:
+    with nullcontext(args.graph) if args.graph else graph_server(args.heap) as url:
         for elements in args.elements:
             folder = Path(tempfile.mkdtemp(prefix="load-bench-"))
             try:
@@ -269,8 +196,11 @@ def main() -> None:
                 )
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
-        clear(url)
+        clear_graph(url)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except StageError as exc:  # a failed run ends with its message, not a traceback
+        raise SystemExit(str(exc)) from None

@@ -9,7 +9,14 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["describe_machine", "load_average", "process_tree_rss"]
+__all__ = [
+    "cpu_seconds",
+    "describe_machine",
+    "listener_cpu_seconds",
+    "load_average",
+    "process_tree_rss",
+    "summary_line",
+]
 
 
 def _cpu_model() -> str:
@@ -75,6 +82,47 @@ def describe_machine() -> dict[str, str | int | float | None]:
         "spark": _spark_version(),
         "load_average_start": load_average(),
     }
+
+
+def summary_line() -> str:
+    """One line for a standalone run's report: CPU, cores, memory, OS, Python."""
+    memory = _memory_gib()
+    return (
+        f"{_cpu_model()}, {os.cpu_count()} logical cores"
+        f"{'' if memory is None else f', {memory} GiB RAM'}, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def listener_cpu_seconds(port: int) -> float | None:
+    """CPU seconds used so far by the process listening on a local TCP port (Linux; else None).
+
+    A server we did not start ourselves (the Gremlin Server's JVM) is found by its socket."""
+    try:
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                    inodes.add(fields[9])
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                links = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
+            except OSError:
+                continue
+            if any(f"socket:[{inode}]" in links for inode in inodes):
+                return cpu_seconds(int(proc.name))
+    except OSError:
+        return None
+    return None
 
 
 def _children(pid: int) -> Iterator[int]:

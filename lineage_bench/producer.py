@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import gzip
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,8 @@ from typing import Any
 import orjson
 
 from lineage.spline_model import ApiVersion, load_execution_plan
+from lineage_bench.errors import StageError
+from lineage_bench.machine import cpu_seconds, summary_line
 from local_neptune.ports import free_port
 
 CONTENT_TYPE = "application/vnd.absa.spline.producer.v1.2+json"
@@ -192,7 +193,7 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], deadline_s: float = 
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit("lineage serve exited before answering")
+            raise StageError("lineage serve exited before answering")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
                 # A loopback Host: lineage serve answers only the names it trusts.
@@ -203,31 +204,10 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], deadline_s: float = 
                     return
                 if answer.startswith(b"HTTP/"):  # up, but refusing: waiting will not help
                     status = answer.split(b"\r\n", 1)[0].decode("latin-1")
-                    raise SystemExit(f"lineage serve answered the status probe with {status}")
+                    raise StageError(f"lineage serve answered the status probe with {status}")
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("lineage serve did not answer within 30 s")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}"
-    )
+    raise StageError("lineage serve did not answer within 30 s")
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
@@ -250,7 +230,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         gzip.compress(template.replace(old_id, str(uuid.uuid4()).encode(), 1), compresslevel=6)
         for _ in range(count)
     ]
-    print(f"machine: {machine()}")
+    print(f"machine: {summary_line()}")
     print(
         f"input: v1.2 plan of {len(template):,} bytes JSON, {len(bodies[0]):,} bytes gzip; "
         f"{'one plan repeated' if args.same_plan else 'a new plan id per request'}; "
@@ -282,7 +262,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     lat = sorted(result.latencies)
     n = len(lat)
     if n == 0:
-        raise SystemExit("no request completed")
+        raise StageError("no request completed")
     elapsed = result.elapsed
     p50 = lat[n // 2] * 1000
     p99 = lat[min(n - 1, int(n * 0.99))] * 1000
@@ -299,7 +279,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     expected = 1 if args.same_plan else n + len(warm.latencies)
     print(f"plans stored: {stored:,} (expected {expected:,})")
     if result.errors or warm.errors or stored != expected:
-        raise SystemExit("benchmark run had errors or lost plans")
+        raise StageError(
+            f"producer benchmark: {result.errors + warm.errors} errors, "
+            f"{stored:,} of {expected:,} plans stored"
+        )
     return {
         "plan_bytes": len(template),
         "gzip_bytes": len(bodies[0]),
@@ -315,8 +298,12 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def main() -> None:
+    """Run with this process's arguments."""
     run()
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except StageError as exc:  # a failed run ends with its message, not a traceback
+        raise SystemExit(str(exc)) from None

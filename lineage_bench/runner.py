@@ -9,10 +9,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from glue_jobs.local_spark import local_spark, stop_local_spark
+from lineage_bench.graph import graph_server
 from lineage_bench.machine import describe_machine, load_average
 from lineage_bench.results import BenchReport, StageResult, check_targets
 from lineage_bench.stages import (
-    graph_server,
     measure_load,
     measure_normalize,
     measure_producer,

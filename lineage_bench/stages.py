@@ -2,7 +2,7 @@
 
 The measurements live in one module per stage (`producer`, `normalize`, `load`, `read_api`,
 each also runnable alone with `python -m lineage_bench.<stage>`); this module only adds what
-spans stages: workloads, peak memory, graph servers per scale, the end-to-end figure.
+spans stages: workloads, peak memory, the labels of each scale.
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from glue_jobs.normalize import LOAD_PREFIX
-from lineage_bench.errors import StageError
 from lineage_bench.load import measure as load_build
 from lineage_bench.machine import process_tree_rss
 from lineage_bench.normalize import measure as normalize_lake
@@ -34,11 +32,9 @@ from lineage_bench.workload import (
     generate_workload,
     read_summary,
 )
-from local_neptune import ServerLayout, ServerSettings, project_root, start, stop
 
 __all__ = [
     "PeakMemory",
-    "graph_server",
     "measure_load",
     "measure_normalize",
     "measure_producer",
@@ -58,16 +54,10 @@ def scale_label(plans: int) -> str:
     return f"{plans} plans"
 
 
-@contextmanager
-def _script_output() -> Iterator[None]:
-    """Stage modules print their own report: send it to stderr, beside our progress lines.
-
-    They stop with SystemExit on a failed run (lost plans, a failed load): that becomes ours."""
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    except SystemExit as exc:
-        raise StageError(f"benchmark stage stopped: {exc.code}") from exc
+def _script_output() -> contextlib.redirect_stdout[TextIO]:
+    """Stage modules print their own report: send it to stderr, beside our progress lines
+    (stdout is the report table). A failed run raises `StageError`."""
+    return contextlib.redirect_stdout(sys.stderr)
 
 
 class PeakMemory:
@@ -191,22 +181,6 @@ def measure_normalize(
     result.inputs["spark_master"] = str(spark.sparkContext.master)
     result.seconds = time.perf_counter() - began
     return result, builds
-
-
-@contextmanager
-def graph_server(heap: str, say: Say) -> Iterator[str]:
-    """A throwaway local Gremlin Server on a free port; yields its ws:// endpoint."""
-    root = project_root()
-    state = Path(os.environ.get("TMPDIR", "/tmp")) / f"lineage-bench-graph-{os.getpid()}"
-    layout = ServerLayout.under(root)
-    layout = ServerLayout(lib_dir=layout.lib_dir, build_dir=layout.build_dir, state_dir=state)
-    say(f"graph: starting a Gremlin Server (heap {heap})")
-    started = start(ServerSettings(port=0, heap=heap), layout)
-    try:
-        yield started.state.endpoint
-    finally:
-        stop(layout)
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def measure_load(build: Path, url: str, scale: str, result: StageResult, reload: bool) -> float:
