@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 from lineage.neptune_csv import (
@@ -59,6 +60,20 @@ OPERATION = VertexHeader(
     )
 )
 EDGE = EdgeHeader((Column("kind", PropertyType.STRING), Column("plan_id", PropertyType.STRING)))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadFigures:
+    """What one load of a build folder measured."""
+
+    elements: int
+    vertices: int
+    edges: int
+    seconds: float  # the first load, into an empty graph
+    elements_per_s: float
+    loader_cpu_s: float
+    server_cpu_s: float | None  # None where the server's process cannot be read (not Linux)
+    reload_s: float | None  # the same folder again (every element a duplicate); None: not run
 
 
 def generate(folder: Path, elements: int, files: int = 4) -> tuple[int, int, int]:
@@ -121,9 +136,7 @@ def generate(folder: Path, elements: int, files: int = 4) -> tuple[int, int, int
     return vertices, edges, size
 
 
-def measure(
-    folder: Path, url: str, batch_size: int = 2000, reload: bool = True
-) -> dict[str, float | int | None]:
+def measure(folder: Path, url: str, batch_size: int = 2000, reload: bool = True) -> LoadFigures:
     """Load `folder` into the emptied graph at `url` (then reload it); return the figures."""
     from loader.local_gremlin import LocalLoadOptions, load_folder
 
@@ -147,18 +160,18 @@ def measure(
         reload_s = time.perf_counter() - began
         if again.totals.duplicates != elements:
             raise StageError(f"reload of {folder} was not idempotent: {again.summary()}")
-    return {
-        "elements": elements,
-        "vertices": report.vertices_created,
-        "edges": report.edges_created,
-        "seconds": first,
-        "elements_per_s": elements / first,
-        "loader_cpu_s": loader_cpu,
-        "server_cpu_s": (
+    return LoadFigures(
+        elements=elements,
+        vertices=report.vertices_created,
+        edges=report.edges_created,
+        seconds=first,
+        elements_per_s=elements / first,
+        loader_cpu_s=loader_cpu,
+        server_cpu_s=(
             None if server_before is None or server_after is None else server_after - server_before
         ),
-        "reload_s": reload_s,
-    }
+        reload_s=reload_s,
+    )
 
 
 def main() -> None:
@@ -182,16 +195,16 @@ def main() -> None:
             try:
                 vertices, edges, size = generate(folder, elements)
                 figures = measure(folder, url, args.batch_size)
-                if figures["elements"] != vertices + edges:
-                    raise SystemExit(f"loaded {figures['elements']} of {vertices + edges} elements")
+                if figures.elements != vertices + edges:
+                    raise SystemExit(f"loaded {figures.elements} of {vertices + edges} elements")
                 server_cpu = (
-                    "n/a" if figures["server_cpu_s"] is None else f"{figures['server_cpu_s']:.1f} s"
+                    "n/a" if figures.server_cpu_s is None else f"{figures.server_cpu_s:.1f} s"
                 )
                 print(
                     f"| {vertices + edges:,} | {vertices:,} | {edges:,} | {size / 1e6:.1f} MB "
-                    f"| {figures['seconds']:.1f} s | {figures['elements_per_s']:,.0f} "
-                    f"| {figures['loader_cpu_s']:.1f} s + {server_cpu} "
-                    f"| {figures['reload_s']:.1f} s |",
+                    f"| {figures.seconds:.1f} s | {figures.elements_per_s:,.0f} "
+                    f"| {figures.loader_cpu_s:.1f} s + {server_cpu} "
+                    f"| {figures.reload_s or 0:.1f} s |",
                     flush=True,
                 )
             finally:

@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,24 @@ TEMPLATES = [
 RECORDED = REPO / "tests" / "events" / "spline"
 OLD_ROOT = "file:/tmp/lineage-example-lake/"
 DOMAINS = 1000  # 5,000 distinct jobs; datasets and columns are shared within a domain
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizeFigures:
+    """What one normalize run measured, beside the parse floor of the same raw zone."""
+
+    plans: int
+    seconds: float
+    plans_per_second: float
+    vertices: int
+    edges: int
+    output_mb: float
+    plan_mb: float
+    parse_floor_s: float  # orjson over the plan bytes already in memory
+    read_parse_floor_s: float  # reading and parsing the same files
+    quarantined: int
+    python_cpu_ms_per_plan: float
+    load_average_1m: float
 
 
 def _templates() -> list[tuple[str, str]]:
@@ -147,7 +166,7 @@ def parse_floor(
     return parse, read_parse, sum(len(b) for b in bodies)
 
 
-def measure(spark: Any, lake: Path, out: Path, size: int) -> dict[str, Any]:
+def measure(spark: Any, lake: Path, out: Path, size: int) -> NormalizeFigures:
     """Normalize the raw zone `lake` into `out` (emptied first); return the figures.
 
     Also called by `lineage bench` on its generated workloads."""
@@ -160,20 +179,20 @@ def measure(spark: Any, lake: Path, out: Path, size: int) -> dict[str, Any]:
     cpu_ms = python_cpu_per_plan(lake)
     load_avg = os.getloadavg()[0]
     counts = result.manifest.counts()
-    return {
-        "plans": size,
-        "seconds": round(elapsed, 2),
-        "plans_per_second": round(size / elapsed, 1),
-        "vertices": sum(counts["vertices"].values()),
-        "edges": sum(counts["edges"].values()),
-        "output_mb": round(sum(o.size for o in result.manifest.outputs) / 2**20, 1),
-        "plan_mb": round(total_bytes / 2**20, 1),
-        "parse_floor_s": round(parse, 2),
-        "read_parse_floor_s": round(read_parse, 2),
-        "quarantined": result.report.quarantined,
-        "python_cpu_ms_per_plan": round(cpu_ms, 3),
-        "load_average_1m": round(load_avg, 1),
-    }
+    return NormalizeFigures(
+        plans=size,
+        seconds=round(elapsed, 2),
+        plans_per_second=round(size / elapsed, 1),
+        vertices=sum(counts["vertices"].values()),
+        edges=sum(counts["edges"].values()),
+        output_mb=round(sum(o.size for o in result.manifest.outputs) / 2**20, 1),
+        plan_mb=round(total_bytes / 2**20, 1),
+        parse_floor_s=round(parse, 2),
+        read_parse_floor_s=round(read_parse, 2),
+        quarantined=result.report.quarantined,
+        python_cpu_ms_per_plan=round(cpu_ms, 3),
+        load_average_1m=round(load_avg, 1),
+    )
 
 
 def _stamp(t0: float) -> Callable[[str], None]:
@@ -194,15 +213,15 @@ def main() -> int:
     args = parser.parse_args()
 
     spark = local_spark(args.master, "4g")
-    results = []
+    results: list[dict[str, Any]] = []
     work = Path(args.work)
     for size in (int(s) for s in args.sizes.split(",")):
         lake = work / f"lake-{size}"
         t0 = time.perf_counter()
         generate(lake, size)
         gen = time.perf_counter() - t0
-        row = measure(spark, lake, work / f"out-{size}", size)
-        row["generate_s"] = round(gen, 1)
+        figures = measure(spark, lake, work / f"out-{size}", size)
+        row = {**asdict(figures), "generate_s": round(gen, 1)}
         results.append(row)
         print(json.dumps(row), flush=True)
     for before, after in itertools.pairwise(results):

@@ -139,6 +139,22 @@ def request_bytes(port: int, body: bytes) -> bytes:
     return head.encode() + body
 
 
+@dataclass(frozen=True, slots=True)
+class ProducerFigures:
+    """What one producer run measured, with the size of its input."""
+
+    plan_bytes: int  # one plan's JSON
+    gzip_bytes: int  # the same plan gzip-compressed, as sent
+    connections: int
+    requests: int
+    seconds: float
+    requests_per_s: float
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    server_cpu_ms_per_request: float
+
+
 @dataclass
 class Result:
     latencies: list[float]
@@ -210,7 +226,7 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], deadline_s: float = 
     raise StageError("lineage serve did not answer within 30 s")
 
 
-def run(argv: list[str] | None = None) -> dict[str, Any]:
+def run(argv: list[str] | None = None) -> ProducerFigures:
     """Run the benchmark with these command-line arguments; return the figures it printed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan-kb", type=float, default=40, help="plan JSON size before gzip")
@@ -283,18 +299,18 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             f"producer benchmark: {result.errors + warm.errors} errors, "
             f"{stored:,} of {expected:,} plans stored"
         )
-    return {
-        "plan_bytes": len(template),
-        "gzip_bytes": len(bodies[0]),
-        "connections": args.connections,
-        "requests": n,
-        "seconds": elapsed,
-        "requests_per_s": n / elapsed,
-        "errors": result.errors,
-        "p50_ms": p50,
-        "p99_ms": p99,
-        "server_cpu_ms_per_request": server_cpu * 1000 / n,
-    }
+    return ProducerFigures(
+        plan_bytes=len(template),
+        gzip_bytes=len(bodies[0]),
+        connections=args.connections,
+        requests=n,
+        seconds=elapsed,
+        requests_per_s=n / elapsed,
+        errors=result.errors,
+        p50_ms=p50,
+        p99_ms=p99,
+        server_cpu_ms_per_request=server_cpu * 1000 / n,
+    )
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from lineage_bench.errors import StageError
 from lineage_bench.graph import clear_graph, graph_server
 from lineage_bench.graph_lake import COLUMNS, Lake, generate
 from lineage_bench.machine import summary_line
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EndpointStats", "import_time", "measure_endpoints", "percentile", "time_endpoint"]
 
-Request = tuple[str, dict[str, Any]]  # path and query parameters
+Request = tuple[str, dict[str, Any]]  # path (may hold a query) and query parameters
 Draw = Callable[[int], Request]  # the i-th request to an endpoint
 
 
@@ -63,17 +64,18 @@ def percentile(samples: list[float], share: float) -> float:
 
 def time_endpoint(client: TestClient, draw: Draw, requests: int, warmups: int) -> EndpointStats:
     """Call `draw(i)` `requests` times after `warmups` untimed calls (first traversals compile
-    and fill caches) and time each call."""
+    and fill caches) and time each call. Empty parameters are not sent: httpx would drop the
+    query written into the path."""
     for i in range(warmups):
         path, params = draw(i)
-        client.get(path, params=params)
+        client.get(path, params=params or None)
     latencies: list[float] = []
     items: list[int] = []
     errors = capped = 0
     for i in range(requests):
         path, params = draw(i)
         began = time.perf_counter()
-        response = client.get(path, params=params)
+        response = client.get(path, params=params or None)
         latencies.append((time.perf_counter() - began) * 1000)
         errors += response.status_code != 200
         body = response.json() if response.status_code == 200 else {}
@@ -136,24 +138,22 @@ def _sampled_endpoints(samples: dict[str, list[str]]) -> dict[str, Draw]:
     datasets = samples["curated"] + samples["aggregated"]
     jobs, plans, columns = samples["jobs"], samples["plans"], samples["columns"]
 
-    def column_path(i: int) -> Request:
+    def column(i: int) -> Request:
         uri, name = columns[i % len(columns)].rsplit("#", 1)
-        path = f"/columns/lineage?uri={quote(uri, safe='')}&column={quote(name)}"
-        return f"{path}&direction=both&depth=5", {}
+        return "/columns/lineage", {"uri": uri, "column": name, "direction": "both", "depth": 5}
 
     return {
-        "overview": lambda _i: ("/overview?limit=500", {}),
-        "jobs": lambda _i: ("/jobs?limit=100", {}),
+        "overview": lambda _i: ("/overview", {"limit": 500}),
+        "jobs": lambda _i: ("/jobs", {"limit": 100}),
         "job_detail": lambda i: (f"/jobs/{quote(jobs[i % len(jobs)])}", {}),
-        "runs": lambda i: (f"/runs?job={quote(jobs[i % len(jobs)])}&limit=50", {}),
+        "runs": lambda i: ("/runs", {"job": jobs[i % len(jobs)], "limit": 50}),
         "plan": lambda i: (f"/plans/{plans[i % len(plans)]}", {}),
-        "dataset_search": lambda _i: ("/datasets?q=orders&limit=50", {}),
+        "dataset_search": lambda _i: ("/datasets", {"q": "orders", "limit": 50}),
         "dataset_lineage_depth5": lambda i: (
-            f"/datasets/lineage?uri={quote(datasets[i % len(datasets)], safe='')}"
-            "&direction=both&depth=5",
-            {},
+            "/datasets/lineage",
+            {"uri": datasets[i % len(datasets)], "direction": "both", "depth": 5},
         ),
-        "column_lineage_depth5": column_path,
+        "column_lineage_depth5": column,
     }
 
 
@@ -165,7 +165,7 @@ def measure_endpoints(
     if not all(samples[k] for k in ("jobs", "plans", "columns")) or not (
         samples["curated"] + samples["aggregated"]
     ):
-        raise ValueError(f"the graph at {url} holds too little to sample (datasets, jobs, plans)")
+        raise StageError(f"the graph at {url} holds too little to sample (datasets, jobs, plans)")
     results: dict[str, EndpointStats] = {}
     with _read_api(url) as client:
         for name, draw in _sampled_endpoints(samples).items():

@@ -113,23 +113,22 @@ def measure_producer(quick: bool) -> StageResult:
     argv = ["--seconds", str(seconds), "--connections", "8"]
     argv += ["--max-requests", "3000" if quick else "20000"]
     with _script_output():
-        figures: dict[str, Any] = run_producer(argv)
+        figures = run_producer(argv)
     result = StageResult("producer", seconds=time.perf_counter() - began)
     result.inputs.update(
         {
-            "plan_bytes": figures.get("plan_bytes"),
-            "gzip_bytes": figures.get("gzip_bytes"),
+            "plan_bytes": figures.plan_bytes,
+            "gzip_bytes": figures.gzip_bytes,
             "connections": 8,
             "measured_seconds": seconds,
-            "requests": figures.get("requests"),
+            "requests": figures.requests,
         }
     )
-    result.add("requests_per_s", figures["requests_per_s"], "req/s")
-    result.add("p50_ms", figures["p50_ms"], "ms")
-    result.add("p99_ms", figures["p99_ms"], "ms")
-    if figures.get("server_cpu_ms_per_request") is not None:
-        result.add("server_cpu_per_request_ms", figures["server_cpu_ms_per_request"], "ms")
-    result.add("errors", figures.get("errors", 0), "requests")
+    result.add("requests_per_s", figures.requests_per_s, "req/s")
+    result.add("p50_ms", figures.p50_ms, "ms")
+    result.add("p99_ms", figures.p99_ms, "ms")
+    result.add("server_cpu_per_request_ms", figures.server_cpu_ms_per_request, "ms")
+    result.add("errors", figures.errors, "requests")
     return result
 
 
@@ -147,19 +146,19 @@ def measure_normalize(
         shutil.rmtree(out, ignore_errors=True)
         say(f"normalize {scale}: running the normalize job (Spark {spark.sparkContext.master})")
         with PeakMemory() as peak, _script_output():
-            row: dict[str, Any] = normalize_lake(spark, lake, out, plans)
+            row = normalize_lake(spark, lake, out, plans)
         # The floor reads and parses every raw object the job reads: payloads and sidecars.
         _parse_s, read_parse_s, raw_bytes = parse_floor(lake, ("plans", "events"), "*.json*")
         builds[plans] = out / LOAD_PREFIX
-        seconds = float(row["seconds"])
+        seconds = row.seconds
         result.add("seconds", seconds, "s", scale)
         result.add("plans_per_s", plans / seconds, "plans/s", scale)
         result.add("peak_memory_mib", peak.peak_bytes / 2**20, "MiB", scale)
         result.add("parse_floor_s", read_parse_s, "s", scale)
         result.add("floor_ratio", seconds / max(read_parse_s, 1e-9), "x", scale)
-        result.add("vertices", row["vertices"], "vertices", scale)
-        result.add("edges", row["edges"], "edges", scale)
-        result.add("quarantined", row["quarantined"], "payloads", scale)
+        result.add("vertices", row.vertices, "vertices", scale)
+        result.add("edges", row.edges, "edges", scale)
+        result.add("quarantined", row.quarantined, "payloads", scale)
         result.inputs[f"raw_mib_{scale}"] = round(raw_bytes / 2**20, 1)
         say(
             f"normalize {scale}: {seconds:.1f} s ({plans / seconds:,.0f} plans/s), floor "
@@ -186,16 +185,16 @@ def measure_normalize(
 def measure_load(build: Path, url: str, scale: str, result: StageResult, reload: bool) -> float:
     """Load a normalize build into an empty graph (`lineage_bench.load`); returns seconds."""
     with _script_output():
-        figures: dict[str, Any] = load_build(build, url, reload=reload)
-    seconds = float(figures["seconds"])
-    result.add("elements", figures["elements"], "elements", scale)
+        figures = load_build(build, url, reload=reload)
+    seconds = figures.seconds
+    result.add("elements", figures.elements, "elements", scale)
     result.add("seconds", seconds, "s", scale)
-    result.add("elements_per_s", figures["elements_per_s"], "elements/s", scale)
-    if figures.get("server_cpu_s") is not None:
-        result.add("server_cpu_s", figures["server_cpu_s"], "s", scale)
-    result.add("loader_cpu_s", figures["loader_cpu_s"], "s", scale)
-    if figures.get("reload_s") is not None:
-        result.add("reload_s", figures["reload_s"], "s", scale)
+    result.add("elements_per_s", figures.elements_per_s, "elements/s", scale)
+    if figures.server_cpu_s is not None:
+        result.add("server_cpu_s", figures.server_cpu_s, "s", scale)
+    result.add("loader_cpu_s", figures.loader_cpu_s, "s", scale)
+    if figures.reload_s is not None:
+        result.add("reload_s", figures.reload_s, "s", scale)
     return seconds
 
 
