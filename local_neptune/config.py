@@ -57,7 +57,7 @@ def project_root() -> Path:
     override = os.environ.get("LINEAGE_HOME")
     if override:
         return Path(override).resolve()
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[1]
     if (checkout / "pyproject.toml").is_file():
         return checkout
     return Path.cwd()
