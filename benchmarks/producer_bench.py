@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from lineage.spline_model import ApiVersion, load_execution_plan
+from lineage.spline import ApiVersion, load_execution_plan
 from local_neptune.ports import free_port
 
 CONTENT_TYPE = "application/vnd.absa.spline.producer.v1.2+json"

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lineage import spline_model as sm
+from lineage import spline as sm
 from lineage.dataset_identity import LayerRules
 from lineage.graph_schema import DatasetVertex, PlanVertex, RunVertex, WriteMode, WritesEdge
 from lineage.job_identity import identify_job
