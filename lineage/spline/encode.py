@@ -46,10 +46,12 @@ def _refs(refs: Iterable[ChildRef]) -> list[JsonValue]:
     return [ref_document(ref) for ref in refs]
 
 
-def _put(doc: JsonDict, key: str, value: JsonValue) -> None:
-    # The agent leaves out what is null or empty.
-    if value is not None and value != [] and value != {}:
-        doc[key] = value
+def _with(doc: JsonDict, *parts: tuple[str, JsonValue]) -> JsonDict:
+    """`doc` with each (key, value) added in order; the agent leaves out what is null or empty."""
+    for key, value in parts:
+        if value is not None and value != [] and value != {}:
+            doc[key] = value
+    return doc
 
 
 def _object(value: Mapping[str, JsonValue]) -> JsonDict:
@@ -66,68 +68,72 @@ def _name_and_version(value: NameAndVersion) -> JsonDict:
 
 def _write(op: WriteOperation) -> JsonDict:
     doc: JsonDict = {"outputSource": op.output_source, "append": op.append, "id": op.id}
-    _put(doc, "name", op.name)
-    doc["childIds"] = list(op.child_ids)
-    _put(doc, "params", _object(op.params))
-    _put(doc, "extra", _object(op.extra))
-    return doc
+    doc = _with(doc, ("name", op.name))
+    doc["childIds"] = list(op.child_ids)  # the write always names its child, even none
+    return _with(doc, ("params", _object(op.params)), ("extra", _object(op.extra)))
 
 
 def _read(op: ReadOperation) -> JsonDict:
-    doc: JsonDict = {"inputSources": list(op.input_sources), "id": op.id}
-    _put(doc, "name", op.name)
-    _put(doc, "output", list(op.output))
-    _put(doc, "params", _object(op.params))
-    _put(doc, "extra", _object(op.extra))
-    return doc
+    return _with(
+        {"inputSources": list(op.input_sources), "id": op.id},
+        ("name", op.name),
+        ("output", list(op.output)),
+        ("params", _object(op.params)),
+        ("extra", _object(op.extra)),
+    )
 
 
 def _other(op: DataOperation) -> JsonDict:
-    doc: JsonDict = {"id": op.id}
-    _put(doc, "name", op.name)
-    _put(doc, "childIds", list(op.child_ids))
-    _put(doc, "output", list(op.output))
-    _put(doc, "params", _object(op.params))
-    _put(doc, "extra", _object(op.extra))
-    return doc
+    return _with(
+        {"id": op.id},
+        ("name", op.name),
+        ("childIds", list(op.child_ids)),
+        ("output", list(op.output)),
+        ("params", _object(op.params)),
+        ("extra", _object(op.extra)),
+    )
 
 
 def _attribute(attr: Attribute) -> JsonDict:
-    doc: JsonDict = {"id": attr.id}
-    _put(doc, "dataType", attr.data_type)
-    _put(doc, "childRefs", _refs(attr.child_refs))
-    _put(doc, "extra", _object(attr.extra))
+    doc = _with(
+        {"id": attr.id},
+        ("dataType", attr.data_type),
+        ("childRefs", _refs(attr.child_refs)),
+        ("extra", _object(attr.extra)),
+    )
     doc["name"] = attr.name
     return doc
 
 
 def _function(fn: FunctionalExpression) -> JsonDict:
-    doc: JsonDict = {"id": fn.id}
-    _put(doc, "dataType", fn.data_type)
-    _put(doc, "childRefs", _refs(fn.child_refs))
-    _put(doc, "extra", _object(fn.extra))
+    doc = _with(
+        {"id": fn.id},
+        ("dataType", fn.data_type),
+        ("childRefs", _refs(fn.child_refs)),
+        ("extra", _object(fn.extra)),
+    )
     doc["name"] = fn.name
-    _put(doc, "params", _object(fn.params))
-    return doc
+    return _with(doc, ("params", _object(fn.params)))
 
 
 def _constant(constant: Constant) -> JsonDict:
-    doc: JsonDict = {"id": constant.id}
-    _put(doc, "dataType", constant.data_type)
-    _put(doc, "extra", _object(constant.extra))
+    doc = _with(
+        {"id": constant.id}, ("dataType", constant.data_type), ("extra", _object(constant.extra))
+    )
     doc["value"] = constant.value  # null is a value here, so it is always written
     return doc
 
 
 def _data_type(data_type: DataType) -> JsonDict:
-    doc: JsonDict = {"id": data_type.id}
-    _put(doc, "name", data_type.name)
-    _put(
-        doc,
-        "fields",
-        [{"name": f.name, "dataTypeId": f.data_type_id} for f in data_type.fields],
+    fields: list[JsonValue] = [
+        {"name": f.name, "dataTypeId": f.data_type_id} for f in data_type.fields
+    ]
+    doc = _with(
+        {"id": data_type.id},
+        ("name", data_type.name),
+        ("fields", fields),
+        ("elementDataTypeId", data_type.element_type_id),
     )
-    _put(doc, "elementDataTypeId", data_type.element_type_id)
     doc["nullable"] = data_type.nullable
     doc["_typeHint"] = data_type.type_hint
     return doc
@@ -144,42 +150,40 @@ def plan_document(plan: ExecutionPlan) -> JsonDict:
     Raises `EncodeError` for a v1 plan.
     """
     _writable(plan.api_version, f"plan {plan.id}")
-    doc: JsonDict = {"id": plan.id}
-    _put(doc, "name", plan.name)
-    _put(doc, "discriminator", plan.discriminator)
-    ops = plan.operations
-    operations: JsonDict = {"write": _write(ops.write)}
-    _put(operations, "reads", [_read(op) for op in ops.reads])
-    _put(operations, "other", [_other(op) for op in ops.other])
-    doc["operations"] = operations
-    doc["attributes"] = [_attribute(a) for a in plan.attributes]
-    expressions: JsonDict = {"functions": [_function(f) for f in plan.expressions.functions]}
-    _put(expressions, "constants", [_constant(c) for c in plan.expressions.constants])
-    doc["expressions"] = expressions
-    doc["systemInfo"] = _name_and_version(plan.system_info)
-    if plan.agent_info is not None:
-        doc["agentInfo"] = _name_and_version(plan.agent_info)
-    if plan.api_version is ApiVersion.V1_2:
-        _put(doc, "labels", _labels(plan.labels))
+    ops, expressions = plan.operations, plan.expressions
     extra_info = _object(plan.extra_info)
     if plan.data_types:
         extra_info["dataTypes"] = [_data_type(t) for t in plan.data_types]
-    _put(doc, "extraInfo", extra_info)
-    return doc
+    doc = _with({"id": plan.id}, ("name", plan.name), ("discriminator", plan.discriminator))
+    doc["operations"] = _with(
+        {"write": _write(ops.write)},
+        ("reads", [_read(op) for op in ops.reads]),
+        ("other", [_other(op) for op in ops.other]),
+    )
+    doc["attributes"] = [_attribute(a) for a in plan.attributes]
+    doc["expressions"] = _with(
+        {"functions": [_function(f) for f in expressions.functions]},
+        ("constants", [_constant(c) for c in expressions.constants]),
+    )
+    doc["systemInfo"] = _name_and_version(plan.system_info)
+    agent = None if plan.agent_info is None else _name_and_version(plan.agent_info)
+    labels = _labels(plan.labels) if plan.api_version is ApiVersion.V1_2 else None
+    return _with(doc, ("agentInfo", agent), ("labels", labels), ("extraInfo", extra_info))
 
 
 def event_document(event: ExecutionEvent) -> JsonDict:
     """One execution event as the agent sends it; raises `EncodeError` for a v1 event."""
     _writable(event.api_version, f"event of plan {event.plan_id}")
-    doc: JsonDict = {"planId": event.plan_id, "timestamp": event.timestamp}
-    _put(doc, "durationNs", event.duration_ns)
-    _put(doc, "discriminator", event.discriminator)
-    if event.api_version is ApiVersion.V1_2:
-        _put(doc, "labels", _labels(event.labels))
+    labels = _labels(event.labels) if event.api_version is ApiVersion.V1_2 else None
+    doc = _with(
+        {"planId": event.plan_id, "timestamp": event.timestamp},
+        ("durationNs", event.duration_ns),
+        ("discriminator", event.discriminator),
+        ("labels", labels),
+    )
     if event.error is not None:  # any error, even an empty one, marks a failed run
         doc["error"] = event.error
-    _put(doc, "extra", _object(event.extra))
-    return doc
+    return _with(doc, ("extra", _object(event.extra)))
 
 
 def events_document(events: Iterable[ExecutionEvent]) -> list[JsonValue]:
