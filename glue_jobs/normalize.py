@@ -34,7 +34,7 @@ import orjson
 
 from glue_jobs.storage import StorageError, Store
 from lineage import integrity
-from lineage import spline_model as sm
+from lineage import spline as sm
 from lineage.dataset_identity import LayerRules
 from lineage.dataset_properties import DatasetClaims
 from lineage.errors import LineageError

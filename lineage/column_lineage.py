@@ -1,11 +1,12 @@
 """Column lineage inside one plan: from each written column back to the read columns it comes from.
 
-The input is a plan reduced to what the walk needs (`PlanStructure`): operations with their output
+The walk reads the Spline model (`lineage.spline`) directly: operations with their output
 attribute ids, attributes with `childRefs`, and expressions with `childRefs`. Spline's agent gives
 every computed attribute a `childRefs` list pointing at the expression (or attribute) it comes from;
 an attribute that passes through a `Project`, `Join` or `Filter` keeps its id. So the walk starts at
 the attributes the write operation receives and follows references until it reaches attributes
-listed in a read operation's output.
+listed in a read operation's output. An operation without a stated output passes its children's
+attributes on; a `CTERelationRef`'s attributes follow the `CTERelationDef` they stand for.
 
 Kinds, strongest wins along every path: `direct` (renames, pass-through, union branches), `cast`,
 `expression` (any other function), `aggregate` (an aggregate function anywhere on the path, window
@@ -15,28 +16,24 @@ aggregates included). Columns used only in a filter or join condition are report
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Literal
 
+import orjson
+
+from lineage import spline as sm
 from lineage.graph_schema import GraphModelError
+from lineage.spline.errors import DanglingReferenceError
 
 __all__ = [
     "AGGREGATE_FUNCTIONS",
-    "Attribute",
     "ColumnLineage",
     "ConditionUse",
-    "DanglingReferenceError",
     "Derivation",
     "DerivationKind",
-    "Expression",
-    "Operation",
     "PlanCycleError",
-    "PlanStructure",
     "PlanStructureError",
     "PlanWalker",
-    "Ref",
     "SourceColumn",
     "trace_columns",
 ]
@@ -104,14 +101,12 @@ _TRANSPARENT = frozenset({"alias", "attributereference", "attrref", "outerrefere
 # A window's partition and order keys choose the rows a window function sees; like group-by keys
 # they give the result no value, so the walk does not derive from them.
 _NOT_A_SOURCE = frozenset({"windowspecdefinition"})
+# Operators whose `condition` parameter selects rows instead of computing columns.
+_CONDITION_ROLES = {"filter": "filter", "join": "join"}
 
 
 class PlanStructureError(GraphModelError):
-    """A plan's operation/attribute/expression graph is inconsistent."""
-
-
-class DanglingReferenceError(PlanStructureError):
-    """A reference points at an attribute, expression or operation the plan does not define."""
+    """A plan's operation/attribute/expression graph cannot be walked."""
 
 
 class PlanCycleError(PlanStructureError):
@@ -130,59 +125,6 @@ class DerivationKind(IntEnum):
     def label(self) -> str:
         """The `kind` property value in the graph."""
         return self.name.lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A reference to an attribute (`attr`) or an expression (`expr`) by id."""
-
-    kind: Literal["attr", "expr"]
-    id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Attribute:
-    """A named, typed column value; computed ones reference what they come from."""
-
-    id: str
-    name: str
-    data_type: str | None
-    child_refs: tuple[Ref, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Expression:
-    """A function or literal. `class_name` is Spark's simple class name (e.g. `Cast`, `Sum`)."""
-
-    id: str
-    name: str
-    class_name: str
-    data_type: str | None
-    child_refs: tuple[Ref, ...] = ()
-    literal: str | None = None
-    is_literal: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """An operation: `kind` is `read`, `write` or `transform`; `output` None = same as child."""
-
-    id: str
-    name: str
-    kind: Literal["read", "write", "transform"]
-    child_ids: tuple[str, ...]
-    output: tuple[str, ...] | None
-    conditions: tuple[tuple[str, Ref], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PlanStructure:
-    """What the column-lineage walk needs from one plan."""
-
-    operations: Mapping[str, Operation]
-    attributes: Mapping[str, Attribute]
-    expressions: Mapping[str, Expression]
-    write_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +164,8 @@ class ColumnLineage:
     uses: tuple[ConditionUse, ...]
 
 
-def _own_kind(expr: Expression) -> DerivationKind | None:
-    """The kind an expression contributes by itself (None for transparent wrappers)."""
+def _own_kind(expr: sm.FunctionalExpression) -> DerivationKind | None:
+    """The kind a function contributes by itself (None for transparent wrappers)."""
     names = {expr.class_name.lower(), expr.name.lower()}
     if names & _TRANSPARENT:
         return None
@@ -232,6 +174,45 @@ def _own_kind(expr: Expression) -> DerivationKind | None:
     if names & _CASTS:
         return DerivationKind.CAST
     return DerivationKind.EXPRESSION
+
+
+def _constant_text(value: sm.JsonValue) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "\\'") + "'"
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _cte_links(plan: sm.ExecutionPlan) -> dict[str, str]:
+    """Attribute of a `CTERelationRef` -> the attribute at the same position of its definition.
+
+    Spark gives a CTE reference fresh attribute ids and no children, so without this link the
+    columns of a `WITH name AS (...)` query would come from nowhere.
+    """
+    defs: dict[int | str, tuple[str, ...]] = {}
+    for op in plan.operations.other:
+        key = op.params.get("id")
+        # Only scalar ids can name a CTE (a hostile payload may put anything here).
+        if op.name == "CTERelationDef" and op.output and isinstance(key, int | str):
+            defs.setdefault(key, op.output)
+    links: dict[str, str] = {}
+    for op in plan.operations.other:
+        key = op.params.get("cteId")
+        if op.name != "CTERelationRef" or not op.output or not isinstance(key, int | str):
+            continue
+        defined = defs.get(key)
+        if defined is not None and len(defined) == len(op.output):
+            links.update(zip(op.output, defined, strict=True))
+    return links
+
+
+def _conditions(op: sm.DataOperation) -> tuple[tuple[str, sm.ChildRef], ...]:
+    """(role, reference) of every column a filter or join condition uses."""
+    role = _CONDITION_ROLES.get((op.name or "").lower())
+    if role is None or "condition" not in op.params:
+        return ()
+    return tuple((role, ref) for ref in sm.find_refs(op.params["condition"]))
 
 
 class PlanWalker:
@@ -243,18 +224,18 @@ class PlanWalker:
     operations and cycles still raise: without them there is no plan to walk.
     """
 
-    def __init__(self, plan: PlanStructure, *, tolerant: bool = False) -> None:
+    def __init__(self, plan: sm.ExecutionPlan, *, tolerant: bool = False) -> None:
         self.plan = plan
         self.tolerant = tolerant
-        self.unresolved: set[Ref] = set()
+        self.unresolved: set[sm.ChildRef] = set()
         self.read_attrs: dict[str, str] = {}
-        for op in sorted(plan.operations.values(), key=lambda o: o.id):
-            if op.kind == "read":
-                for attr_id in op.output or ():
-                    self.read_attrs.setdefault(attr_id, op.id)
-        self._memo: dict[Ref, dict[str, DerivationKind]] = {}
-        self._active: set[Ref] = set()
-        self._text: dict[tuple[Ref, bool], str] = {}
+        for read in sorted(plan.operations.reads, key=lambda o: o.id):
+            for attr_id in read.output:
+                self.read_attrs.setdefault(attr_id, read.id)
+        self._cte_links = _cte_links(plan)
+        self._memo: dict[sm.ChildRef, dict[str, DerivationKind]] = {}
+        self._active: set[sm.ChildRef] = set()
+        self._text: dict[tuple[sm.ChildRef, bool], str] = {}
         self._outputs: dict[str, tuple[str, ...]] = {}
         self._op_active: set[str] = set()
 
@@ -262,14 +243,18 @@ class PlanWalker:
         """Attribute ids an operation outputs; inherited from its children when not stated."""
         if op_id in self._outputs:
             return self._outputs[op_id]
-        op = self.plan.operations.get(op_id)
+        op = self.plan.operation_by_id.get(op_id)
         if op is None:
-            raise DanglingReferenceError(f"operation id {op_id!r} is referenced but not defined")
+            raise DanglingReferenceError(
+                "$.operations", f"operation id {op_id!r} is referenced but not defined"
+            )
         if op_id in self._op_active:
             raise PlanCycleError(f"operation {op_id!r} is its own descendant")
         self._op_active.add(op_id)
         try:
-            if op.output is not None:
+            # A read states its output; a write, or a transformation that states none, passes
+            # its children's attributes on.
+            if isinstance(op, sm.ReadOperation) or op.output:
                 result = op.output
             else:
                 collected: list[str] = []
@@ -281,20 +266,36 @@ class PlanWalker:
         self._outputs[op_id] = result
         return result
 
-    def _unresolved(self, ref: Ref) -> None:
+    def _unresolved(self, ref: sm.ChildRef) -> None:
         if not self.tolerant:
-            kind = "attribute" if ref.kind == "attr" else "expression"
-            raise DanglingReferenceError(f"{kind} id {ref.id!r} is referenced but not defined")
+            if isinstance(ref, sm.AttrRef):
+                where, kind = "$.attributes", "attribute"
+            else:
+                where, kind = "$.expressions", "expression"
+            raise DanglingReferenceError(
+                where, f"{kind} id {ref.id!r} is referenced but not defined"
+            )
         self.unresolved.add(ref)
 
-    def attribute(self, attr_id: str) -> Attribute:
-        attr = self.plan.attributes.get(attr_id)
+    def attribute(self, attr_id: str) -> sm.Attribute:
+        """The attribute `attr_id` (tolerant: a named placeholder when the plan lacks it)."""
+        attr = self.plan.attribute_by_id.get(attr_id)
         if attr is None:
-            self._unresolved(Ref("attr", attr_id))
-            return Attribute(attr_id, f"?{attr_id}", None)  # tolerant: a named placeholder
+            self._unresolved(sm.AttrRef(attr_id))
+            return sm.Attribute(attr_id, f"?{attr_id}")
         return attr
 
-    def sources(self, ref: Ref) -> dict[str, DerivationKind]:
+    def type_of(self, attr: sm.Attribute) -> str | None:
+        """The readable type of an attribute."""
+        return self.plan.type_name(attr.data_type)
+
+    def _children(self, attr: sm.Attribute) -> tuple[sm.ChildRef, ...]:
+        if attr.child_refs:
+            return attr.child_refs
+        linked = self._cte_links.get(attr.id)
+        return (sm.AttrRef(linked),) if linked is not None else ()
+
+    def sources(self, ref: sm.ChildRef) -> dict[str, DerivationKind]:
         """Read attribute ids reachable from `ref`, each with the strongest kind on the way."""
         cached = self._memo.get(ref)
         if cached is not None:
@@ -305,21 +306,22 @@ class PlanWalker:
         try:
             result: dict[str, DerivationKind] = {}
             own: DerivationKind | None = None
-            if ref.kind == "attr":
+            children: tuple[sm.ChildRef, ...] = ()
+            if isinstance(ref, sm.AttrRef):
                 if ref.id in self.read_attrs:
                     result[ref.id] = DerivationKind.DIRECT
-                    children: tuple[Ref, ...] = ()
                 else:
-                    children = self.attribute(ref.id).child_refs
+                    children = self._children(self.attribute(ref.id))
             else:
-                expr = self.plan.expressions.get(ref.id)
+                expr = self.plan.expression_by_id.get(ref.id)
                 if expr is None:
                     self._unresolved(ref)
-                    children = ()
-                else:
-                    opaque = expr.is_literal or expr.class_name.lower() in _NOT_A_SOURCE
-                    children = () if opaque else expr.child_refs
-                    own = None if opaque else _own_kind(expr)
+                elif (
+                    isinstance(expr, sm.FunctionalExpression)
+                    and expr.class_name.lower() not in _NOT_A_SOURCE
+                ):
+                    children = expr.child_refs
+                    own = _own_kind(expr)
             for child in children:
                 for src, kind in self.sources(child).items():
                     merged = kind if own is None else max(kind, own)
@@ -330,7 +332,7 @@ class PlanWalker:
         self._memo[ref] = result
         return result
 
-    def text(self, ref: Ref, expand: bool = False) -> str:
+    def text(self, ref: sm.ChildRef, expand: bool = False) -> str:
         """A readable rendering of the expression behind `ref`, with names instead of ids.
 
         With `expand`, computed attributes are replaced by what they compute, so the text is in
@@ -340,84 +342,84 @@ class PlanWalker:
         cached = self._text.get(key)
         if cached is not None:
             return cached
-        if ref.kind == "attr":
+        if isinstance(ref, sm.AttrRef):
             attr = self.attribute(ref.id)
-            if expand and ref.id not in self.read_attrs and len(attr.child_refs) == 1:
-                rendered = self.text(attr.child_refs[0], expand)
+            children = self._children(attr)
+            if expand and ref.id not in self.read_attrs and len(children) == 1:
+                rendered = self.text(children[0], expand)
             else:
                 rendered = attr.name
         else:
-            found = self.plan.expressions.get(ref.id)
+            found = self.plan.expression_by_id.get(ref.id)
             if found is None:
                 self._unresolved(ref)
                 self._text[key] = f"?{ref.id}"
                 return self._text[key]
-            expr = found
-            args = [self.text(c, expand) for c in expr.child_refs]
-            lowered = expr.class_name.lower()
-            if expr.is_literal:
-                rendered = "null" if expr.literal is None else expr.literal
-            elif lowered in _TRANSPARENT or lowered == "aggregateexpression":
-                rendered = ", ".join(args)
-            elif lowered in _CASTS:
-                rendered = f"CAST({', '.join(args)} AS {expr.data_type or '?'})"
+            if isinstance(found, sm.Constant):
+                rendered = _constant_text(found.value)
             else:
-                rendered = f"{expr.name}({', '.join(args)})"
+                args = [self.text(c, expand) for c in found.child_refs]
+                lowered = found.class_name.lower()
+                if lowered in _TRANSPARENT or lowered == "aggregateexpression":
+                    rendered = ", ".join(args)
+                elif lowered in _CASTS:
+                    data_type = self.plan.type_name(found.data_type) or "?"
+                    rendered = f"CAST({', '.join(args)} AS {data_type})"
+                else:
+                    rendered = f"{found.name}({', '.join(args)})"
         if len(rendered) > MAX_EXPRESSION_CHARS:
             rendered = rendered[: MAX_EXPRESSION_CHARS - 1] + "…"
         self._text[key] = rendered
         return rendered
 
     def source_column(self, attr_id: str) -> SourceColumn:
+        """The read column an attribute id of a read operation stands for."""
         attr = self.attribute(attr_id)
-        return SourceColumn(self.read_attrs[attr_id], attr.name, attr.data_type)
+        return SourceColumn(self.read_attrs[attr_id], attr.name, self.type_of(attr))
 
     def trace(self) -> ColumnLineage:
         """The column lineage of the whole plan (see `trace_columns`)."""
         walker, plan = self, self.plan
-        write = plan.operations.get(plan.write_id)
-        if write is None:
-            raise DanglingReferenceError(f"write operation {plan.write_id!r} is not defined")
-        written_ids = walker.output_of(write.id)
+        written_ids = walker.output_of(plan.operations.write.id)
         written: list[tuple[str, str | None]] = []
         derivations: list[Derivation] = []
         seen_names: set[str] = set()
         for attr_id in written_ids:
-            if attr_id not in plan.attributes:
+            if attr_id not in plan.attribute_by_id:
                 walker.attribute(attr_id)  # raises, or (tolerant) records it: no column
                 continue
             attr = walker.attribute(attr_id)
             if attr.name in seen_names:
                 continue  # Spark allows duplicate names; the dataset has one column per name.
             seen_names.add(attr.name)
-            written.append((attr.name, attr.data_type))
-            ref = Ref("attr", attr_id)
-            found = walker.sources(ref)  # first: it detects cycles before `text` recurses
+            written.append((attr.name, walker.type_of(attr)))
+            found = walker.sources(sm.AttrRef(attr_id))  # first: it detects cycles before `text`
+            children = walker._children(attr)
             if attr_id in walker.read_attrs:
                 expression = attr.name
-            elif len(attr.child_refs) == 1:
-                expression = walker.text(attr.child_refs[0], expand=True)
+            elif len(children) == 1:
+                expression = walker.text(children[0], expand=True)
             else:
-                expression = (
-                    ", ".join(walker.text(c, expand=True) for c in attr.child_refs) or attr.name
-                )
+                expression = ", ".join(walker.text(c, expand=True) for c in children) or attr.name
             for src_id, kind in sorted(found.items()):
                 derivations.append(
                     Derivation(attr.name, walker.source_column(src_id), kind, expression)
                 )
         uses: list[ConditionUse] = []
-        for op in sorted(plan.operations.values(), key=lambda o: o.id):
+        for op in sorted(plan.operation_by_id.values(), key=lambda o: o.id):
             walker.output_of(op.id)  # surfaces operation cycles and dangling child ids
-            for role, cond in op.conditions:
+            if not isinstance(op, sm.DataOperation):
+                continue
+            for role, cond in _conditions(op):
                 for src_id in sorted(walker.sources(cond)):
                     uses.append(ConditionUse(op.id, role, walker.source_column(src_id)))
         return ColumnLineage(tuple(written), tuple(derivations), tuple(uses))
 
 
-def trace_columns(plan: PlanStructure) -> ColumnLineage:
+def trace_columns(plan: sm.ExecutionPlan) -> ColumnLineage:
     """Walk one plan from its written columns back to its read columns.
 
-    Raises DanglingReferenceError or PlanCycleError (both PlanStructureError) for an inconsistent
-    plan; the normalize job quarantines such payloads with the message as the reason.
+    Raises DanglingReferenceError or PlanCycleError for an inconsistent plan; the normalize job
+    quarantines such payloads with the message as the reason.
     """
     return PlanWalker(plan).trace()

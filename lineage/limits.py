@@ -3,7 +3,7 @@
 The producer refuses (400) only what breaks these structural limits; anything it acknowledges
 the nightly job can digest, because the job checks the same limits (payloads stored by older
 code may break them: those are quarantined with reason `limit_exceeded`, never a crash).
-`lineage.spline_model.decode_json` applies them and raises `LimitExceededError`.
+`lineage.spline.decode_json` applies them and raises `LimitExceededError`.
 
 - `MAX_JSON_DEPTH` (64): nested arrays and objects. orjson parses 1,024 levels but writes back
   only about 254; real plans nest far less than 20.

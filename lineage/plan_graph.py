@@ -1,8 +1,9 @@
 """One parsed plan (and the events of its runs) -> the vertex and edge rows of the graph.
 
 Pure and deterministic: the same plan, events and raw objects give the same rows in the same
-order. Raises GraphModelError subclasses (PlanStructureError, DatasetIdentityError) for plans that
-cannot be represented; the normalize job quarantines those with the message as the reason.
+order. Raises DanglingReferenceError, or GraphModelError subclasses (PlanStructureError,
+DatasetIdentityError) for plans that cannot be represented; the normalize job quarantines those
+with the message as the reason.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from lineage import column_lineage as cl
-from lineage import spline_model as sm
+from lineage import spline as sm
 from lineage.dataset_identity import (
     DEFAULT_CATALOG,
     CatalogName,
@@ -57,15 +58,12 @@ __all__ = [
     "PlanGraph",
     "RawSource",
     "plan_graph",
-    "plan_structure",
     "run_rows",
     "write_mode",
 ]
 
 MAX_PARAMS_CHARS = 4000
 MAX_ERROR_CHARS = 2000
-# Operators whose `condition` parameter selects rows instead of computing columns.
-_CONDITION_ROLES = {"filter": "filter", "join": "join"}
 # Write commands whose name says what they do (Delta 3.2 commands, Spark 3.5 logical V2 writes);
 # every other write is `append` or `overwrite` by the agent's `append` flag.
 _MODE_BY_COMMAND: dict[str, WriteMode] = {
@@ -106,96 +104,13 @@ class PlanGraph:
     unresolved: tuple[str, ...] = ()
 
 
-def _type_name(plan: sm.ExecutionPlan, data_type: sm.JsonValue) -> str | None:
-    if isinstance(data_type, str):
-        return plan.describe_data_type(data_type) or data_type
-    return None
-
-
-def _ref(ref: sm.ChildRef) -> cl.Ref:
-    return (
-        cl.Ref("attr", ref.attr_id) if isinstance(ref, sm.AttrRef) else cl.Ref("expr", ref.expr_id)
-    )
-
-
-def _literal_text(value: sm.JsonValue) -> str:
-    if isinstance(value, str):
-        return "'" + value.replace("'", "\\'") + "'"
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-
-
-def _cte_links(plan: sm.ExecutionPlan) -> dict[str, str]:
-    """Attribute of a `CTERelationRef` -> the attribute at the same position of its definition.
-
-    Spark gives a CTE reference fresh attribute ids and no children, so without this link the
-    columns of a `WITH name AS (...)` query would come from nowhere.
-    """
-    defs: dict[int | str, tuple[str, ...]] = {}
-    for op in plan.operations.other:
-        key = op.params.get("id")
-        # Only scalar ids can name a CTE (a hostile payload may put anything here).
-        if op.name == "CTERelationDef" and op.output and isinstance(key, int | str):
-            defs.setdefault(key, op.output)
-    links: dict[str, str] = {}
-    for op in plan.operations.other:
-        key = op.params.get("cteId")
-        if op.name != "CTERelationRef" or not op.output or not isinstance(key, int | str):
-            continue
-        defined = defs.get(key)
-        if defined is not None and len(defined) == len(op.output):
-            links.update(zip(op.output, defined, strict=True))
-    return links
-
-
-def plan_structure(plan: sm.ExecutionPlan) -> cl.PlanStructure:
-    """Reduce a parsed plan to what the column-lineage walk needs."""
-    ops: dict[str, cl.Operation] = {}
-    for read in plan.operations.reads:
-        ops[read.id] = cl.Operation(read.id, read.name or "Read", "read", (), read.output)
-    write = plan.operations.write
-    ops[write.id] = cl.Operation(write.id, write.name or "Write", "write", write.child_ids, None)
-    for op in plan.operations.other:
-        role = _CONDITION_ROLES.get((op.name or "").lower())
-        conditions: tuple[tuple[str, cl.Ref], ...] = ()
-        if role is not None and "condition" in op.params:
-            conditions = tuple((role, _ref(r)) for r in sm.find_refs(op.params["condition"]))
-        # An operation without a stated output passes its children's attributes on.
-        ops[op.id] = cl.Operation(
-            op.id, op.name or "Operation", "transform", op.child_ids, op.output or None, conditions
-        )
-    cte_links = _cte_links(plan)
-    attributes = {
-        a.id: cl.Attribute(
-            a.id,
-            a.name,
-            _type_name(plan, a.data_type),
-            tuple(map(_ref, a.child_refs))
-            or ((cl.Ref("attr", cte_links[a.id]),) if a.id in cte_links else ()),
-        )
-        for a in plan.attributes
-    }
-    expressions: dict[str, cl.Expression] = {}
-    for fn in plan.expressions.functions:
-        simple = fn.extra.get("simpleClassName")
-        expressions[fn.id] = cl.Expression(
-            fn.id,
-            fn.name,
-            # The agent may qualify the class (`aggregate.Sum`); the walk needs the simple name.
-            simple.rsplit(".", 1)[-1] if isinstance(simple, str) else fn.name,
-            _type_name(plan, fn.data_type),
-            tuple(map(_ref, fn.child_refs)),
-        )
-    for lit in plan.expressions.constants:
-        expressions[lit.id] = cl.Expression(
-            lit.id,
-            "literal",
-            "Literal",
-            _type_name(plan, lit.data_type),
-            (),
-            None if lit.value is None else _literal_text(lit.value),
-            True,
-        )
-    return cl.PlanStructure(ops, attributes, expressions, write.id)
+def _operator(op: sm.Operation) -> tuple[str, str]:
+    """An operation's kind in the graph (`read`, `write`, `transform`) and its operator name."""
+    if isinstance(op, sm.ReadOperation):
+        return "read", op.name or "Read"
+    if isinstance(op, sm.WriteOperation):
+        return "write", op.name or "Write"
+    return "transform", op.name or "Operation"
 
 
 def _catalog_table(params: Mapping[str, sm.JsonValue]) -> CatalogName | None:
@@ -286,9 +201,9 @@ def _params_json(params: Mapping[str, sm.JsonValue], walker: cl.PlanWalker) -> s
             if len(value) == 1:
                 ((key, ref),) = value.items()
                 if key == "__attrId" and isinstance(ref, str):
-                    return walker.text(cl.Ref("attr", ref))
+                    return walker.text(sm.AttrRef(ref))
                 if key == "__exprId" and isinstance(ref, str):
-                    return walker.text(cl.Ref("expr", ref))
+                    return walker.text(sm.ExprRef(ref))
             return {k: resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [resolve(v) for v in value]
@@ -302,7 +217,7 @@ def _schema_json(walker: cl.PlanWalker, op_id: str) -> str:
     cols = []
     for attr_id in walker.output_of(op_id):
         attr = walker.attribute(attr_id)
-        cols.append({"name": attr.name, "type": attr.data_type})
+        cols.append({"name": attr.name, "type": walker.type_of(attr)})
     return orjson.dumps(cols).decode()
 
 
@@ -313,8 +228,7 @@ def _format(extra: Mapping[str, sm.JsonValue], key: str) -> str | None:
 
 def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> PlanGraph:
     """All rows one plan contributes: job, plan, operations, datasets, columns and their edges."""
-    structure = plan_structure(plan)
-    walker = cl.PlanWalker(structure, tolerant=True)
+    walker = cl.PlanWalker(plan, tolerant=True)
     lineage = walker.trace()
     job = identify_job(plan.app_name, plan.labels)
     pid = plan.id
@@ -372,14 +286,14 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
     # Operations and the DAG between them.
     levels = _levels(plan)
     for op in sorted(plan.operations.all, key=lambda o: o.id):
-        kind = structure.operations[op.id].kind
+        kind, operator = _operator(op)
         op_vid = operation_id(pid, op.id)
         rows.append(
             OperationVertex(
                 plan_id=pid,
                 op_id=op.id,
                 kind=kind,
-                operator=structure.operations[op.id].name,
+                operator=operator,
                 params=_params_json(op.params, walker),
                 schema=_schema_json(walker, op.id),
                 level=levels.get(op.id, -1),

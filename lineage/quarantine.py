@@ -15,7 +15,7 @@ import orjson
 
 from lineage import column_lineage as cl
 from lineage import integrity
-from lineage import spline_model as sm
+from lineage import spline as sm
 from lineage.errors import LineageError
 from lineage.graph_schema import GraphModelError
 from lineage.raw_zone_layout import InvalidMetadataError
@@ -77,7 +77,7 @@ def classify(exc: Exception) -> tuple[Reason, str]:
         return Reason.INVALID_METADATA, detail
     if isinstance(exc, sm.MalformedJsonError):
         return Reason.UNPARSABLE, detail
-    if isinstance(exc, sm.DanglingReferenceError | cl.DanglingReferenceError):
+    if isinstance(exc, sm.DanglingReferenceError):
         return Reason.DANGLING_REFERENCE, detail
     if isinstance(exc, cl.PlanCycleError):
         return Reason.CYCLE, detail

@@ -1,4 +1,4 @@
-"""Build one Spline producer API v1.2 execution plan as the agent lays it out.
+"""Build one Spline producer API v1.2 execution plan as the agent lays it out, in the one model.
 
 Shaped like the real Spline agent's payloads recorded in `tests/events/spline/`: the keys
 `id, name, operations, attributes, expressions, systemInfo, agentInfo, extraInfo` (no `labels`,
@@ -6,19 +6,31 @@ no `discriminator`), operations `op-0` (the write) down to the reads, attributes
 `childRefs` to the alias that defines them, expressions `expr-N` (functions and constants), and
 data types by id in `extraInfo.dataTypes`. Those ids are per-plan ordinals (the n-th type a plan
 uses gets the n-th id), so one id names different types in different plans, as the agent does:
-readers must resolve them through the plan's own `dataTypes`. The builder only assembles
-JSON-ready objects; which operators a job uses is decided in `plan_shapes`.
+readers must resolve them through the plan's own `dataTypes`. The builder assembles a
+`lineage.spline.ExecutionPlan` (written out by `lineage.spline.plan_document`); which operators a
+job uses is decided in `plan_shapes`.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-__all__ = ["AGENT_VERSION", "Col", "OpHandle", "PlanBuilder", "attr_ref", "expr_ref"]
+from lineage import spline as sm
 
-JsonDict = dict[str, Any]
+__all__ = [
+    "AGENT_VERSION",
+    "Col",
+    "OpHandle",
+    "PlanBuilder",
+    "attr_param",
+    "attr_ref",
+    "expr_param",
+    "expr_ref",
+]
+
+JsonDict = dict[str, sm.JsonValue]
 
 AGENT_VERSION = "2.2.0"
 SPARK_VERSION = "3.5.4"
@@ -26,7 +38,7 @@ SPARK_VERSION = "3.5.4"
 _TYPE_NAMESPACE = uuid.UUID("6f1f3c9e-2b0a-5d5c-9b7e-1c2d3e4f5a6b")
 _ORDINAL_IDS: list[str] = []
 # Spark marks these metadata keys of an aliased column as not inherited; the agent copies them.
-_ALIAS_METADATA = ["__dataset_id", "__col_position"]
+_ALIAS_METADATA: list[sm.JsonValue] = ["__dataset_id", "__col_position"]
 
 
 def _type_id(ordinal: int) -> str:
@@ -35,14 +47,24 @@ def _type_id(ordinal: int) -> str:
     return _ORDINAL_IDS[ordinal]
 
 
-def attr_ref(attr_id: str) -> JsonDict:
-    """`{"__attrId": id}`: how plans point at an attribute."""
-    return {"__attrId": attr_id}
+def attr_ref(attr_id: str) -> sm.AttrRef:
+    """A reference to an attribute (an expression's child)."""
+    return sm.AttrRef(attr_id)
 
 
-def expr_ref(expr_id: str) -> JsonDict:
-    """`{"__exprId": id}`: how plans point at an expression."""
-    return {"__exprId": expr_id}
+def expr_ref(expr_id: str) -> sm.ExprRef:
+    """A reference to an expression (an expression's or attribute's child)."""
+    return sm.ExprRef(expr_id)
+
+
+def attr_param(attr_id: str) -> JsonDict:
+    """`{"__attrId": id}`: how operation parameters point at an attribute."""
+    return sm.ref_document(sm.AttrRef(attr_id))
+
+
+def expr_param(expr_id: str) -> JsonDict:
+    """`{"__exprId": id}`: how operation parameters point at an expression."""
+    return sm.ref_document(sm.ExprRef(expr_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +82,9 @@ class OpHandle:
     name: str
     children: tuple[OpHandle, ...]
     output: list[str]
-    params: JsonDict
-    read: JsonDict | None = None  # read operations: inputSources, params, extra
+    params: sm.JsonObject
+    input_sources: tuple[str, ...] | None = None  # set for read operations only
+    extra: JsonDict = field(default_factory=dict)
     final_id: str = ""
 
 
@@ -69,9 +92,9 @@ class OpHandle:
 class PlanBuilder:
     """Collects attributes, expressions, data types and operations of one plan."""
 
-    attributes: list[JsonDict] = field(default_factory=list)
-    functions: list[JsonDict] = field(default_factory=list)
-    constants: list[JsonDict] = field(default_factory=list)
+    attributes: list[sm.Attribute] = field(default_factory=list)
+    functions: list[sm.FunctionalExpression] = field(default_factory=list)
+    constants: list[sm.Constant] = field(default_factory=list)
     _types: dict[tuple[str, bool], str] = field(default_factory=dict)
     _ops: list[OpHandle] = field(default_factory=list)
     _expr_count: int = 0
@@ -87,11 +110,8 @@ class PlanBuilder:
     def attr(self, name: str, type_name: str, defined_by: str | None = None) -> str:
         """A new attribute; `defined_by` is the id of the (alias) expression that computes it."""
         attr_id = f"attr-{len(self.attributes)}"
-        item: JsonDict = {"id": attr_id, "dataType": self.data_type(type_name)}
-        if defined_by is not None:
-            item["childRefs"] = [expr_ref(defined_by)]
-        item["name"] = name
-        self.attributes.append(item)
+        refs = () if defined_by is None else (expr_ref(defined_by),)
+        self.attributes.append(sm.Attribute(attr_id, name, self.data_type(type_name), refs))
         return attr_id
 
     def _next_expr(self) -> str:
@@ -104,9 +124,9 @@ class PlanBuilder:
         name: str,
         simple_class: str,
         type_name: str,
-        children: list[JsonDict],
+        children: Sequence[sm.ChildRef],
         *,
-        params: JsonDict | None = None,
+        params: sm.JsonObject | None = None,
         hint: str = "expr.Generic",
         symbol: str | None = None,
         nullable: bool = True,
@@ -116,28 +136,24 @@ class PlanBuilder:
         extra: JsonDict = {"simpleClassName": simple_class, "_typeHint": hint}
         if symbol is not None:
             extra["symbol"] = symbol
-        item: JsonDict = {
-            "id": expr_id,
-            "dataType": self.data_type(type_name, nullable),
-            "childRefs": children,
-            "extra": extra,
-            "name": name,
-        }
-        if params is not None:
-            item["params"] = params
-        self.functions.append(item)
+        self.functions.append(
+            sm.FunctionalExpression(
+                expr_id,
+                name,
+                self.data_type(type_name, nullable),
+                tuple(children),
+                params or {},
+                extra,
+            )
+        )
         return expr_id
 
-    def literal(self, value: Any, type_name: str) -> str:
+    def constant(self, value: sm.JsonValue, type_name: str) -> str:
         """A constant (Spark `Literal`)."""
         expr_id = self._next_expr()
+        extra: JsonDict = {"simpleClassName": "Literal", "_typeHint": "expr.Literal"}
         self.constants.append(
-            {
-                "id": expr_id,
-                "dataType": self.data_type(type_name, nullable=False),
-                "extra": {"simpleClassName": "Literal", "_typeHint": "expr.Literal"},
-                "value": value,
-            }
+            sm.Constant(expr_id, value, self.data_type(type_name, nullable=False), extra)
         )
         return expr_id
 
@@ -153,20 +169,21 @@ class PlanBuilder:
         )
         return alias_id, self.attr(name, type_name, defined_by=alias_id)
 
-    def read(self, uri: str, fmt: str, output: list[str], options: JsonDict) -> OpHandle:
+    def read(self, uri: str, fmt: str, output: list[str], options: sm.JsonObject) -> OpHandle:
         """A `LogicalRelation` read of one location."""
         handle = OpHandle(
             "LogicalRelation",
             (),
             output,
             {**options, "path": uri},
-            read={"inputSources": [uri], "extra": {"sourceType": fmt}},
+            input_sources=(uri,),
+            extra={"sourceType": fmt},
         )
         self._ops.append(handle)
         return handle
 
     def op(
-        self, name: str, children: list[OpHandle], output: list[str], params: JsonDict
+        self, name: str, children: list[OpHandle], output: list[str], params: sm.JsonObject
     ) -> OpHandle:
         """A transformation (`Project`, `Filter`, `Join`, `Aggregate`, ...)."""
         handle = OpHandle(name, tuple(children), output, params)
@@ -182,63 +199,53 @@ class PlanBuilder:
         write_uri: str,
         write_format: str,
         append: bool,
-        write_params: JsonDict | None = None,
+        write_params: sm.JsonObject | None = None,
         agent_version: str = AGENT_VERSION,
-    ) -> JsonDict:
-        """The plan document, keys in the agent's order."""
-        # Numbering as the agent does it: the write is op-0, transformations from the top down,
-        # then the reads in the order they were created.
-        transforms = [op for op in self._ops if op.read is None]
-        reads = [op for op in self._ops if op.read is not None]
+    ) -> sm.ExecutionPlan:
+        """The plan, operations numbered as the agent numbers them."""
+        # The write is op-0, transformations from the top down, then the reads in the order
+        # they were created.
+        transforms = [op for op in self._ops if op.input_sources is None]
+        reads = [op for op in self._ops if op.input_sources is not None]
         for number, op in enumerate([*reversed(transforms), *reads], start=1):
             op.final_id = f"op-{number}"
-        write: JsonDict = {
-            "outputSource": write_uri,
-            "append": append,
-            "id": "op-0",
-            "name": "InsertIntoHadoopFsRelationCommand",
-            "childIds": [top.final_id],
-            "params": write_params or {"path": write_uri},
-            "extra": {"destinationType": write_format},
-        }
-        read_docs = [
-            {
-                "inputSources": op.read["inputSources"],
-                "id": op.final_id,
-                "name": op.name,
-                "output": op.output,
-                "params": op.params,
-                "extra": op.read["extra"],
-            }
+        write = sm.WriteOperation(
+            id="op-0",
+            output_source=write_uri,
+            append=append,
+            child_ids=(top.final_id,),
+            name="InsertIntoHadoopFsRelationCommand",
+            params=write_params or {"path": write_uri},
+            extra={"destinationType": write_format},
+        )
+        read_ops = tuple(
+            sm.ReadOperation(
+                op.final_id, op.input_sources or (), op.name, tuple(op.output), op.params, op.extra
+            )
             for op in reads
-            if op.read is not None
-        ]
-        other_docs = [
-            {
-                "id": op.final_id,
-                "name": op.name,
-                "childIds": [child.final_id for child in op.children],
-                "output": op.output,
-                "params": op.params,
-            }
+        )
+        other_ops = tuple(
+            sm.DataOperation(
+                op.final_id,
+                op.name,
+                tuple(child.final_id for child in op.children),
+                tuple(op.output),
+                op.params,
+            )
             for op in reversed(transforms)
-        ]
-        expressions: JsonDict = {"functions": self.functions}
-        if self.constants:
-            expressions["constants"] = self.constants
-        return {
-            "id": plan_id,
-            "name": app_name,
-            "operations": {"write": write, "reads": read_docs, "other": other_docs},
-            "attributes": self.attributes,
-            "expressions": expressions,
-            "systemInfo": {"name": "spark", "version": SPARK_VERSION},
-            "agentInfo": {"name": "spline", "version": agent_version},
-            "extraInfo": {
-                "appName": app_name,
-                "dataTypes": [
-                    {"id": type_id, "name": name, "nullable": nullable, "_typeHint": "dt.Simple"}
-                    for (name, nullable), type_id in self._types.items()
-                ],
-            },
-        }
+        )
+        return sm.ExecutionPlan(
+            id=plan_id,
+            api_version=sm.ApiVersion.V1_2,
+            operations=sm.Operations(write, read_ops, other_ops),
+            system_info=sm.NameAndVersion("spark", SPARK_VERSION),
+            name=app_name,
+            attributes=tuple(self.attributes),
+            expressions=sm.Expressions(tuple(self.functions), tuple(self.constants)),
+            agent_info=sm.NameAndVersion("spline", agent_version),
+            extra_info={"appName": app_name},
+            data_types=tuple(
+                sm.DataType(type_id, "dt.Simple", nullable, name)
+                for (name, nullable), type_id in self._types.items()
+            ),
+        )

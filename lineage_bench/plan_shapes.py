@@ -13,7 +13,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from lineage_bench.plan_builder import Col, OpHandle, PlanBuilder, attr_ref, expr_ref
+from lineage.spline import JsonValue
+from lineage_bench.plan_builder import (
+    Col,
+    OpHandle,
+    PlanBuilder,
+    attr_param,
+    attr_ref,
+    expr_param,
+    expr_ref,
+)
 
 __all__ = ["MAX_COLUMNS", "Dataset", "aggregate", "append", "enrich", "ingest", "intended_type"]
 
@@ -62,7 +71,7 @@ def _read(b: PlanBuilder, ds: Dataset) -> tuple[OpHandle, Bound]:
 
 def _project(b: PlanBuilder, child: OpHandle, items: list[tuple[str, bool]]) -> OpHandle:
     """A `Project`; items are (id, is_expression) in the projection's order."""
-    refs = [expr_ref(i) if is_expr else attr_ref(i) for i, is_expr in items]
+    refs: list[JsonValue] = [expr_param(i) if is_expr else attr_param(i) for i, is_expr in items]
     return b.op("Project", [child], [], {"projectList": refs})
 
 
@@ -108,7 +117,7 @@ def _filter(b: PlanBuilder, rng: random.Random, child: OpHandle, bound: Bound) -
     condition = b.function("isnotnull", "IsNotNull", "boolean", [attr_ref(key)], nullable=False)
     numeric = [a for a, c in bound if c.type in _NUMERIC]
     if numeric:
-        zero = b.literal(0, "int")
+        zero = b.constant(0, "int")
         positive = b.function(
             "greaterthan",
             "GreaterThan",
@@ -125,7 +134,7 @@ def _filter(b: PlanBuilder, rng: random.Random, child: OpHandle, bound: Bound) -
             hint="expr.Binary",
             symbol="&&",
         )
-    return b.op("Filter", [child], [a for a, _ in bound], {"condition": expr_ref(condition)})
+    return b.op("Filter", [child], [a for a, _ in bound], {"condition": expr_param(condition)})
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -155,7 +164,7 @@ def _derived(b: PlanBuilder, rng: random.Random, bound: Bound) -> tuple[str, str
         name, kind = _unique(f"{lcol.name}_x_{rcol.name}", taken), "decimal(21,2)"
     elif len(strings) >= 2:
         (left, lcol), (right, rcol) = rng.sample(strings, 2)
-        dash = b.literal("-", "string")
+        dash = b.constant("-", "string")
         value = b.function(
             "concat_ws",
             "ConcatWs",
@@ -187,7 +196,7 @@ def ingest(b: PlanBuilder, rng: random.Random, source: Dataset) -> tuple[OpHandl
     bound = _finish_project(top, cleaned)
     top = _filter(b, rng, top, bound)
     if rng.random() < 0.5:
-        top = b.op("Deduplicate", [top], [a for a, _ in bound], {"keys": [attr_ref(bound[0][0])]})
+        top = b.op("Deduplicate", [top], [a for a, _ in bound], {"keys": [attr_param(bound[0][0])]})
     if rng.random() < 0.6:
         derived = _derived(b, rng, bound)
         if derived is not None:
@@ -249,7 +258,7 @@ def enrich(
             [a for a, _ in joined],
             {
                 "joinType": rng.choice(("LEFT OUTER", "LEFT OUTER", "INNER")),
-                "condition": expr_ref(condition),
+                "condition": expr_param(condition),
                 "hint": "",
             },
         )
@@ -268,7 +277,7 @@ def enrich(
     for attr, col in reversed(bound):
         if fills and col.type == "string":
             fills -= 1
-            unknown = b.literal("Unknown", "string")
+            unknown = b.constant("Unknown", "string")
             value = b.function(
                 "coalesce", "Coalesce", "string", [attr_ref(attr), expr_ref(unknown)]
             )
@@ -317,7 +326,7 @@ def aggregate(
     if dates and "month" not in {c.name for _, c in bound}:
         attr, _col = rng.choice(dates)
         cast = b.function("cast", "Cast", "timestamp", [attr_ref(attr)], params=_CAST)
-        pattern = b.literal("yyyy-MM", "string")
+        pattern = b.constant("yyyy-MM", "string")
         month = b.function(
             "date_format",
             "DateFormatClass",
@@ -339,11 +348,11 @@ def aggregate(
     group_names = {c.name for _, c in groups}
     numeric = [(a, c) for a, c in bound if c.type in _NUMERIC and c.name not in group_names]
     measures: Bound = []
-    aggregate_items = [attr_ref(a) for a, _ in groups]
+    aggregate_items: list[JsonValue] = [attr_param(a) for a, _ in groups]
     key_attr, key_col = bound[0]
     counted = _aggregate_expr(b, "count", "Count", key_attr, "bigint", distinct=True)
     alias, attr = b.alias(f"{key_col.name}_count", counted, "bigint")
-    aggregate_items.append(expr_ref(alias))
+    aggregate_items.append(expr_param(alias))
     measures.append((attr, Col(f"{key_col.name}_count", "bigint")))
     taken = group_names | {f"{key_col.name}_count"}
     for value_attr, value_col in rng.sample(numeric, min(len(numeric), rng.randint(1, 4))):
@@ -356,7 +365,7 @@ def aggregate(
             out_type = value_col.type
         else:
             mean = _aggregate_expr(b, "avg", "Average", value_attr, "double")
-            two = b.literal(2, "int")
+            two = b.constant(2, "int")
             expr = b.function(
                 "round",
                 "Round",
@@ -368,7 +377,7 @@ def aggregate(
         name = _unique(f"{kind}_{value_col.name}", taken)
         taken.add(name)
         alias, attr = b.alias(name, expr, out_type)
-        aggregate_items.append(expr_ref(alias))
+        aggregate_items.append(expr_param(alias))
         measures.append((attr, Col(name, out_type)))
     out = [*groups, *measures]
     top = b.op(
@@ -376,12 +385,12 @@ def aggregate(
         [top],
         [a for a, _ in out],
         {
-            "groupingExpressions": [attr_ref(a) for a, _ in groups],
+            "groupingExpressions": [attr_param(a) for a, _ in groups],
             "aggregateExpressions": aggregate_items,
         },
     )
-    order = [
-        {"expression": attr_ref(a), "direction": "ASC", "nullOrdering": "NULLS FIRST"}
+    order: list[JsonValue] = [
+        {"expression": attr_param(a), "direction": "ASC", "nullOrdering": "NULLS FIRST"}
         for a, _ in groups
     ]
     top = b.op("Sort", [top], [a for a, _ in out], {"order": order, "global": True})

@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from lineage.spline_model import ApiVersion, load_execution_plan
+from lineage.spline import ApiVersion, load_execution_plan
 from lineage_bench.errors import StageError
 from lineage_bench.machine import cpu_seconds, summary_line
 from local_neptune.ports import free_port

@@ -36,7 +36,13 @@ from lineage.raw_zone_layout import (
     sha256_hex,
     sidecar_key,
 )
-from lineage.spline_model import ApiVersion, content_type_for
+from lineage.spline import (
+    ApiVersion,
+    ExecutionEvent,
+    content_type_for,
+    events_document,
+    plan_document,
+)
 from lineage_bench import plan_shapes
 from lineage_bench.errors import WorkloadError
 from lineage_bench.plan_builder import Col, PlanBuilder
@@ -281,13 +287,15 @@ def _plan(
         job = _Job(f"aggregate_{target.uri.rsplit('/', 1)[-1]}", shape, target)
     # The agent derives the id from the plan's content; a seeded name is as stable here.
     plan_id = str(uuid.uuid5(_PLAN_NAMESPACE, f"{seed}:{index}:{job.name}"))
-    doc = b.build(
-        plan_id=plan_id,
-        app_name=job.name,
-        top=top,
-        write_uri=job.target.uri,
-        write_format="parquet",
-        append=append,
+    doc = plan_document(
+        b.build(
+            plan_id=plan_id,
+            app_name=job.name,
+            top=top,
+            write_uri=job.target.uri,
+            write_format="parquet",
+            append=append,
+        )
     )
     return doc, job, shape
 
@@ -329,10 +337,15 @@ def _metrics(rng: random.Random, shuffled: bool) -> tuple[dict[str, int], dict[s
 
 def _event(
     rng: random.Random, plan_id: str, target: str, timestamp_ms: int, shuffled: bool
-) -> dict[str, Any]:
+) -> ExecutionEvent:
     app_id = f"spark-application-{timestamp_ms - rng.randint(20_000, 900_000)}"
     reads, writes = _metrics(rng, shuffled)
-    extra = {"appId": app_id, "user": "glue", "readMetrics": reads, "writeMetrics": writes}
+    extra: dict[str, Any] = {
+        "appId": app_id,
+        "user": "glue",
+        "readMetrics": reads,
+        "writeMetrics": writes,
+    }
     if rng.random() < _FAILED_SHARE:
         error = _ERROR.format(
             task=rng.randint(0, 63), stage=rng.randint(0, 9), uri=target, cause=rng.choice(_CAUSES)
@@ -340,13 +353,14 @@ def _event(
         if writes:  # nothing was committed: the agent reports zero counts
             extra["writeMetrics"] = dict.fromkeys(writes, 0)
         # A failed write: the stack trace as one string, and no `durationNs`.
-        return {"planId": plan_id, "timestamp": timestamp_ms, "error": error, "extra": extra}
-    return {
-        "planId": plan_id,
-        "timestamp": timestamp_ms,
-        "durationNs": rng.randint(2_000, 1_800_000) * 1_000_000,
-        "extra": extra,
-    }
+        return ExecutionEvent(plan_id, timestamp_ms, ApiVersion.V1_2, error=error, extra=extra)
+    return ExecutionEvent(
+        plan_id,
+        timestamp_ms,
+        ApiVersion.V1_2,
+        duration_ns=rng.randint(2_000, 1_800_000) * 1_000_000,
+        extra=extra,
+    )
 
 
 class _RawZone:
@@ -456,8 +470,8 @@ def generate_workload(
         for run in range(_runs(rng)):
             timestamp = base_ms + run * _DAY_MS + rng.randint(0, 600_000)
             event = _event(rng, plan_id, job.target.uri, timestamp, shuffled)
-            summary.failed_runs += "error" in event
-            batch = orjson.dumps([event])
+            summary.failed_runs += event.failed
+            batch = orjson.dumps(events_document([event]))
             arrived = dt.datetime.fromtimestamp((timestamp + 25) / 1000, tz=dt.UTC)
             batch_digest = sha256_hex(batch)
             zone.payload(

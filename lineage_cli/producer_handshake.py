@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from lambdas.producer.app import ACCEPT_ENCODING_HEADER, API_VERSION_HEADER
 from lineage.errors import LineageError
-from lineage.spline_model import ApiVersion
+from lineage.spline import ApiVersion
 
 # What agent 2.2.0 speaks, best first (observed: 1.2 over 1.1; no header means 1.0's layout).
 AGENT_API_VERSIONS: tuple[ApiVersion, ...] = (ApiVersion.V1_2, ApiVersion.V1_1, ApiVersion.V1)

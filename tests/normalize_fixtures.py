@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lineage import spline_model as sm
+from lineage import spline as sm
 
 NORMALIZE_EVENTS = Path(__file__).resolve().parent / "events" / "normalize"
 SALES_PLAN = "plan_sales_by_country.v1_2.json"

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 
 from lineage import raw_zone_layout as rz
-from lineage import spline_model as sm
+from lineage import spline as sm
 
 
 def put(

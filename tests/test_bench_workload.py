@@ -21,7 +21,7 @@ from lineage.raw_zone_layout import (
     sha256_hex,
     sidecar_key,
 )
-from lineage.spline_model import ApiVersion, load_execution_events, load_execution_plan
+from lineage.spline import ApiVersion, load_execution_events, load_execution_plan
 from lineage_bench.workload import MANIFEST_NAME, WorkloadError, generate_workload, shuffles
 
 pytestmark = pytest.mark.unit

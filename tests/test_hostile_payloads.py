@@ -17,7 +17,7 @@ from lambdas.producer.app import create_app
 from lambdas.producer.local_store import LocalRawZoneStore
 from lineage import integrity, limits
 from lineage import raw_zone_layout as rz
-from lineage import spline_model as sm
+from lineage import spline as sm
 from lineage.graph_schema import job_id
 from lineage.manifest import is_build_file
 from lineage.neptune_csv import Column, PropertyType, format_field

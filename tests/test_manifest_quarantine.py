@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lineage import spline_model as sm
+from lineage import spline as sm
 from lineage.column_lineage import PlanCycleError
 from lineage.dataset_identity import DatasetIdentityError
 from lineage.manifest import InputObject, Manifest, OutputFile

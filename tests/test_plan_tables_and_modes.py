@@ -1,6 +1,6 @@
 """Catalog names, write modes and DML row counts of plans in the real agent's v1.2 shape.
 
-The payloads are a recorded plan (`warehouse_insert_select`, a real agent's) with its write and
+The plans are a recorded plan (`warehouse_insert_select`, a real agent's) with its write and
 read changed the way the agent reports V2 and Delta writes: `params.table.identifier` as a
 dotted string, the Spark or Delta command as the write's name, Delta command metrics in the
 event's `writeMetrics`.
@@ -8,8 +8,7 @@ event's `writeMetrics`.
 
 from __future__ import annotations
 
-import copy
-import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lineage import spline_model as sm
+from lineage import spline as sm
 from lineage.dataset_identity import LayerRules
 from lineage.graph_schema import DatasetVertex, PlanVertex, RunVertex, WriteMode, WritesEdge
 from lineage.job_identity import identify_job
@@ -26,11 +25,17 @@ from lineage.plan_graph import RawSource, plan_graph, run_rows, write_mode
 pytestmark = pytest.mark.unit
 
 RECORDED = Path(__file__).parent / "events" / "spline"
-BASE: dict[str, Any] = json.loads((RECORDED / "warehouse_insert_select.plan.json").read_bytes())
-BASE_EVENTS: list[Any] = json.loads((RECORDED / "warehouse_insert_select.events.json").read_bytes())
+(BASE_EVENT,) = sm.load_execution_events(
+    (RECORDED / "warehouse_insert_select.events.json").read_bytes(), sm.ApiVersion.V1_2
+)
 SOURCE = RawSource("plans/2026-12-01/x.json", "0" * 64)
 TARGET = "file:/tmp/lineage-example-lake/warehouse/sales.db/customer_countries"
 SOURCE_TABLE = "file:/tmp/lineage-example-lake/warehouse/sales.db/customers"
+
+
+BASE_PLAN = sm.load_execution_plan(
+    (RECORDED / "warehouse_insert_select.plan.json").read_bytes(), sm.ApiVersion.V1_2
+)
 
 
 def _plan(
@@ -43,19 +48,24 @@ def _plan(
     source_type: str = "parquet",
     other_names: tuple[str, ...] = (),
 ) -> sm.ExecutionPlan:
-    doc = copy.deepcopy(BASE)
-    write = doc["operations"]["write"]
-    write.update(name=name, append=append, extra={"destinationType": destination})
-    if write_params is not None:
-        write["params"] = write_params
-    (read,) = doc["operations"]["reads"]
-    read["inputSources"] = [read_source]
-    read["extra"] = {"sourceType": source_type}
-    if read_params is not None:
-        read["params"] = read_params
-    for index, op_name in enumerate(other_names):
-        doc["operations"]["other"][index]["name"] = op_name
-    return sm.parse_execution_plan(doc, sm.ApiVersion.V1_2)
+    ops = BASE_PLAN.operations
+    write = replace(
+        ops.write,
+        name=name,
+        append=append,
+        extra={"destinationType": destination},
+        params=ops.write.params if write_params is None else write_params,
+    )
+    (read,) = ops.reads
+    read = replace(
+        read,
+        input_sources=(read_source,),
+        extra={"sourceType": source_type},
+        params=read.params if read_params is None else read_params,
+    )
+    renamed = dict(enumerate(other_names))
+    other = tuple(replace(op, name=renamed.get(i, op.name)) for i, op in enumerate(ops.other))
+    return replace(BASE_PLAN, operations=sm.Operations(write, (read,), other))
 
 
 def _v2(identifier: str) -> dict[str, Any]:
@@ -173,11 +183,9 @@ def test_write_mode_from_the_command(
 
 
 def _run(write_metrics: dict[str, Any]) -> RunVertex:
-    doc = copy.deepcopy(BASE_EVENTS)
-    doc[0]["extra"]["writeMetrics"] = write_metrics
-    (event,) = sm.parse_execution_events(doc, sm.ApiVersion.V1_2)
+    event = replace(BASE_EVENT, extra={**BASE_EVENT.extra, "writeMetrics": write_metrics})
     job = identify_job("warehouse_tables", None)
-    run = run_rows(BASE["id"], job, event, SOURCE, "warehouse_tables")[0]
+    run = run_rows(BASE_PLAN.id, job, event, SOURCE, "warehouse_tables")[0]
     assert isinstance(run, RunVertex)
     return run
 

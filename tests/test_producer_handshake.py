@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from spline_capture import CaptureServer
 
-from lineage.spline_model import ApiVersion
+from lineage.spline import ApiVersion
 from lineage_cli.producer_handshake import (
     AUTH_PREFIX,
     ProducerHandshakeError,

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from spline_capture import CaptureServer
 
-from lineage.spline_model import ApiVersion
+from lineage.spline import ApiVersion
 from lineage_cli.producer_handshake import handshake
 from lineage_cli.producer_relay import ProducerRelay
 from local_neptune.ports import free_port

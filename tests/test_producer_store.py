@@ -19,7 +19,7 @@ from lambdas.producer.raw_zone_writer import RawZoneWriter, Receipt
 from lambdas.producer.s3_store import S3RawZoneStore
 from lambdas.producer.store import RawZoneStore
 from lineage.raw_zone_layout import PlanIndexEntry, RawObjectMetadata, sha256_hex
-from lineage.spline_model import ApiVersion, load_execution_events, load_execution_plan
+from lineage.spline import ApiVersion, load_execution_events, load_execution_plan
 
 pytestmark = pytest.mark.unit
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from lineage import spline_model as sm
+from lineage import spline as sm
 from lineage.column_lineage import trace_columns
 from lineage.dataset_identity import LayerRules
 from lineage.graph_schema import DatasetVertex, EdgeRow, RunVertex, VertexRow
-from lineage.plan_graph import RawSource, plan_graph, plan_structure, run_rows
+from lineage.plan_graph import RawSource, plan_graph, run_rows
 
 pytestmark = pytest.mark.unit
 
@@ -38,7 +38,7 @@ def _plan(name: str) -> sm.ExecutionPlan:
 
 
 def _lineage(name: str) -> set[tuple[str, str, str]]:
-    lineage = trace_columns(plan_structure(_plan(name)))
+    lineage = trace_columns(_plan(name))
     return {(d.target, d.source.name, d.kind.label) for d in lineage.derivations}
 
 
@@ -69,7 +69,7 @@ def test_aggregate_sales_aggregates_and_passes_keys_through() -> None:
 
 
 def test_aggregate_expression_text_drops_spark_wrappers() -> None:
-    lineage = trace_columns(plan_structure(_plan("aggregate_sales.plan.json")))
+    lineage = trace_columns(_plan("aggregate_sales.plan.json"))
     texts = {d.target: d.expression for d in lineage.derivations}
     assert texts["revenue"] == "sum(line_total)"
     assert texts["avg_order_value"] == "round(avg(line_total), 2)"
@@ -80,7 +80,7 @@ def test_ingest_orders_derives_line_total_from_two_columns_and_filters_are_uses(
     assert ("line_total", "quantity", "expression") in found
     assert ("line_total", "amount", "expression") in found
     assert ("order_id", "order_id", "cast") in found
-    lineage = trace_columns(plan_structure(_plan("ingest_orders.plan.json")))
+    lineage = trace_columns(_plan("ingest_orders.plan.json"))
     assert {(u.role, u.source.name) for u in lineage.uses} == {
         ("filter", "quantity"),
         ("filter", "amount"),
@@ -88,7 +88,7 @@ def test_ingest_orders_derives_line_total_from_two_columns_and_filters_are_uses(
 
 
 def test_enrich_orders_join_keys_are_uses_not_derivations() -> None:
-    lineage = trace_columns(plan_structure(_plan("enrich_orders.plan.json")))
+    lineage = trace_columns(_plan("enrich_orders.plan.json"))
     used = {u.source.name for u in lineage.uses if u.role == "join"}
     assert used == {"customer_id", "country_code"}
     assert ("country", "country_name", "expression") in {
@@ -117,7 +117,7 @@ def test_cte_columns_come_from_the_cte_definition() -> None:
     found = _lineage("big_orders_report.plan.json")
     assert ("big_revenue", "line_total", "aggregate") in found
     assert ("largest_order", "line_total", "aggregate") in found
-    lineage = trace_columns(plan_structure(_plan("big_orders_report.plan.json")))
+    lineage = trace_columns(_plan("big_orders_report.plan.json"))
     assert ("join", "customer_id") in {(u.role, u.source.name) for u in lineage.uses}
 
 
@@ -128,7 +128,7 @@ def test_unusable_cte_ids_leave_the_reference_unlinked(cte_id: object) -> None:
         if op["name"] == "CTERelationRef":
             op["params"]["cteId"] = cte_id
     plan = sm.load_execution_plan(json.dumps(doc).encode(), sm.ApiVersion.V1_2)
-    found = {(d.target, d.source.name) for d in trace_columns(plan_structure(plan)).derivations}
+    found = {(d.target, d.source.name) for d in trace_columns(plan).derivations}
     assert ("big_revenue", "line_total") not in found  # no link, and no crash
     assert ("country_code", "country_code") in found
 
@@ -138,7 +138,7 @@ def test_union_branches_pass_through_and_casts_stay_casts() -> None:
     assert {k for t, _, k in found if t == "customer_id"} == {"direct"}
     assert {k for t, _, k in found if t in ("order_id", "amount")} == {"cast"}
     assert len({(t, s) for t, s, _ in found if t == "customer_id"}) == 1  # same name, two reads
-    lineage = trace_columns(plan_structure(_plan("incoming_orders_union.plan.json")))
+    lineage = trace_columns(_plan("incoming_orders_union.plan.json"))
     reads = {d.source.read_op_id for d in lineage.derivations if d.target == "customer_id"}
     assert len(reads) == 2  # one source per union branch
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lineage.spline_model import (
+from lineage.spline import (
     ApiVersion,
     AttrRef,
     DanglingReferenceError,

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lineage.limits import MAX_TIMESTAMP_MS
-from lineage.spline_model import (
+from lineage.spline import (
     ApiVersion,
     InvalidValueError,
     MissingFieldError,

@@ -17,7 +17,7 @@ from lambdas.producer.raw_zone_writer import RawZoneWriter, Receipt, StoredPaylo
 from lambdas.producer.store import RawZoneStore
 from lineage import limits
 from lineage.raw_zone_layout import sha256_hex
-from lineage.spline_model import (
+from lineage.spline import (
     ApiVersion,
     JsonValue,
     api_version_from_content_type,

@@ -14,7 +14,7 @@ from lambdas.producer.errors import (
     UnsupportedEncodingError,
 )
 from lineage.errors import LineageError
-from lineage.spline_model import PayloadError, UnsupportedContentTypeError
+from lineage.spline import PayloadError, UnsupportedContentTypeError
 
 log = logging.getLogger(__name__)
 

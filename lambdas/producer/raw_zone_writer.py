@@ -20,7 +20,7 @@ from lineage.raw_zone_layout import (
     sha256_hex,
     sidecar_key,
 )
-from lineage.spline_model import ApiVersion, ExecutionEvent, ExecutionPlan
+from lineage.spline import ApiVersion, ExecutionEvent, ExecutionPlan
 
 log = logging.getLogger(__name__)
 
