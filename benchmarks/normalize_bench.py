@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from glue_jobs.normalize import NormalizeParams, run_normalize  # noqa: E402
-from glue_jobs.storage import LocalStore  # noqa: E402
 from lineage import raw_zone_layout as rz  # noqa: E402
+from stores import LocalStore  # noqa: E402
 
 TEMPLATES = [
     "aggregate_sales",
