@@ -12,6 +12,8 @@ on every backend (`check_key`). Two roles, one contract:
   and deleting by prefix.
 
 Every backend failure surfaces as a `StorageError` whose message names the location and key.
+Keys that name both an object and a folder (`a` and `a/b`) are not portable: S3 holds both, a
+directory cannot; no layout of this project produces them.
 """
 
 from __future__ import annotations
