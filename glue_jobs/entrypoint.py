@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
-from glue_jobs.storage import open_store
 from lineage.dataset_identity import LayerRules
+from stores import open_store
 
 __all__ = ["build_params", "main", "parse_instant", "resolve_hook", "with_nightly_cutoff"]
 

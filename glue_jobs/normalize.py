@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from glue_jobs.storage import StorageError, Store
 from lineage import integrity
 from lineage import spline as sm
 from lineage.dataset_identity import LayerRules
@@ -69,6 +68,7 @@ from lineage.raw_zone_layout import (
     is_temporary,
     parse_raw_key,
 )
+from lineage.store import BuildStore, RawZoneStore, StorageError
 
 if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -168,7 +168,7 @@ def _in_range(day: str, first: dt.date | None, last: dt.date | None) -> bool:
     return (first is None or day >= first.isoformat()) and (last is None or day <= last.isoformat())
 
 
-def select_inputs(store: Store, params: NormalizeParams) -> Selection:
+def select_inputs(store: RawZoneStore, params: NormalizeParams) -> Selection:
     """List the raw zone and keep what the date range selects.
 
     Events: those received in the range. Plans: those received in the range, plus (found later
@@ -244,7 +244,7 @@ def _input(key: str, data: bytes) -> dict[str, Any]:
 
 
 def _load(
-    store: Store, key: str, inputs: list[dict[str, Any]], params: NormalizeParams
+    store: RawZoneStore, key: str, inputs: list[dict[str, Any]], params: NormalizeParams
 ) -> _Loaded | None:
     """Read a payload and its sidecar and check one against the other; None when the payload
     had not landed by `params.landed_before_ms`. Appends both objects to `inputs` (the
@@ -322,7 +322,7 @@ class EventRef:
     event_json: bytes
 
 
-def _event_rows(store: Store, key: str, params: NormalizeParams) -> list[tuple[Any, ...]]:
+def _event_rows(store: RawZoneStore, key: str, params: NormalizeParams) -> list[tuple[Any, ...]]:
     """Rows of EVENT_SCHEMA for one event batch: one `event` row per event, plus one `status`.
 
     Never raises: whatever goes wrong with this batch quarantines this batch only.
@@ -348,7 +348,7 @@ def _event_rows(store: Store, key: str, params: NormalizeParams) -> list[tuple[A
         return [(key, None, None, "status", orjson.dumps(_quarantined(key, exc, inputs)))]
 
 
-def parse_events(keys: DataFrame, store: Store, params: NormalizeParams) -> DataFrame:
+def parse_events(keys: DataFrame, store: RawZoneStore, params: NormalizeParams) -> DataFrame:
     """Event batch keys -> EVENT_SCHEMA rows (one per event, one status per batch)."""
     import pyarrow as pa
 
@@ -386,7 +386,7 @@ def _group(row: GraphRow) -> str:
 
 
 def _plan_rows(
-    store: Store,
+    store: RawZoneStore,
     key: str,
     events: Mapping[str, tuple[EventRef, ...]],
     params: NormalizeParams,
@@ -406,7 +406,7 @@ def _plan_rows(
 
 
 def _plan_rows_of(
-    store: Store,
+    store: RawZoneStore,
     key: str,
     events: Mapping[str, tuple[EventRef, ...]],
     params: NormalizeParams,
@@ -470,7 +470,7 @@ def _plan_rows_of(
 
 def transform(
     plan_keys: DataFrame,
-    store: Store,
+    store: RawZoneStore,
     events: Any,
     params: NormalizeParams,
     duplicates: Mapping[str, str],
@@ -557,7 +557,7 @@ _HEADERS: dict[str, str] = {
 class _FileRoller:
     """Accumulates the lines of one label into files of at most `limit` bytes (before gzip)."""
 
-    def __init__(self, store: Store, group: str, params: NormalizeParams) -> None:
+    def __init__(self, store: BuildStore, group: str, params: NormalizeParams) -> None:
         self.store = store
         self.group = group
         self.params = params
@@ -603,7 +603,7 @@ class _FileRoller:
         self.rows = 0
 
 
-def write_partition(store: Store, params: NormalizeParams) -> Callable[..., Iterator[Any]]:
+def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[..., Iterator[Any]]:
     """The `mapInArrow` function that writes the sorted rows of its partition to files.
 
     Rows arrive sorted by (group, id, line); the first line of each (group, id) wins (the
@@ -676,7 +676,7 @@ def write_partition(store: Store, params: NormalizeParams) -> Callable[..., Iter
     return run
 
 
-def load(rows: DataFrame, store: Store, params: NormalizeParams) -> DataFrame:
+def load(rows: DataFrame, store: BuildStore, params: NormalizeParams) -> DataFrame:
     """Shuffle rows by label, sort by id, and write them: one OUT_SCHEMA row per file or status."""
     # Fewer, larger tasks: each one writes whole labels, so this changes speed, never bytes.
     parallelism = rows.sparkSession.sparkContext.defaultParallelism
@@ -731,7 +731,7 @@ class OutputFolderError(LineageError):
     """The output folder holds files no rebuild writes: it is not (only) a previous build."""
 
 
-def check_output_folder(out: Store) -> None:
+def check_output_folder(out: BuildStore) -> None:
     """Raise `OutputFolderError` when `out` holds anything but a previous build (or nothing)."""
     foreign = [key for key, _ in out.list("") if not is_build_file(key)]
     if foreign:
@@ -744,7 +744,7 @@ def check_output_folder(out: Store) -> None:
         )
 
 
-def _retire_previous_build(out: Store) -> None:
+def _retire_previous_build(out: BuildStore) -> None:
     """Refuse an output folder holding anything but a build; remove the old manifest first.
 
     The manifest is the build's seal: removed before a single file changes and written last, a
@@ -761,8 +761,8 @@ def _utc_iso(seconds: float) -> str:
 
 def run_normalize(
     spark: SparkSession,
-    lake: Store,
-    out: Store,
+    lake: RawZoneStore,
+    out: BuildStore,
     params: NormalizeParams,
     progress: Progress = _quiet,
 ) -> BuildResult:

@@ -31,9 +31,9 @@ import orjson
 
 from glue_jobs.local_spark import local_spark
 from glue_jobs.normalize import NormalizeParams, run_normalize
-from glue_jobs.storage import LocalStore
 from lineage import raw_zone_layout as rz
 from local_neptune import project_root
+from stores import LocalStore
 
 REPO = project_root()
 

@@ -9,10 +9,12 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from local_neptune.errors import GraphServerError
+
 __all__ = ["GraphCounts", "ProbeFailed", "port_accepts", "query_counts"]
 
 
-class ProbeFailed(Exception):
+class ProbeFailed(GraphServerError):
     """The server did not answer the probe traversal (yet); the message says why."""
 
     def __init__(self, message: str, *, answered: bool = False) -> None:

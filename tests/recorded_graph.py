@@ -14,7 +14,7 @@ from typing import Any
 from raw_zone_builder import put
 
 from glue_jobs.normalize import NormalizeParams, run_normalize
-from glue_jobs.storage import LocalStore
+from stores import LocalStore
 
 RECORDED = Path(__file__).resolve().parent / "events" / "spline"
 # Where the sample jobs ran when they were recorded: every dataset URI starts with it.

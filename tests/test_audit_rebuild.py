@@ -9,7 +9,7 @@ import pytest
 from audit_lake import REPORT_ID, SALES_ID, TimedLake, build_timed_lake, ms, vertices
 
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
-from glue_jobs.storage import LocalStore
+from stores import LocalStore
 
 pytestmark = pytest.mark.spark
 

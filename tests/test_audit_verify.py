@@ -12,10 +12,10 @@ from raw_zone_builder import put
 from typer.testing import CliRunner
 
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
-from glue_jobs.storage import LocalStore
 from lineage.verification import Area, Problem
 from lineage_cli.commands.verify import run_verify
 from lineage_cli.main import app
+from stores import LocalStore
 
 pytestmark = pytest.mark.spark
 

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glue_jobs.normalize import NormalizeParams, write_partition
-from glue_jobs.storage import LocalStore
 from lineage.dataset_identity import CatalogName, DatasetIdentityError
 from lineage.dataset_properties import (
     DatasetClaims,
@@ -21,6 +20,7 @@ from lineage.dataset_properties import (
     merge_claims,
 )
 from lineage.graph_schema import DatasetVertex, csv_line
+from stores import LocalStore
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from glue_jobs.entrypoint import build_params, parse_instant, resolve_hook, with_nightly_cutoff
-from glue_jobs.storage import StorageError
+from lineage.store import StorageError
 
 pytestmark = pytest.mark.unit
 

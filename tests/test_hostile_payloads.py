@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambdas.producer.app import create_app
-from lambdas.producer.local_store import LocalRawZoneStore
 from lineage import integrity, limits
 from lineage import raw_zone_layout as rz
 from lineage import spline as sm
@@ -22,6 +21,7 @@ from lineage.graph_schema import job_id
 from lineage.manifest import is_build_file
 from lineage.neptune_csv import Column, PropertyType, format_field
 from lineage.quarantine import Reason, classify
+from stores import LocalStore
 
 pytestmark = pytest.mark.unit
 
@@ -47,7 +47,7 @@ def lake(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(lake: Path) -> TestClient:
-    return TestClient(create_app(LocalRawZoneStore(lake), clock=lambda: NOW))
+    return TestClient(create_app(LocalStore(lake), clock=lambda: NOW))
 
 
 def files(lake: Path) -> list[str]:
@@ -142,7 +142,7 @@ def test_503_names_no_file_path(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
     lake.mkdir()
     (lake / "plans").write_text("a file where the plans folder should be")
-    client = TestClient(create_app(LocalRawZoneStore(lake), clock=lambda: NOW))
+    client = TestClient(create_app(LocalStore(lake), clock=lambda: NOW))
     response = client.post("/execution-plans", content=PLAN, headers={"Content-Type": V12})
     assert response.status_code == 503
     assert str(tmp_path) not in response.text

@@ -18,11 +18,12 @@ from normalize_fixtures import REPORT_PLAN, SALES_PLAN, payload
 from raw_zone_builder import day, put
 
 from glue_jobs.normalize import BuildResult, NormalizeParams, OutputFolderError, run_normalize
-from glue_jobs.storage import LocalStore, StorageError
 from lineage import limits
 from lineage import raw_zone_layout as rz
 from lineage.neptune_csv import iter_records
 from lineage.quarantine import TooManyBadPayloadsError
+from lineage.store import StorageError
+from stores import LocalStore
 
 pytestmark = pytest.mark.spark
 

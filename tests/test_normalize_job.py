@@ -23,11 +23,11 @@ from glue_jobs.normalize import (
     run_normalize,
     transform,
 )
-from glue_jobs.storage import LocalStore
 from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES
 from lineage.manifest import Manifest
 from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records, read_layout
 from lineage.quarantine import TooManyBadPayloadsError
+from stores import LocalStore
 
 pytestmark = pytest.mark.spark
 

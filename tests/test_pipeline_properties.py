@@ -28,11 +28,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
-from glue_jobs.storage import LocalStore
 from lambdas.producer.app import create_app
-from lambdas.producer.local_store import LocalRawZoneStore
 from lineage.quarantine import Reason
 from lineage.raw_zone_layout import SIDECAR_SUFFIX, is_temporary, sha256_hex
+from stores import LocalStore
 
 SPLINE = Path(__file__).parent / "events" / "spline"
 V12 = "application/vnd.absa.spline.producer.v1.2+json"
@@ -269,7 +268,7 @@ def _post(client: TestClient, payload: Mutated) -> int:
 
 
 def _feed(lake: Path) -> Fed:
-    client = TestClient(create_app(LocalRawZoneStore(lake), clock=lambda: NOW))
+    client = TestClient(create_app(LocalStore(lake), clock=lambda: NOW))
     fed = Fed(lake, [], {})
     # The recorded payloads themselves first: the good lineage the hostile ones sit beside.
     for seed in SEEDS:

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from lambdas.producer.app import create_app
 from lambdas.producer.config import ProducerSettings
-from lambdas.producer.local_store import LocalRawZoneStore
 from lineage.raw_zone_layout import RawObjectMetadata, sha256_hex
+from stores import LocalStore
 
 pytestmark = pytest.mark.unit
 
@@ -32,7 +32,7 @@ NOW = datetime(2026, 11, 22, 1, 2, 3, 456000, tzinfo=UTC)
 
 
 def make_client(lake: Path, settings: ProducerSettings | None = None) -> TestClient:
-    app = create_app(LocalRawZoneStore(lake, fsync=False), settings, clock=lambda: NOW)
+    app = create_app(LocalStore(lake, fsync=False), settings, clock=lambda: NOW)
     return TestClient(app)
 
 
@@ -273,7 +273,7 @@ def test_storage_failure_is_503(lake: Path, client: TestClient) -> None:
     lake.write_text("the raw zone vanished and a file took its place")
     response = client.post("/execution-plans", content=PLAN, headers={"Content-Type": V12})
     assert response.status_code == 503
-    assert response.json()["error"] == "StoreError"
+    assert response.json()["error"] == "StorageError"
 
 
 def test_multi_member_gzip_is_accepted(lake: Path, client: TestClient) -> None:
@@ -297,7 +297,7 @@ def test_a_slow_client_does_not_block_others(lake: Path) -> None:
 
 
 async def _slow_and_fast(lake: Path) -> None:
-    app = create_app(LocalRawZoneStore(lake, fsync=False))
+    app = create_app(LocalStore(lake, fsync=False))
     release = asyncio.Event()
 
     async def trickle() -> AsyncIterator[bytes]:
@@ -321,7 +321,7 @@ async def _slow_and_fast(lake: Path) -> None:
 
 
 def test_concurrent_identical_plans_through_the_api(lake: Path) -> None:
-    app = create_app(LocalRawZoneStore(lake, fsync=False))
+    app = create_app(LocalStore(lake, fsync=False))
 
     async def burst() -> list[int]:
         transport = httpx.ASGITransport(app=app)

@@ -24,8 +24,8 @@ from moto import mock_aws
 from lambdas.producer.app import create_app
 from lambdas.producer.config import ProducerSettings
 from lambdas.producer.handler import LambdaHandler, build_handler
-from lambdas.producer.s3_store import S3RawZoneStore
 from lineage.raw_zone_layout import RawObjectMetadata, sha256_hex
+from stores import S3Store
 
 pytestmark = pytest.mark.unit
 
@@ -103,7 +103,7 @@ def s3() -> Iterator[Any]:
 
 @pytest.fixture
 def handler(s3: Any) -> LambdaHandler:
-    return build_handler(S3RawZoneStore(s3, "raw-zone", "lineage"), ProducerSettings())
+    return build_handler(S3Store("raw-zone", "lineage", client=s3), ProducerSettings())
 
 
 @pytest.mark.parametrize("shape", ["rest-v1", "http-v1.0"])
@@ -127,7 +127,7 @@ def test_http_api_v2_answers_one_parseable_version(handler: LambdaHandler) -> No
 def test_plain_mangum_on_http_api_v2_would_lose_the_agent(s3: Any) -> None:
     # Why the handler rewrites the header: Mangum joins repeated headers for format 2.0.
     root = FastAPI()
-    root.mount("/producer", create_app(S3RawZoneStore(s3, "raw-zone", "lineage")))
+    root.mount("/producer", create_app(S3Store("raw-zone", "lineage", client=s3)))
     plain = Mangum(root, lifespan="off")
     response = plain(api_gateway_event("http-v2.0", "HEAD", "/producer/status"), None)
     lines = header_lines(response, "ABSA-Spline-API-Version")
@@ -181,7 +181,7 @@ def test_events_and_errors_through_the_gateway(handler: LambdaHandler, s3: Any, 
 
 
 def test_storage_failure_through_the_gateway_is_503(s3: Any) -> None:
-    broken = build_handler(S3RawZoneStore(s3, "missing-bucket"), ProducerSettings())
+    broken = build_handler(S3Store("missing-bucket", client=s3), ProducerSettings())
     response = broken(
         api_gateway_event(
             "http-v2.0", "POST", "/producer/execution-plans", PLAN, {"Content-Type": V12}

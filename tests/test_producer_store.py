@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -13,13 +12,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lambdas.producer.errors import StoreError
-from lambdas.producer.local_store import LocalRawZoneStore
 from lambdas.producer.raw_zone_writer import RawZoneWriter, Receipt
-from lambdas.producer.s3_store import S3RawZoneStore
-from lambdas.producer.store import RawZoneStore
 from lineage.raw_zone_layout import PlanIndexEntry, RawObjectMetadata, sha256_hex
 from lineage.spline import ApiVersion, load_execution_events, load_execution_plan
+from lineage.store import MissingObjectError, RawZoneStore, StorageError, read_optional
+from stores import LocalStore, S3Store
 
 pytestmark = pytest.mark.unit
 
@@ -46,27 +43,33 @@ def receipt(at: datetime = DAY1) -> Receipt:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RawZoneStore]:
     """Each backend, empty."""
     if request.param == "local":
-        yield LocalRawZoneStore(tmp_path / "lake", fsync=True)
+        yield LocalStore(tmp_path / "lake", fsync=True)
         return
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="raw-zone")
-        yield S3RawZoneStore(client, "raw-zone", "lineage/raw")
+        yield S3Store("raw-zone", "lineage/raw", client=client)
+
+
+def keys(store: RawZoneStore, prefix: str) -> list[str]:
+    return [item.key for item in store.list(prefix)]
 
 
 def test_create_is_write_once(store: RawZoneStore) -> None:
     assert store.create("a/b/one.json", b"first", "application/json") is True
     assert store.create("a/b/one.json", b"second", "application/json") is False
     assert store.read("a/b/one.json") == b"first"
-    assert store.read("a/b/missing.json") is None
+    assert read_optional(store, "a/b/missing.json") is None
+    with pytest.raises(MissingObjectError, match=r"a/b/missing\.json"):
+        store.read("a/b/missing.json")
 
 
 def test_list_keys_by_prefix(store: RawZoneStore) -> None:
     for key in ("x/2.json", "x/1.json", "x/sub/3.json", "xy/4.json", "y/5.json"):
         store.create(key, b"{}", "application/json")
-    assert store.list_keys("x/") == ["x/1.json", "x/2.json", "x/sub/3.json"]
-    assert store.list_keys("x") == ["x/1.json", "x/2.json", "x/sub/3.json", "xy/4.json"]
-    assert store.list_keys("nothing/") == []
+    assert keys(store, "x/") == ["x/1.json", "x/2.json", "x/sub/3.json"]
+    assert keys(store, "x") == ["x/1.json", "x/2.json", "x/sub/3.json", "xy/4.json"]
+    assert keys(store, "nothing/") == []
 
 
 def test_concurrent_creates_of_one_key_have_one_winner(store: RawZoneStore) -> None:
@@ -86,14 +89,14 @@ def test_writer_stores_plan_once_with_sidecar_and_index(store: RawZoneStore) -> 
     assert (first.key, first.created, first.variant) == (key, True, False)
     assert (again.key, again.created) == (key, False)
     assert store.read(key) == PLAN
-    meta = RawObjectMetadata.from_json(store.read(key + ".meta") or b"")
+    meta = RawObjectMetadata.from_json(store.read(key + ".meta"))
     assert meta.sha256 == sha256_hex(PLAN) and meta.size == len(PLAN)
     assert (meta.kind, meta.plan_id, meta.api_version) == ("plan", PLAN_ID, "1.2")
     assert meta.received_at == "2026-11-21T23:59:59.999Z"
     assert (meta.client_address, meta.content_encoding) == ("10.0.0.7", "gzip")
-    assert store.list_keys("plans/") == [key, key + ".meta"]
-    assert store.list_keys("_index/") == [f"_index/plans/{PLAN_ID}"]
-    assert PlanIndexEntry.from_json(store.read(f"_index/plans/{PLAN_ID}") or b"") == (
+    assert keys(store, "plans/") == [key, key + ".meta"]
+    assert keys(store, "_index/") == [f"_index/plans/{PLAN_ID}"]
+    assert PlanIndexEntry.from_json(store.read(f"_index/plans/{PLAN_ID}")) == (
         PlanIndexEntry(key, sha256_hex(PLAN))
     )
 
@@ -114,7 +117,7 @@ def test_different_bytes_under_same_plan_id_are_kept(
     assert store.read(variant.key) == other_body
     assert store.read(f"plans/date=2026-11-21/{PLAN_ID}.json") == PLAN
     assert "different bytes" in caplog.text
-    assert store.list_keys("_index/") == [
+    assert keys(store, "_index/") == [
         f"_index/plans/{PLAN_ID}",
         f"_index/plans/{PLAN_ID}~{digest[:16]}",
     ]
@@ -140,8 +143,8 @@ def test_concurrent_identical_plans_store_exactly_one_object(store: RawZoneStore
         results = list(pool.map(lambda _: writer.store_plan(PLAN, plan, receipt()), range(32)))
     assert sum(r.created for r in results) == 1
     assert {r.key for r in results} == {f"plans/date=2026-11-21/{PLAN_ID}.json"}
-    assert store.list_keys("plans/") == [results[0].key, results[0].key + ".meta"]
-    assert len(store.list_keys("_index/")) == 1
+    assert keys(store, "plans/") == [results[0].key, results[0].key + ".meta"]
+    assert len(keys(store, "_index/")) == 1
 
 
 def test_event_batch_once_per_hash(store: RawZoneStore) -> None:
@@ -151,7 +154,7 @@ def test_event_batch_once_per_hash(store: RawZoneStore) -> None:
     second = writer.store_events(EVENTS, events, receipt())
     assert first.key == f"events/date=2026-11-21/{sha256_hex(EVENTS)}.json"
     assert (first.created, second.created) == (True, False)
-    meta = RawObjectMetadata.from_json(store.read(first.key + ".meta") or b"")
+    meta = RawObjectMetadata.from_json(store.read(first.key + ".meta"))
     assert (meta.kind, meta.event_count) == ("events", 1)
 
 
@@ -163,31 +166,30 @@ def test_crash_between_payload_and_sidecar_is_repaired(store: RawZoneStore) -> N
         PLAN, load_execution_plan(PLAN, ApiVersion.V1_2), receipt()
     )
     assert (stored.key, stored.created, stored.variant) == (key, False, False)
-    assert store.read(key + ".meta") is not None
+    assert store.read(key + ".meta")
     assert store.read(f"_index/plans/{PLAN_ID}") == PlanIndexEntry(key, sha256_hex(PLAN)).to_json()
 
 
-def test_local_store_failure_is_a_store_error(tmp_path: Path) -> None:
-    store = LocalRawZoneStore(tmp_path / "lake", fsync=False)
-    shutil.rmtree(tmp_path / "lake")
+def test_local_store_failure_is_a_storage_error(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "lake", fsync=False)
     (tmp_path / "lake").write_text("not a directory")
-    with pytest.raises(StoreError, match="cannot write"):
+    with pytest.raises(StorageError, match="cannot write"):
         store.create("plans/x.json", b"{}", "application/json")
 
 
 @pytest.mark.parametrize("key", ["../escape.json", "/abs.json", "a/../b.json", "a//b.json", ""])
 def test_local_store_refuses_keys_outside_its_root(tmp_path: Path, key: str) -> None:
-    with pytest.raises(StoreError, match="not a plain relative path"):
-        LocalRawZoneStore(tmp_path, fsync=False).create(key, b"", "text/plain")
+    with pytest.raises(StorageError, match="not a plain relative path"):
+        LocalStore(tmp_path, fsync=False).create(key, b"", "text/plain")
 
 
 def test_s3_store_wraps_missing_bucket() -> None:
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
-        store = S3RawZoneStore(client, "no-such-bucket", "p")
-        with pytest.raises(StoreError, match=r"s3://no-such-bucket/p/k.json: NoSuchBucket"):
+        store = S3Store("no-such-bucket", "p", client=client)
+        with pytest.raises(StorageError, match=r"s3://no-such-bucket/p/k.json: NoSuchBucket"):
             store.create("k.json", b"{}", "application/json")
-        with pytest.raises(StoreError, match="NoSuchBucket"):
+        with pytest.raises(StorageError, match="NoSuchBucket"):
             store.read("k.json")
 
 
@@ -195,8 +197,8 @@ def test_s3_objects_carry_prefix_and_content_type() -> None:
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="raw-zone")
-        store = S3RawZoneStore(client, "raw-zone", "/lineage/raw/")
+        store = S3Store("raw-zone", "/lineage/raw/", client=client)
         store.create("plans/k.json", b"{}", "application/json")
         head = client.head_object(Bucket="raw-zone", Key="lineage/raw/plans/k.json")
         assert head["ContentType"] == "application/json"
-        assert store.location == "s3://raw-zone/lineage/raw/"
+        assert store.root == "s3://raw-zone/lineage/raw"

@@ -23,11 +23,10 @@ from fastapi.testclient import TestClient
 from recorded_expectations import EXPECTED, KNOWN_WRONG, NO_LINEAGE_JOBS, Expected
 
 from glue_jobs.normalize import NormalizeParams, run_normalize
-from glue_jobs.storage import LocalStore
 from lambdas.producer.app import create_app
-from lambdas.producer.local_store import LocalRawZoneStore
 from lineage.graph_schema import column_id, dataset_id, job_id, plan_vertex_id
 from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records
+from stores import LocalStore
 
 pytestmark = [pytest.mark.spark]
 
@@ -78,9 +77,7 @@ def _props(record: VertexRecord | EdgeRecord) -> dict[str, Any]:
 def replay(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Replay:
     lake, out = tmp_path_factory.mktemp("replayed-lake"), tmp_path_factory.mktemp("replayed-out")
     ticks = iter(range(10_000))
-    app = create_app(
-        LocalRawZoneStore(lake), clock=lambda: START + dt.timedelta(seconds=next(ticks))
-    )
+    app = create_app(LocalStore(lake), clock=lambda: START + dt.timedelta(seconds=next(ticks)))
     statuses: dict[str, int] = {}
     with TestClient(app) as client:
         for _job, request in _requests():

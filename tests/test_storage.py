@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from glue_jobs.storage import LocalStore, S3Store, StorageError, open_store
+from lineage.store import MissingObjectError, UnsupportedLocationError
+from stores import LocalStore, S3Store, open_store
 
 pytestmark = pytest.mark.unit
 
@@ -35,9 +36,18 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def test_open_store_picks_the_backend(tmp_path: Path) -> None:
     assert open_store("s3a://lake/raw/") == S3Store("lake", "raw")
     assert open_store("s3://lake") == S3Store("lake", "")
+    assert open_store("s3n://lake/raw") == S3Store("lake", "raw")
     assert open_store(f"file://{tmp_path}") == LocalStore(str(tmp_path))
-    with pytest.raises(StorageError):
-        open_store("s3:///nobucket")
+    assert open_store(str(tmp_path / "x" / "..")) == LocalStore(tmp_path)
+    with pytest.raises(UnsupportedLocationError, match="names no bucket"):
+        open_store("s3a:///nobucket")
+    with pytest.raises(UnsupportedLocationError, match="only s3:// and directories"):
+        open_store("gs://lake/raw")
+    assert not (tmp_path / "fresh").exists()
+    open_store(str(tmp_path / "fresh"))  # opening to read creates nothing
+    assert not (tmp_path / "fresh").exists()
+    open_store(str(tmp_path / "fresh"), create=True)
+    assert (tmp_path / "fresh").is_dir()
 
 
 def test_local_store_round_trip(tmp_path: Path) -> None:
@@ -53,7 +63,7 @@ def test_local_store_round_trip(tmp_path: Path) -> None:
     assert store.delete_prefix("csv/") == 2
     assert list(store.list("")) == [("manifest.json", 2)]
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]  # no temp files left
-    with pytest.raises(StorageError, match="nope"):
+    with pytest.raises(MissingObjectError, match="nope"):
         store.read("nope")
 
 
@@ -68,5 +78,5 @@ def test_s3_store_round_trip_and_pickles_without_its_client(s3: Any) -> None:
     assert copy == store and copy.read("manifest.json") == b"{}"
     assert store.delete_prefix("csv/") == 3
     assert [k for k, _ in store.list("")] == ["manifest.json"]
-    with pytest.raises(StorageError, match="s3://lake/builds/x/missing"):
+    with pytest.raises(MissingObjectError, match="s3://lake/builds/x/missing"):
         store.read("missing")

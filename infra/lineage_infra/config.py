@@ -20,16 +20,21 @@ class ConfigError(ValueError):
 class RuntimeNames:
     """Every name the infrastructure borrows from the application code, in one place.
 
-    Align these with `lambdas/`, `glue_jobs/` and `loader/` when they change.
+    Align these with `lambdas/`, `glue_jobs/`, `loader/` and `stores/` when they change.
     """
 
     producer_handler: str = "lambdas.producer.handler.handler"
     consumer_handler: str = "lambdas.consumer.handler.handler"
     # Packages copied into each Lambda's code asset (source only; third-party deps are a layer).
-    producer_packages: tuple[str, ...] = ("lineage", "lambdas/__init__.py", "lambdas/producer")
+    producer_packages: tuple[str, ...] = (
+        "lineage",
+        "stores",
+        "lambdas/__init__.py",
+        "lambdas/producer",
+    )
     consumer_packages: tuple[str, ...] = ("lineage", "lambdas/__init__.py", "lambdas/consumer")
     # Packages zipped into the Glue job's --extra-py-files.
-    glue_packages: tuple[str, ...] = ("lineage", "glue_jobs", "loader")
+    glue_packages: tuple[str, ...] = ("lineage", "stores", "glue_jobs", "loader")
     # Module the Glue job runs as `__main__` (via infra/glue/launcher.py, the job's script).
     glue_entry_module: str = "glue_jobs.entrypoint"
     # `module:function` the normalize job calls with its BuildResult: the Neptune bulk load.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lineage.errors import LineageError
+
 __all__ = [
     "ConsumerError",
     "GraphQueryFailed",
@@ -12,7 +14,7 @@ __all__ = [
 ]
 
 
-class ConsumerError(Exception):
+class ConsumerError(LineageError):
     """Base error of the read API."""
 
 

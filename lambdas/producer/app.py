@@ -14,7 +14,6 @@ from lambdas.producer.body import content_coding, read_body
 from lambdas.producer.config import ProducerSettings
 from lambdas.producer.http_errors import install_error_handlers
 from lambdas.producer.raw_zone_writer import RawZoneWriter, Receipt, StoredPayload
-from lambdas.producer.store import RawZoneStore
 from lineage import limits
 from lineage.raw_zone_layout import sha256_hex
 from lineage.spline import (
@@ -25,6 +24,7 @@ from lineage.spline import (
     load_execution_events,
     parse_execution_plan,
 )
+from lineage.store import RawZoneStore
 
 API_VERSION_HEADER = "ABSA-Spline-API-Version"
 ACCEPT_ENCODING_HEADER = "ABSA-Spline-Accept-Request-Encoding"
@@ -60,7 +60,7 @@ def create_app(
     writer = RawZoneWriter(store)
     app = FastAPI(
         title="Spline producer API",
-        description=f"Lands Spline payloads verbatim in {store.location}",
+        description=f"Lands Spline payloads verbatim in {store.root}",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,

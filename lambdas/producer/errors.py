@@ -1,4 +1,8 @@
-"""The producer's exception family; `http_errors` maps each one to an HTTP status."""
+"""The producer's exception family; `http_errors` maps each one to an HTTP status.
+
+A raw zone that cannot be read or written raises `lineage.store.StorageError`, the one error
+of every store backend (`stores`).
+"""
 
 from lineage.errors import LineageError
 
@@ -17,15 +21,3 @@ class BrokenGzipError(ProducerError):
 
 class UnsupportedEncodingError(ProducerError):
     """The body uses a Content-Encoding other than gzip or identity."""
-
-
-class StoreError(ProducerError):
-    """The raw zone could not be read or written (S3 or the local directory failed).
-
-    The message names the location (for the operator's log); `cause` is the failure alone
-    (an S3 error code, an OS error text), without paths, fit for an HTTP answer.
-    """
-
-    def __init__(self, message: str, *, cause: str = "unavailable") -> None:
-        super().__init__(message)
-        self.cause = cause

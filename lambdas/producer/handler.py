@@ -23,7 +23,7 @@ from mangum import Mangum
 from lambdas.producer.app import API_VERSION_HEADER, create_app
 from lambdas.producer.config import ProducerSettings
 from lambdas.producer.errors import ProducerError
-from lambdas.producer.store import RawZoneStore
+from lineage.store import RawZoneStore, UnsupportedLocationError
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -67,12 +67,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _handler
     if _handler is None:
         location = os.environ.get("RAW_ZONE_URI", "")
-        if not location.startswith("s3://"):
-            raise ProducerError(f"RAW_ZONE_URI must be s3://bucket/prefix, got {location!r}")
-        from lambdas.producer.store_factory import open_store
+        from stores import S3Store, open_store
 
+        try:
+            store = open_store(location)
+        except UnsupportedLocationError:
+            store = None
+        # A Lambda's disk is not a raw zone: only an S3 location (any S3 spelling) will do.
+        if not isinstance(store, S3Store):
+            raise ProducerError(f"RAW_ZONE_URI must be s3://bucket/prefix, got {location!r}")
         _handler = build_handler(
-            open_store(location),
+            store,
             ProducerSettings.from_env(),
             api_gateway_base_path=os.environ.get("API_GATEWAY_BASE_PATH", "/"),
         )

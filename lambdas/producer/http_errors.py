@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse, Response
 from lambdas.producer.errors import (
     BrokenGzipError,
     RequestTooLargeError,
-    StoreError,
     UnsupportedEncodingError,
 )
 from lineage.errors import LineageError
 from lineage.spline import PayloadError, UnsupportedContentTypeError
+from lineage.store import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ _STATUS: tuple[tuple[type[LineageError], int], ...] = (
     (UnsupportedContentTypeError, 415),
     (UnsupportedEncodingError, 415),
     (RequestTooLargeError, 413),
-    (StoreError, 503),  # the raw zone is unavailable: the operator must see it, the agent too
+    (StorageError, 503),  # the raw zone is unavailable: the operator must see it, the agent too
 )
 
 
@@ -45,7 +45,7 @@ async def _answer(request: Request, exc: Exception) -> Response:
         # the client (which may be any host that reaches the producer).
         body["message"] = (
             f"the raw zone is unavailable ({exc.cause}); the payload was not stored"
-            if isinstance(exc, StoreError)
+            if isinstance(exc, StorageError)
             else "internal error; the payload was not stored"
         )
     if isinstance(exc, PayloadError):

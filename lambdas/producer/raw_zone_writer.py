@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from lambdas.producer.store import RawZoneStore
 from lineage.raw_zone_layout import (
     PlanIndexEntry,
     RawObjectMetadata,
@@ -21,6 +20,7 @@ from lineage.raw_zone_layout import (
     sidecar_key,
 )
 from lineage.spline import ApiVersion, ExecutionEvent, ExecutionPlan
+from lineage.store import RawZoneStore, read_optional
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class RawZoneWriter:
         self._store = store
 
     def _index(self, key: str) -> PlanIndexEntry | None:
-        raw = self._store.read(key)
+        raw = read_optional(self._store, key)
         return None if raw is None else PlanIndexEntry.from_json(raw)
 
     def known_plan(self, plan_id: str, digest: str) -> StoredPayload | None:
@@ -83,7 +83,7 @@ class RawZoneWriter:
             created = self._store.create(key, body, _JSON)
             # Not created: a concurrent identical request (or our own earlier attempt that
             # crashed before the index) stored it today; other bytes there make this a variant.
-            if created or sha256_hex(self._store.read(key) or b"") == digest:
+            if created or sha256_hex(read_optional(self._store, key) or b"") == digest:
                 self._finish(key, plan_index_key(plan.id), body, digest, plan, receipt)
                 return StoredPayload(key=key, created=created)
         variant_index = plan_variant_index_key(plan.id, digest)

@@ -13,9 +13,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from lambdas.producer.store_factory import open_store
 from lineage.errors import LineageError
 from lineage.raw_zone_layout import events_key, plan_index_key, sha256_hex
+from lineage.store import read_optional
 from lineage_cli.agent_jar import AGENT_JAR_ENV, locate
 from lineage_cli.agent_launch import (
     ADD_OPENS,
@@ -29,6 +29,7 @@ from lineage_cli.agent_launch import (
 from lineage_cli.commands.spark_submit import DEFAULT_PRODUCER_URL
 from lineage_cli.producer_handshake import Handshake, handshake
 from lineage_cli.producer_relay import Exchange, ProducerRelay
+from stores import open_store
 
 DOCTOR_JOB = Path(__file__).resolve().parent.parent / "doctor_job.py"
 JOB_TIMEOUT_S = 900.0
@@ -219,11 +220,11 @@ class Doctor:
         try:
             store = open_store(lake)
             plan_id = _plan_id(plan)
-            plan_there = store.read(plan_index_key(plan_id)) is not None
+            plan_there = read_optional(store, plan_index_key(plan_id)) is not None
             digest = sha256_hex(event.body)
             today = datetime.now(UTC)
             event_there = any(
-                store.read(events_key(digest, day)) is not None
+                read_optional(store, events_key(digest, day)) is not None
                 for day in (today, today - timedelta(days=1))
             )
         except LineageError as exc:

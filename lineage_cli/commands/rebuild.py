@@ -15,10 +15,10 @@ import typer
 from glue_jobs.entrypoint import parse_instant
 from glue_jobs.local_spark import local_spark
 from glue_jobs.normalize import BuildResult, NormalizeParams, check_output_folder, run_normalize
-from glue_jobs.storage import StorageError, open_store
 from lineage.dataset_identity import LayerRules
 from lineage.errors import LineageError
 from lineage.quarantine import TooManyBadPayloadsError
+from stores import open_store
 
 __all__ = ["rebuild", "register"]
 
@@ -183,6 +183,6 @@ def register(app: typer.Typer) -> None:
         except TooManyBadPayloadsError as exc:
             typer.echo(f"lineage rebuild: {exc} (see {out}/quarantine.json)", err=True)
             raise typer.Exit(code=EXIT_TOO_MANY_BAD) from None
-        except (LineageError, StorageError, ValueError) as exc:
+        except (LineageError, ValueError) as exc:
             typer.echo(f"lineage rebuild: {exc}", err=True)
             raise typer.Exit(code=EXIT_FAILED) from None

@@ -13,7 +13,6 @@ from lambdas.consumer.app import create_app as create_read_api_app
 from lambdas.consumer.static_ui import create_ui_app
 from lambdas.producer.app import create_app as create_producer_app
 from lambdas.producer.config import ProducerSettings
-from lambdas.producer.store_factory import open_store
 from lineage.errors import LineageError
 from lineage_cli.guard import (
     DEFAULT_HOSTS,
@@ -25,6 +24,7 @@ from lineage_cli.guard import (
     Unauthorized,
 )
 from local_neptune.ports import port_problem
+from stores import open_store
 
 PRODUCER_PATH = "/producer"
 API_PATH = "/api"
@@ -50,7 +50,9 @@ def build_root_app(
     """
     root = FastAPI(title="lineage", docs_url=None, redoc_url=None, openapi_url=None)
     root.state.graph_url = graph_url
-    root.mount(PRODUCER_PATH, create_producer_app(open_store(lake, fsync=fsync), settings))
+    root.mount(
+        PRODUCER_PATH, create_producer_app(open_store(lake, fsync=fsync, create=True), settings)
+    )
     if graph_url is not None:
         root.mount(API_PATH, create_read_api_app(graph_url))
     # The UI goes last because a mount at "/" matches every path.

@@ -22,7 +22,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from glue_jobs.normalize import QUARANTINE_FILE, NormalizeParams, run_normalize
-from glue_jobs.storage import LocalStore, StorageError, Store, open_store
 from lineage.dataset_identity import LayerRules
 from lineage.errors import LineageError
 from lineage.manifest import (
@@ -35,6 +34,7 @@ from lineage.manifest import (
 )
 from lineage.quarantine import TooManyBadPayloadsError
 from lineage.raw_zone_layout import EVENTS_PREFIX, PLANS_PREFIX, SIDECAR_SUFFIX
+from lineage.store import RawZoneStore, StorageError
 from lineage.verification import (
     EXIT_CANNOT_VERIFY,
     Area,
@@ -47,6 +47,7 @@ from lineage.verification import (
     observe,
     unexpected_keys,
 )
+from stores import LocalStore, open_store
 
 __all__ = ["VerifyError", "params_from_manifest", "register", "render", "run_verify"]
 
@@ -62,7 +63,7 @@ def _quiet(_: str) -> None:
     return None
 
 
-def read_manifest(build: Store) -> tuple[Manifest, bytes]:
+def read_manifest(build: RawZoneStore) -> tuple[Manifest, bytes]:
     """The build's manifest and its exact bytes."""
     try:
         raw = build.read(MANIFEST_FILE)
@@ -129,7 +130,7 @@ def params_from_manifest(
 
 
 def _read_inputs(
-    lake: Store, expected: Iterable[InputObject], quarantined: set[str], progress: Progress
+    lake: RawZoneStore, expected: Iterable[InputObject], quarantined: set[str], progress: Progress
 ) -> tuple[dict[str, InputObject], list[Finding]]:
     """What the named objects are now, by key (absent keys are left out), and the payloads
     among them that disagree with their sidecar or key (unless the build quarantined them)."""
@@ -157,7 +158,7 @@ def _read_inputs(
     return {o.key: o for o, _ in results}, sorted(f for _, f in results if f is not None)
 
 
-def _build_files(build: Store) -> list[OutputFile]:
+def _build_files(build: RawZoneStore) -> list[OutputFile]:
     """Every file of the build folder except the manifest and the wall-clock run info."""
     found = []
     try:
@@ -170,7 +171,7 @@ def _build_files(build: Store) -> list[OutputFile]:
     return found
 
 
-def _quarantined_keys(build: Store) -> set[str]:
+def _quarantined_keys(build: RawZoneStore) -> set[str]:
     """Keys the build's quarantine report lists (unknown keys are named only there)."""
     try:
         doc = orjson.loads(build.read(QUARANTINE_FILE))
@@ -371,7 +372,7 @@ def register(app: typer.Typer) -> None:
                 rerun=not skip_rerun,
                 progress=progress,
             )
-        except (LineageError, StorageError) as exc:
+        except LineageError as exc:
             typer.echo(f"lineage verify: {exc}", err=True)
             raise typer.Exit(code=EXIT_CANNOT_VERIFY) from None
         finally:
