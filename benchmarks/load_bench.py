@@ -2,8 +2,10 @@
 
 Generates a graph shaped like the normalize job's output (Run, Operation, Column vertices with
 typed `(single)` properties; HAS_RUN, FOLLOWS, DERIVES_FROM edges with properties), written
-with `lineage.neptune_csv`, then times `loader.local_gremlin.load_folder` on it. Prints the
-input size and the machine. Target (issue 5): at least 20,000 elements/s.
+with `lineage.neptune_csv`, then times `loader.run.run_load` on it: the boto3 `neptunedata`
+client drives the local Gremlin Server's loader API, which reads the files itself. Prints the
+input size, the machine and the server's heap after the load. Target: at least 200,000
+elements/s at 100k plans.
 
     .venv/bin/python benchmarks/load_bench.py --elements 100000 1000000
     .venv/bin/python benchmarks/load_bench.py --graph ws://localhost:8182/gremlin --elements 100000
@@ -158,8 +160,8 @@ def server(url: str | None, heap: str) -> Iterator[str]:
             stop(layout)
 
 
-def server_cpu_seconds(url: str) -> float | None:
-    """CPU seconds used so far by the Java process listening on the URL's port (Linux only)."""
+def _server_pid(url: str) -> int | None:
+    """The pid of the process listening on the URL's port (Linux /proc), if found."""
     port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
     try:
         inodes = set()
@@ -176,11 +178,22 @@ def server_cpu_seconds(url: str) -> float | None:
             except OSError:
                 continue
             if any(f"socket:[{inode}]" in links for inode in inodes):
-                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-                return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+                return int(proc.name)
     except OSError:
         return None
     return None
+
+
+def server_cpu_seconds(url: str) -> float | None:
+    """CPU seconds used so far by the Java process listening on the URL's port (Linux only)."""
+    pid = _server_pid(url)
+    if pid is None:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def clear(url: str) -> None:
@@ -195,41 +208,77 @@ def clear(url: str) -> None:
         connection.close()
 
 
-def measure(
-    folder: Path, url: str, batch_size: int = 2000, reload: bool = True
-) -> dict[str, float | int | None]:
+def graph_counts(url: str) -> tuple[int, int]:
+    """(vertices, edges) of the graph at `url`."""
+    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+    from gremlin_python.process.anonymous_traversal import traversal
+
+    connection = DriverRemoteConnection(url, "g")
+    try:
+        g = traversal().with_remote(connection)
+        return int(g.V().count().next()), int(g.E().count().next())
+    finally:
+        connection.close()
+
+
+def server_heap_bytes(url: str) -> int | None:
+    """Used heap of the server listening on `url`'s port after a full GC (`jcmd`), if readable."""
+    pid = _server_pid(url)
+    if pid is None or shutil.which("jcmd") is None:
+        return None
+    import subprocess
+
+    subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, check=False, timeout=120)
+    info = subprocess.run(
+        ["jcmd", str(pid), "GC.heap_info"], capture_output=True, text=True, check=False, timeout=60
+    ).stdout
+    # "garbage-first heap   total 1048576K, used 123456K [...]"
+    for line in info.splitlines():
+        if " used " in line and "total" in line:
+            used = line.split(" used ", 1)[1].split("K", 1)[0].strip()
+            if used.isdigit():
+                return int(used) * 1024
+    return None
+
+
+def measure(folder: Path, url: str, reload: bool = True) -> dict[str, float | int | None]:
     """Load `folder` into the emptied graph at `url` (then reload it); return the figures."""
-    from loader.local_gremlin import LocalLoadOptions, load_folder
+    from loader.run import LocalTarget, run_load
 
     clear(url)
-    options = LocalLoadOptions(batch_size=batch_size)
     server_before = server_cpu_seconds(url)
     cpu_before = time.process_time()
     began = time.perf_counter()
-    report = load_folder(folder, url, options)
+    report = run_load(str(folder), LocalTarget(url=url), update_single_cardinality=False)
     first = time.perf_counter() - began
     loader_cpu = time.process_time() - cpu_before
     server_after = server_cpu_seconds(url)
     if not report.succeeded:
         raise SystemExit(f"load failed: {report.summary()} {report.errors[:3]}")
-    elements = report.vertices_created + report.edges_created
+    vertices, edges = graph_counts(url)
+    elements = vertices + edges
+    heap = server_heap_bytes(url)
     reload_s = None
     if reload:
         began = time.perf_counter()
-        again = load_folder(folder, url, options)
+        again = run_load(str(folder), LocalTarget(url=url), update_single_cardinality=False)
         reload_s = time.perf_counter() - began
-        if again.totals.duplicates != elements:
+        if again.totals.duplicates != again.totals.records or graph_counts(url) != (
+            vertices,
+            edges,
+        ):
             raise SystemExit(f"reload was not idempotent: {again.summary()}")
     return {
         "elements": elements,
-        "vertices": report.vertices_created,
-        "edges": report.edges_created,
+        "vertices": vertices,
+        "edges": edges,
         "seconds": first,
         "elements_per_s": elements / first,
         "loader_cpu_s": loader_cpu,
         "server_cpu_s": (
             None if server_before is None or server_after is None else server_after - server_before
         ),
+        "server_heap_bytes": heap,
         "reload_s": reload_s,
     }
 
@@ -240,30 +289,31 @@ def main() -> None:
     parser.add_argument("--elements", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--graph", help="ws://HOST:PORT/gremlin of a running server")
     parser.add_argument("--heap", default="4g", help="heap of the throwaway server")
-    parser.add_argument("--batch-size", type=int, default=2000)
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
     print(
         "| elements | vertices | edges | input (gzip) | first load | elements/s "
-        "| CPU: loader + server | reload (all duplicates) |"
+        "| CPU: loader + server | server heap | reload (all duplicates) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with server(args.graph, args.heap) as url:
         for elements in args.elements:
             folder = Path(tempfile.mkdtemp(prefix="load-bench-"))
             try:
                 vertices, edges, size = generate(folder, elements)
-                figures = measure(folder, url, args.batch_size)
+                figures = measure(folder, url)
                 if figures["elements"] != vertices + edges:
                     raise SystemExit(f"loaded {figures['elements']} of {vertices + edges} elements")
+                heap_bytes = figures["server_heap_bytes"]
+                heap = "n/a" if heap_bytes is None else f"{int(heap_bytes) / 2**20:,.0f} MiB"
                 server_cpu = (
                     "n/a" if figures["server_cpu_s"] is None else f"{figures['server_cpu_s']:.1f} s"
                 )
                 print(
                     f"| {vertices + edges:,} | {vertices:,} | {edges:,} | {size / 1e6:.1f} MB "
                     f"| {figures['seconds']:.1f} s | {figures['elements_per_s']:,.0f} "
-                    f"| {figures['loader_cpu_s']:.1f} s + {server_cpu} "
+                    f"| {figures['loader_cpu_s']:.1f} s + {server_cpu} | {heap} "
                     f"| {figures['reload_s']:.1f} s |",
                     flush=True,
                 )
