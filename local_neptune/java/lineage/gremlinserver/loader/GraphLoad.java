@@ -90,11 +90,56 @@ final class GraphLoad {
     private final Graph graph;
     private final Map<String, Boolean> doneFiles;
 
+    private final Map<Object, Vertex> vertexMap;
+    private final Map<Object, Edge> edgeMap;
+
     GraphLoad(final LoadJob job, final Graph graph, final Map<String, Boolean> doneFiles) {
         this.job = job;
         this.request = job.request;
         this.graph = graph;
         this.doneFiles = doneFiles;
+        this.vertexMap = elementMap(graph, "vertices");
+        this.edgeMap = elementMap(graph, "edges");
+    }
+
+    /**
+     * TinkerGraph's own id-to-element map, or null for another graph.
+     *
+     * {@code graph.vertices(id)} builds a stream pipeline per call; a load looks up one to three
+     * ids per record, and the map lookup is several times cheaper (the map is a ConcurrentHashMap,
+     * read here without any other access than get).
+     */
+    @SuppressWarnings("unchecked")
+    private static <E> Map<Object, E> elementMap(final Graph graph, final String name) {
+        for (Class<?> type = graph.getClass(); type != null; type = type.getSuperclass()) {
+            try {
+                final java.lang.reflect.Field field = type.getDeclaredField(name);
+                field.setAccessible(true);
+                final Object map = field.get(graph);
+                return map instanceof Map ? (Map<Object, E>) map : null;
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private Vertex findVertex(final String id) {
+        if (vertexMap != null) {
+            return vertexMap.get(id);
+        }
+        final Iterator<Vertex> found = graph.vertices(id);
+        return found.hasNext() ? found.next() : null;
+    }
+
+    private Edge findEdge(final String id) {
+        if (edgeMap != null) {
+            return edgeMap.get(id);
+        }
+        final Iterator<Edge> found = graph.edges(id);
+        return found.hasNext() ? found.next() : null;
     }
 
     /** Runs the load to its final status (never throws: every outcome is the job's status). */
@@ -521,8 +566,8 @@ final class GraphLoad {
 
     private void vertex(final Feed feed, final String id, final String label, final List<Values> properties,
                         final long line) throws Stop {
-        final Iterator<Vertex> found = graph.vertices(id);
-        if (!found.hasNext()) {
+        final Vertex existing = findVertex(id);
+        if (existing == null) {
             final Vertex vertex = graph.addVertex(T.id, id, T.label, label);
             for (final Values property : properties) {
                 for (final Object value : property.values) {
@@ -532,7 +577,7 @@ final class GraphLoad {
             }
             return;
         }
-        final Vertex vertex = found.next();
+        final Vertex vertex = existing;
         if (!vertex.label().equals(label)) {
             error(feed, "LABEL_CONFLICT", "vertex '" + id + "' exists with label '" + vertex.label() + "', not '"
                     + label + "' (the local graph cannot relabel a vertex)", line, 'i');
@@ -591,9 +636,8 @@ final class GraphLoad {
 
     private void edge(final Feed feed, final String id, final String from, final String to, final String label,
                       final List<Values> properties, final long line) throws Stop {
-        final Iterator<Edge> found = graph.edges(id);
-        if (found.hasNext()) {
-            final Edge edge = found.next();
+        final Edge edge = findEdge(id);
+        if (edge != null) {
             final String out = String.valueOf(edge.outVertex().id());
             final String in = String.valueOf(edge.inVertex().id());
             if (!edge.label().equals(label) || !out.equals(from) || !in.equals(to)) {
@@ -626,11 +670,11 @@ final class GraphLoad {
             }
             return;
         }
-        final Iterator<Vertex> outs = graph.vertices(from);
-        final Iterator<Vertex> ins = graph.vertices(to);
-        if (!outs.hasNext() || !ins.hasNext()) {
+        final Vertex out = findVertex(from);
+        final Vertex in = findVertex(to);
+        if (out == null || in == null) {
             error(feed, "FROM_OR_TO_VERTEX_ARE_MISSING", "edge '" + id + "': "
-                    + (!outs.hasNext() ? "from vertex '" + from + "'" : "to vertex '" + to + "'")
+                    + (out == null ? "from vertex '" + from + "'" : "to vertex '" + to + "'")
                     + " is not in the graph", line, 'i');
             return;
         }
@@ -643,6 +687,6 @@ final class GraphLoad {
             keyValues[i++] = property.values.get(0);
         }
         final Object[] trimmed = java.util.Arrays.copyOf(keyValues, i);
-        outs.next().addEdge(label, ins.next(), trimmed);
+        out.addEdge(label, in, trimmed);
     }
 }
