@@ -125,7 +125,9 @@ def register(app: typer.Typer) -> None:
             False, "--allow-empty-strings", help='Load "" as an empty string, not as no value.'
         ),
         deadline: float = typer.Option(
-            6 * 3600.0, "--deadline", help="Neptune: seconds before the load is cancelled."
+            6 * 3600.0,
+            "--deadline",
+            help="Seconds before the load is cancelled (on the server too).",
         ),
         report_path: Annotated[
             Path | None,
