@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from lineage_bench.machine import listener_pid
 from local_neptune import ServerLayout, ServerSettings, project_root, start, stop
 
-__all__ = ["clear_graph", "graph_server"]
+__all__ = ["clear_graph", "graph_counts", "graph_server", "server_heap_bytes"]
 
 
 @contextmanager
@@ -39,3 +42,34 @@ def clear_graph(url: str) -> None:
         traversal().with_remote(connection).V().drop().iterate()
     finally:
         connection.close()
+
+
+def graph_counts(url: str) -> tuple[int, int]:
+    """(vertices, edges) of the graph at `url`."""
+    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+    from gremlin_python.process.anonymous_traversal import traversal
+
+    connection = DriverRemoteConnection(url, "g")
+    try:
+        g = traversal().with_remote(connection)
+        return int(g.V().count().next()), int(g.E().count().next())
+    finally:
+        connection.close()
+
+
+def server_heap_bytes(url: str) -> int | None:
+    """Used heap of the server listening on `url`'s port after a full GC (`jcmd`), if readable."""
+    pid = listener_pid(int(url.rsplit(":", 1)[1].split("/", 1)[0]))
+    if pid is None or shutil.which("jcmd") is None:
+        return None
+    subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, check=False, timeout=120)
+    info = subprocess.run(
+        ["jcmd", str(pid), "GC.heap_info"], capture_output=True, text=True, check=False, timeout=60
+    ).stdout
+    # "garbage-first heap   total 1048576K, used 123456K [...]"
+    for line in info.splitlines():
+        if " used " in line and "total" in line:
+            used = line.split(" used ", 1)[1].split("K", 1)[0].strip()
+            if used.isdigit():
+                return int(used) * 1024
+    return None

@@ -2,8 +2,10 @@
 
 Generates a graph shaped like the normalize job's output (Run, Operation, Column vertices with
 typed `(single)` properties; HAS_RUN, FOLLOWS, DERIVES_FROM edges with properties), written
-with `lineage.neptune_csv`, then times `loader.local_gremlin.load_folder` on it. Prints the
-input size and the machine. Target: at least 20,000 elements/s.
+with `lineage.neptune_csv`, then times `loader.run.run_load` on it: the boto3 `neptunedata`
+client drives the local Gremlin Server's loader API, which reads the files itself. Prints the
+input size, the machine and the server's heap after the load. Target: at least 200,000
+elements/s at 100k plans.
 
     .venv/bin/python -m lineage_bench.load --elements 100000 1000000
     .venv/bin/python -m lineage_bench.load --graph ws://localhost:8182/gremlin --elements 100000
@@ -36,7 +38,7 @@ from lineage.neptune_csv import (
     vertex_line,
 )
 from lineage_bench.errors import StageError
-from lineage_bench.graph import clear_graph, graph_server
+from lineage_bench.graph import clear_graph, graph_counts, graph_server, server_heap_bytes
 from lineage_bench.machine import listener_cpu_seconds, summary_line
 
 S = Cardinality.SINGLE
@@ -74,6 +76,7 @@ class LoadFigures:
     loader_cpu_s: float
     server_cpu_s: float | None  # None where the server's process cannot be read (not Linux)
     reload_s: float | None  # the same folder again (every element a duplicate); None: not run
+    server_heap_bytes: int | None  # used heap after a full GC, once loaded; None: not readable
 
 
 def generate(folder: Path, elements: int, files: int = 4) -> tuple[int, int, int]:
@@ -136,34 +139,38 @@ def generate(folder: Path, elements: int, files: int = 4) -> tuple[int, int, int
     return vertices, edges, size
 
 
-def measure(folder: Path, url: str, batch_size: int = 2000, reload: bool = True) -> LoadFigures:
+def measure(folder: Path, url: str, reload: bool = True) -> LoadFigures:
     """Load `folder` into the emptied graph at `url` (then reload it); return the figures."""
-    from loader.local_gremlin import LocalLoadOptions, load_folder
+    from loader.run import LocalTarget, run_load
 
     clear_graph(url)
-    options = LocalLoadOptions(batch_size=batch_size)
     port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
     server_before = listener_cpu_seconds(port)
     cpu_before = time.process_time()
     began = time.perf_counter()
-    report = load_folder(folder, url, options)
+    report = run_load(str(folder), LocalTarget(url=url), update_single_cardinality=False)
     first = time.perf_counter() - began
     loader_cpu = time.process_time() - cpu_before
     server_after = listener_cpu_seconds(port)
     if not report.succeeded:
         raise StageError(f"load of {folder} failed: {report.summary()} {report.errors[:3]}")
-    elements = report.vertices_created + report.edges_created
+    vertices, edges = graph_counts(url)
+    elements = vertices + edges
+    heap = server_heap_bytes(url)
     reload_s = None
     if reload:
         began = time.perf_counter()
-        again = load_folder(folder, url, options)
+        again = run_load(str(folder), LocalTarget(url=url), update_single_cardinality=False)
         reload_s = time.perf_counter() - began
-        if again.totals.duplicates != elements:
+        if again.totals.duplicates != again.totals.records or graph_counts(url) != (
+            vertices,
+            edges,
+        ):
             raise StageError(f"reload of {folder} was not idempotent: {again.summary()}")
     return LoadFigures(
         elements=elements,
-        vertices=report.vertices_created,
-        edges=report.edges_created,
+        vertices=vertices,
+        edges=edges,
         seconds=first,
         elements_per_s=elements / first,
         loader_cpu_s=loader_cpu,
@@ -171,6 +178,7 @@ def measure(folder: Path, url: str, batch_size: int = 2000, reload: bool = True)
             None if server_before is None or server_after is None else server_after - server_before
         ),
         reload_s=reload_s,
+        server_heap_bytes=heap,
     )
 
 
@@ -180,30 +188,31 @@ def main() -> None:
     parser.add_argument("--elements", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--graph", help="ws://HOST:PORT/gremlin of a running server")
     parser.add_argument("--heap", default="4g", help="heap of the throwaway server")
-    parser.add_argument("--batch-size", type=int, default=2000)
     args = parser.parse_args()
 
     print(f"machine: {summary_line()}")
     print(
         "| elements | vertices | edges | input (gzip) | first load | elements/s "
-        "| CPU: loader + server | reload (all duplicates) |"
+        "| CPU: loader + server | server heap | reload (all duplicates) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with nullcontext(args.graph) if args.graph else graph_server(args.heap) as url:
         for elements in args.elements:
             folder = Path(tempfile.mkdtemp(prefix="load-bench-"))
             try:
                 vertices, edges, size = generate(folder, elements)
-                figures = measure(folder, url, args.batch_size)
+                figures = measure(folder, url)
                 if figures.elements != vertices + edges:
                     raise SystemExit(f"loaded {figures.elements} of {vertices + edges} elements")
                 server_cpu = (
                     "n/a" if figures.server_cpu_s is None else f"{figures.server_cpu_s:.1f} s"
                 )
+                heap_bytes = figures.server_heap_bytes
+                heap = "n/a" if heap_bytes is None else f"{heap_bytes / 2**20:,.0f} MiB"
                 print(
                     f"| {vertices + edges:,} | {vertices:,} | {edges:,} | {size / 1e6:.1f} MB "
                     f"| {figures.seconds:.1f} s | {figures.elements_per_s:,.0f} "
-                    f"| {figures.loader_cpu_s:.1f} s + {server_cpu} "
+                    f"| {figures.loader_cpu_s:.1f} s + {server_cpu} | {heap} "
                     f"| {figures.reload_s or 0:.1f} s |",
                     flush=True,
                 )

@@ -100,8 +100,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def listener_cpu_seconds(port: int) -> float | None:
-    """CPU seconds used so far by the process listening on a local TCP port (Linux; else None).
+def listener_pid(port: int) -> int | None:
+    """The pid of the process listening on a local TCP port (Linux /proc; else None).
 
     A server we did not start ourselves (the Gremlin Server's JVM) is found by its socket."""
     try:
@@ -119,10 +119,21 @@ def listener_cpu_seconds(port: int) -> float | None:
             except OSError:
                 continue
             if any(f"socket:[{inode}]" in links for inode in inodes):
-                return cpu_seconds(int(proc.name))
+                return int(proc.name)
     except OSError:
         return None
     return None
+
+
+def listener_cpu_seconds(port: int) -> float | None:
+    """CPU seconds used so far by the process listening on a local TCP port (Linux; else None)."""
+    pid = listener_pid(port)
+    if pid is None:
+        return None
+    try:
+        return cpu_seconds(pid)
+    except OSError:
+        return None
 
 
 def _children(pid: int) -> Iterator[int]:

@@ -195,6 +195,8 @@ def measure_load(build: Path, url: str, scale: str, result: StageResult, reload:
     result.add("loader_cpu_s", figures.loader_cpu_s, "s", scale)
     if figures.reload_s is not None:
         result.add("reload_s", figures.reload_s, "s", scale)
+    if figures.server_heap_bytes is not None:
+        result.add("server_heap_mib", figures.server_heap_bytes / 2**20, "MiB", scale)
     return seconds
 
 

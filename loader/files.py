@@ -1,43 +1,23 @@
-"""Finding the load files of a folder, in the order Neptune loads them (vertices, then edges).
+"""Which folder a load reads: a build folder's `csv/`, or a folder of Neptune Gremlin CSV files.
 
-Every file is read through once before the load writes anything (decompressed and decoded as
-UTF-8): a truncated `.gz`, a corrupt `.bz2` or undecodable bytes are reported for that file, with
-the line where the readable text ends, instead of half of the file being committed.
+The loader API (Neptune's or the local graph's) reads every file under the source it is given,
+so a folder holding anything else (a manifest, a report, a README) would fail as a CSV parse
+error on that file. Such a folder is refused before the load with one line naming the files.
 """
 
 from __future__ import annotations
 
-import bz2
-import codecs
-import gzip
-import io
-import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
-from lineage.neptune_csv import FileLayout, NeptuneCsvError, read_layout
+from lineage.manifest import MANIFEST_FILE
 from loader.errors import SourceError
 
-__all__ = ["Discovery", "LoadFile", "check_readable", "discover", "is_load_file"]
+__all__ = ["LOAD_SUFFIXES", "is_load_file", "load_folder_of"]
 
-_CHUNK = 1 << 16
+LOAD_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
+"""Names of the files a load reads (plain, gzip or bzip2 compressed)."""
 
-
-@dataclass(frozen=True, slots=True)
-class LoadFile:
-    """One CSV file of a load, with the layout its header declares."""
-
-    path: Path
-    name: str
-    layout: FileLayout
-
-
-@dataclass(frozen=True, slots=True)
-class Discovery:
-    """The loadable files in load order, and the files that cannot be loaded with the reason."""
-
-    files: list[LoadFile]
-    unreadable: list[NeptuneCsvError]
+_SHOWN = 5
 
 
 def is_load_file(relative: Path) -> bool:
@@ -47,82 +27,38 @@ def is_load_file(relative: Path) -> bool:
     )
 
 
-def _raw_stream(path: Path) -> io.BufferedIOBase:
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    return open(path, "rb")
+def load_folder_of(source: Path) -> Path:
+    """The folder (or single file) whose CSVs a load of `source` reads.
 
-
-def check_readable(path: Path, name: str) -> None:
-    """Read `path` through (decompressing by its name, decoding UTF-8); NeptuneCsvError if not.
-
-    The error names the file and the line at which the readable text ends.
+    A build folder (it holds `manifest.json`) loads its `csv/`. Raises SourceError for a missing
+    source, a build folder without `csv/`, a folder without load files, or a folder holding
+    files that are not load files (named, at most five of them).
     """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
+    if not source.exists():
+        raise SourceError(f"source folder does not exist: {source}")
+    if source.is_file():
+        return source
+    if (source / MANIFEST_FILE).is_file():
+        csv = source / "csv"
+        if not csv.is_dir():
+            raise SourceError(f"{source} is a build folder (it has {MANIFEST_FILE}) without csv/")
+        source = csv
     try:
-        stream = _raw_stream(path)
-        with stream:
-            while True:
-                try:
-                    chunk = stream.read1(_CHUNK)  # what is there: a truncation ends late
-                    decoder.decode(chunk, final=not chunk)
-                except UnicodeDecodeError as exc:
-                    line += chunk.count(b"\n", 0, exc.start)
-                    reason = f"not UTF-8 ({exc.reason})"
-                    raise NeptuneCsvError(reason, file=name, line=line) from exc
-                if not chunk:
-                    return
-                line += chunk.count(b"\n")
-    except (EOFError, OSError, zlib.error, ValueError) as exc:
-        kind = {".gz": "gzip", ".bz2": "bzip2"}.get(path.suffix.lower(), "file")
-        raise NeptuneCsvError(
-            f"truncated or corrupt {kind} ({exc}); nothing of this file was loaded",
-            file=name,
-            line=line,
-        ) from exc
-
-
-def discover(folder: Path) -> Discovery:
-    """Every load file under `folder` (recursively), vertex files first, each group by name.
-
-    Raises SourceError for a missing or empty folder. A file that cannot be read through, or
-    whose header is not a Neptune Gremlin CSV header, is listed in `unreadable` (Neptune would
-    fail that feed); the others are returned to load.
-    """
-    if not folder.exists():
-        raise SourceError(f"source folder does not exist: {folder}")
-    if folder.is_file():
-        candidates = [folder]
-        root = folder.parent
-    else:
-        root = folder
-        try:
-            candidates = sorted(
-                p for p in folder.rglob("*") if p.is_file() and is_load_file(p.relative_to(folder))
-            )
-        except OSError as exc:
-            raise SourceError(f"cannot list {folder}: {exc}") from exc
-    files: list[LoadFile] = []
-    unreadable: list[NeptuneCsvError] = []
-    for path in candidates:
-        name = str(path.relative_to(root))
-        try:
-            check_readable(path, name)
-            layout = read_layout(path, name=name)
-        except NeptuneCsvError as exc:
-            unreadable.append(exc)
-            continue
-        except (OSError, EOFError, zlib.error, ValueError) as exc:
-            unreadable.append(NeptuneCsvError(f"cannot read the header ({exc})", file=name, line=1))
-            continue
-        files.append(LoadFile(path, name, layout))
-    if not files and not unreadable:
-        raise SourceError(f"no load files in {folder} (only _SUCCESS, .crc or hidden files?)")
-    return Discovery(
-        sorted(files, key=lambda f: (f.layout.kind != "vertex", f.name)),
-        sorted(unreadable, key=lambda e: e.file),
-    )
+        files = sorted(
+            path.relative_to(source)
+            for path in source.rglob("*")
+            if path.is_file() and is_load_file(path.relative_to(source))
+        )
+    except OSError as exc:
+        raise SourceError(f"cannot list {source}: {exc}") from exc
+    if not files:
+        raise SourceError(f"no load files in {source} (only _SUCCESS, .crc or hidden files?)")
+    others = [str(path) for path in files if not path.name.lower().endswith(LOAD_SUFFIXES)]
+    if others:
+        more = f" and {len(others) - _SHOWN} more" if len(others) > _SHOWN else ""
+        raise SourceError(
+            f"{source} holds files that are not load files (.csv, .csv.gz, .csv.bz2): "
+            f"{', '.join(others[:_SHOWN])}{more}; pass a build folder (with {MANIFEST_FILE}) "
+            "or a folder of CSVs only"
+        )
+    return source

@@ -13,8 +13,10 @@ The whole conversation an operator needs at 3 a.m.:
 - `fast_reset`: the two-step token handshake (`initiateDatabaseReset`, then
   `performDatabaseReset` with the token) and a wait until the engine is healthy again.
 
-The client must be created with `endpoint_url=https://<cluster>:8182` (see `neptune_client`);
-boto3 signs the requests with SigV4 itself.
+The same code drives both targets: Amazon Neptune (`neptune_client`: the cluster endpoint,
+requests signed with SigV4 by boto3, sources `s3://`) and the local graph (`local_client`: the
+local Gremlin Server's port over plain HTTP, unsigned requests, sources `file://`), which serves
+Neptune's loader API itself (`local_neptune/java/lineage/gremlinserver/loader/`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import botocore.exceptions
+from botocore import UNSIGNED
 from botocore.config import Config
 
 from loader.errors import FastResetError, LoadCancelledError, NeptuneApiError
@@ -38,11 +41,13 @@ else:
 
 __all__ = [
     "IN_FLIGHT_STATUSES",
+    "LOCAL_IAM_ROLE",
     "RETRYABLE_CODES",
     "LoadRequest",
     "NeptuneBulkLoader",
     "PollPolicy",
     "RetryPolicy",
+    "local_client",
     "neptune_client",
 ]
 
@@ -67,6 +72,30 @@ RETRYABLE_CODES = frozenset(
 """Error codes worth another try: throttling and transient faults, never bad input."""
 
 _T = TypeVar("_T")
+
+LOCAL_IAM_ROLE = "arn:aws:iam::000000000000:role/local-graph-reads-files"
+"""The role the API requires in every load request; the local graph reads files, not S3, and
+ignores it (as it ignores the region)."""
+
+
+def local_client(endpoint: str, timeout_s: float = 30.0) -> NeptuneDataClient:
+    """A `neptunedata` client for the local graph's loader API at `endpoint` (`http://host:port`).
+
+    Unsigned: the local server has no IAM. Credentials are never looked up.
+    """
+    import boto3
+
+    return boto3.client(
+        "neptunedata",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        config=Config(
+            signature_version=UNSIGNED,
+            retries={"max_attempts": 1, "mode": "standard"},
+            connect_timeout=5,
+            read_timeout=timeout_s,
+        ),
+    )
 
 
 def neptune_client(host: str, region: str, port: int = 8182) -> NeptuneDataClient:
@@ -101,8 +130,11 @@ class LoadRequest:
     allow_empty_strings: bool = False
 
     def __post_init__(self) -> None:
-        if not self.source.startswith("s3://"):
-            raise ValueError(f"Neptune loads from S3 only, not {self.source!r}")
+        if not self.source.startswith(("s3://", "file://")):
+            raise ValueError(
+                "a load source is s3:// (Neptune) or file:// (the local graph), "
+                f"not {self.source!r}"
+            )
         if len(self.dependencies) > 64:
             raise ValueError("Neptune queues at most 64 loads: too many dependencies")
 
@@ -269,27 +301,54 @@ class NeptuneBulkLoader:
 
     # --- the whole conversation --------------------------------------------------------
 
-    def load(self, request: LoadRequest) -> LoadReport:
+    def load(
+        self,
+        request: LoadRequest,
+        target: Literal["neptune", "gremlin-server"] = "neptune",
+    ) -> LoadReport:
         """Start, wait, read the error log and return the report (never raises on a bad load).
 
-        Raises NeptuneApiError when the load cannot be started or watched, and
-        LoadCancelledError on Ctrl-C / deadline (the report is attached to the exception).
+        File names in the report are relative to the source (`csv/vertices/run-00000.csv.gz`),
+        whichever prefix the server reports them under. Raises NeptuneApiError when the load
+        cannot be started, and LoadCancelledError on Ctrl-C / deadline (the report is attached).
+        An endpoint lost while the load runs ends in a report with `stopped_by="graph"` and the
+        totals last seen.
         """
         began = self.clock.now()
         report = LoadReport(
-            target="neptune", source=request.source, status="LOAD_NOT_STARTED", started_at=utc_now()
+            target=target, source=request.source, status="LOAD_NOT_STARTED", started_at=utc_now()
         )
         load_id = self.start(request)
         report.load_id = load_id
+        seen: list[Mapping[str, Any]] = []
+        watcher = self.on_status
+
+        def remember(status: str, payload: Mapping[str, Any]) -> None:
+            seen[:] = [payload]
+            if watcher is not None:
+                watcher(status, payload)
+
+        self.on_status = remember
         try:
             payload = self.wait(load_id)
         except LoadCancelledError as exc:
             report.finish("LOAD_CANCELLED_BY_USER", began, self.clock.now())
             report.notes.append(str(exc))
             raise LoadCancelledError(str(exc), report) from None
-        fill_report(report, payload)
+        except NeptuneApiError as exc:
+            if seen:
+                fill_report(report, seen[0], request.source)
+            report.stopped_by = "graph"
+            lost = f"lost the endpoint during load {load_id}: {exc}"
+            report.errors.append(ErrorDetail(exc.code, lost))
+            report.finish("LOAD_UNEXPECTED_ERROR", began, self.clock.now())
+            return report
+        finally:
+            self.on_status = watcher
+        fill_report(report, payload, request.source)
         if report.totals.errors or report.status != FINAL_SUCCESS or report.failed_files:
-            report.errors, report.errors_truncated = self.error_log(load_id)
+            errors, report.errors_truncated = self.error_log(load_id)
+            report.errors = [_relative(error, request.source) for error in errors]
         report.finish(report.status, began, self.clock.now())
         return report
 
@@ -347,14 +406,30 @@ def _totals(status: Mapping[str, Any]) -> Totals:
     )
 
 
-def fill_report(report: LoadReport, payload: Mapping[str, Any]) -> None:
-    """Copy a final Get-Status payload (overallStatus, failedFeeds) into the report."""
+def relative_name(uri: str, source: str) -> str:
+    """`uri` relative to the load's `source` prefix (the name the report shows), else `uri`."""
+    prefix = source.rstrip("/") + "/"
+    if uri.startswith(prefix):
+        return uri[len(prefix) :]
+    if uri == source.rstrip("/"):
+        return uri.rsplit("/", 1)[-1]
+    return uri
+
+
+def _relative(error: ErrorDetail, source: str) -> ErrorDetail:
+    if error.file is not None:
+        error.file = relative_name(error.file, source)
+    return error
+
+
+def fill_report(report: LoadReport, payload: Mapping[str, Any], source: str = "") -> None:
+    """Copy a Get-Status payload (overallStatus, failedFeeds) into the report."""
     overall = _overall(payload)
     report.status = str(overall.get("status", "UNKNOWN"))
     report.totals = _totals(overall)
     report.failed_files = [
         FileResult(
-            file=str(feed.get("fullUri", "?")),
+            file=relative_name(str(feed.get("fullUri", "?")), source),
             status=str(feed.get("status", "UNKNOWN")),
             totals=_totals(feed),
         )

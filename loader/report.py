@@ -1,7 +1,7 @@
-"""The JSON load report both loaders write: status, totals, errors, per-file failures.
+"""The JSON load report of a load into Neptune or the local graph: status, totals, errors.
 
-Field names follow Neptune's Get-Status response (overallStatus, failedFeeds, errorLogs) so one
-operator runbook reads both the Neptune and the local report.
+Both targets answer Neptune's Get-Status (overallStatus, failedFeeds, errorLogs), so one report
+and one operator runbook serve both.
 """
 
 from __future__ import annotations
@@ -66,8 +66,6 @@ class FileResult:
     file: str
     status: str
     totals: Totals = field(default_factory=Totals)
-    committed_records: int = 0
-    """Records of this file whose writes the graph confirmed (duplicates included)."""
 
 
 @dataclass(slots=True)
@@ -82,17 +80,11 @@ class LoadReport:
     seconds: float | None = None
     load_id: str | None = None
     totals: Totals = field(default_factory=Totals)
-    vertices_created: int = 0
-    edges_created: int = 0
-    properties_added: int = 0
-    files: list[FileResult] = field(default_factory=list)
     failed_files: list[FileResult] = field(default_factory=list)
     errors: list[ErrorDetail] = field(default_factory=list)
     errors_truncated: bool = False
     notes: list[str] = field(default_factory=list)
     stopped_by: Stop | None = None
-    committed_records: int = 0
-    """Records whose writes the graph confirmed before the load ended (local loads)."""
 
     @property
     def succeeded(self) -> bool:
@@ -132,12 +124,6 @@ class LoadReport:
         )
         if self.seconds is not None:
             text += f" in {self.seconds:.1f} s"
-        if self.target == "gremlin-server" and not self.succeeded:
-            done = [f"{f.file} ({f.committed_records})" for f in self.files if f.committed_records]
-            text += f"; committed {self.committed_records} records"
-            if done:
-                more = f" and {len(done) - 5} more files" if len(done) > 5 else ""
-                text += f" from {', '.join(done[:5])}{more}"
         return text
 
 

@@ -19,16 +19,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from loader.errors import LoadCancelledError, LoaderError, LoadUsageError, SourceError
-from loader.files import is_load_file
-from loader.local_gremlin import (
-    DEFAULT_MAX_REQUEST_BYTES,
-    LocalLoadOptions,
-    LocalProgress,
-    load_folder,
+from loader.errors import (
+    GraphConnectionError,
+    LoadCancelledError,
+    LoaderError,
+    LoadUsageError,
+    NeptuneApiError,
+    SourceError,
 )
-from loader.neptune_bulk import LoadRequest, Mode, NeptuneBulkLoader, Parallelism, PollPolicy
+from loader.files import is_load_file, load_folder_of
+from loader.neptune_bulk import (
+    LOCAL_IAM_ROLE,
+    LoadRequest,
+    Mode,
+    NeptuneBulkLoader,
+    Parallelism,
+    PollPolicy,
+    RetryPolicy,
+    local_client,
+)
 from loader.report import ErrorDetail, LoadReport, Stop, utc_now
 
 __all__ = ["LocalTarget", "NeptuneTarget", "Strategy", "run_load"]
@@ -38,11 +49,27 @@ Strategy = Literal["incremental", "full"]
 
 @dataclass(frozen=True, slots=True)
 class LocalTarget:
-    """The local Gremlin Server."""
+    """The local Gremlin Server, which serves Neptune's loader API on its Gremlin port."""
 
     url: str = "ws://localhost:8182/gremlin"
-    batch_size: int = 2000
-    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    """Its Gremlin endpoint (`ws://host:port/gremlin`) or its loader endpoint (`http://host:port`)."""
+    deadline_seconds: float = 6 * 3600.0
+    request_timeout_s: float = 30.0
+    """A server that does not answer one API call in this long (hung, stopped) fails the load."""
+
+    @property
+    def loader_endpoint(self) -> str:
+        """`http://host:port` of the loader API: the Gremlin Server's own port."""
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("ws", "http") or parts.hostname is None or parts.port is None:
+            raise LoadUsageError(
+                f"--graph {self.url!r}: give the local graph as ws://HOST:PORT/gremlin "
+                "or http://HOST:PORT"
+            )
+        host = "127.0.0.1" if parts.hostname == "localhost" else parts.hostname
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{parts.port}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +97,14 @@ def run_load(
     update_single_cardinality: bool = True,
     accept_downtime: bool = False,
     report_path: Path | None = None,
-    local_progress: Callable[[LocalProgress], None] | None = None,
     neptune_status: Callable[[str, Mapping[str, Any]], None] | None = None,
     neptune_client: Any = None,
 ) -> LoadReport:
     """Load the Neptune Gremlin CSV folder `source` (a directory or `s3://bucket/prefix`).
+
+    Both targets run the same `NeptuneBulkLoader` conversation over a boto3 `neptunedata`
+    client: Neptune's cluster endpoint (SigV4), or the local graph's loader API (unsigned, the
+    folder passed as a `file://` URI). A build folder (it holds `manifest.json`) loads its `csv/`.
 
     Never raises: every outcome is a report (also written to `report_path` when given). A load
     that could not start or ended early says why in `stopped_by` (`source`: the source or the
@@ -99,15 +129,17 @@ def run_load(
                 client=neptune_client,
             )
         else:
-            options = LocalLoadOptions(
-                fail_on_error=fail_on_error,
-                allow_empty_strings=allow_empty_strings,
-                update_single_cardinality=update_single_cardinality,
-                batch_size=target.batch_size,
-                max_request_bytes=target.max_request_bytes,
-            )
             with _local_copy(source) as folder:
-                report = load_folder(folder, target.url, options, local_progress, source)
+                report = _load_local(
+                    load_folder_of(folder),
+                    source,
+                    target,
+                    fail_on_error=fail_on_error,
+                    allow_empty_strings=allow_empty_strings,
+                    update_single_cardinality=update_single_cardinality,
+                    on_status=neptune_status,
+                    client=neptune_client,
+                )
     except LoadCancelledError as exc:
         report = exc.report or _stopped(kind, source, started, None, "CANCELLED", str(exc))
         report.status = "LOAD_CANCELLED_BY_USER"
@@ -120,6 +152,8 @@ def run_load(
         report = _stopped(kind, source, started, "source", "SOURCE_ERROR", str(exc))
     except LoadUsageError as exc:
         report = _stopped(kind, source, started, "source", "USAGE_ERROR", str(exc))
+    except GraphConnectionError as exc:
+        report = _stopped(kind, source, started, "graph", "GREMLIN_SERVER_ERROR", str(exc))
     except LoaderError as exc:  # Neptune unreachable or refusing, or the fast reset failed
         report = _stopped(kind, source, started, "graph", "NEPTUNE_ERROR", str(exc))
     except Exception as exc:  # a bug (or a boto3 surprise) still ends in a report
@@ -193,6 +227,55 @@ def _load_neptune(
     if target.strategy == "full":
         report.notes.append("full rebuild: fast reset before the load")
     return report
+
+
+def _load_local(
+    folder: Path,
+    source: str,
+    target: LocalTarget,
+    *,
+    fail_on_error: bool,
+    allow_empty_strings: bool,
+    update_single_cardinality: bool,
+    on_status: Callable[[str, Mapping[str, Any]], None] | None,
+    client: Any,
+) -> LoadReport:
+    """The folder loaded by the local graph's loader API (the server reads the files itself)."""
+    endpoint = target.loader_endpoint
+    bulk = NeptuneBulkLoader(
+        client if client is not None else local_client(endpoint, target.request_timeout_s),
+        # A local server answers in milliseconds; one that is gone should fail fast.
+        retry=RetryPolicy(attempts=3, base_delay=0.2, max_delay=1.0),
+        poll=PollPolicy(
+            first_delay=0.05, max_delay=1.0, factor=1.5, deadline=target.deadline_seconds
+        ),
+        on_status=on_status,
+    )
+    request = LoadRequest(
+        source=folder.resolve().as_uri(),
+        iam_role_arn=LOCAL_IAM_ROLE,
+        region="local",
+        fail_on_error=fail_on_error,
+        queue_request=True,
+        update_single_cardinality=update_single_cardinality,
+        allow_empty_strings=allow_empty_strings,
+    )
+    try:
+        report = bulk.load(request, target="gremlin-server")
+    except NeptuneApiError as exc:
+        if exc.code in _UNREACHABLE:
+            raise GraphConnectionError(
+                f"cannot reach the local graph's loader API at {endpoint} ({exc.message}); "
+                "start it with `lineage graph start`"
+            ) from exc
+        raise
+    report.source = source
+    return report
+
+
+_UNREACHABLE = frozenset(
+    {"EndpointConnectionError", "ConnectionClosedError", "ReadTimeoutError", "ConnectTimeoutError"}
+)
 
 
 @contextmanager

@@ -13,6 +13,10 @@ The server is Apache TinkerPop Gremlin Server 3.7 (the TinkerPop minor Neptune e
   HTTP, no WebSocket handshake from a browser page that is not served from loopback (or an
   origin given in `allowed_origins`), no Java stack traces in answers (see
   `java/lineage/gremlinserver/LoopbackWebSocketChannelizer.java`);
+- plain HTTP on the same port serves only Neptune's bulk loader API (`/loader`), its fast reset
+  (`/system`) and engine status (`/status`), with Neptune's answers, for requests whose `Host`
+  is a loopback name (see `java/lineage/gremlinserver/loader/`); sources are `file://` URIs or
+  absolute paths the server reads itself, where Neptune reads `s3://`;
 - queries time out after 120 s, Neptune's default `neptune_query_timeout`.
 """
 
@@ -125,6 +129,11 @@ class ServerSettings:
         """The WebSocket URL gremlinpython connects to."""
         name = "localhost" if self.host == "127.0.0.1" else self.host
         return f"ws://{name}:{self.port}/gremlin"
+
+    @property
+    def loader_endpoint(self) -> str:
+        """The `http://host:port` a boto3 `neptunedata` client is pointed at (same port)."""
+        return f"http://{self.host}:{self.port}"
 
 
 def validate_origin(origin: str) -> str:

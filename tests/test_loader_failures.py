@@ -13,6 +13,7 @@ import gzip
 import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,6 @@ from lineage_cli.commands.load import (
     exit_code,
 )
 from lineage_cli.main import app
-from loader.local_gremlin import LocalLoadOptions, LocalProgress, load_folder
 from loader.run import LocalTarget, run_load
 from local_neptune.ports import free_port
 
@@ -94,11 +94,12 @@ def test_an_undocumented_date_form_is_a_conversion_error_with_file_and_line(
     )
     assert result.exit_code == EXIT_COMPLETED_WITH_ERRORS, result.output
     errors = report_of(report)["errors"]
-    assert [(e["code"], e["file"], e["line"], e["column"]) for e in errors] == [
-        ("DATA_TYPE_CONVERSION", "runs.csv", 3, "t:Date(single)"),
-        ("DATA_TYPE_CONVERSION", "runs.csv", 5, "t:Date(single)"),
+    assert [(e["code"], e["file"], e["line"]) for e in errors] == [
+        ("DATA_TYPE_CONVERSION_FAIL", "runs.csv", 3),
+        ("DATA_TYPE_CONVERSION_FAIL", "runs.csv", 5),
     ]
-    assert "runs.csv:3: column 't:Date(single)': DATA_TYPE_CONVERSION" in result.output
+    assert all("column 't:Date(single)'" in e["message"] for e in errors)
+    assert "runs.csv:3: DATA_TYPE_CONVERSION_FAIL: column 't:Date(single)'" in result.output
     assert ids(g) == ["r1", "r3"]
 
 
@@ -169,9 +170,9 @@ def test_an_unreachable_server_exits_5_with_a_report(tmp_path: Path) -> None:
     url = f"ws://127.0.0.1:{free_port()}/gremlin"
     result = cli("--from", str(tmp_path), "--graph", url, "--report", str(report))
     assert result.exit_code == EXIT_UNREACHABLE, result.output
-    assert "cannot reach Gremlin Server" in result.output
+    assert "cannot reach the local graph's loader API" in result.output
     data = report_of(report)
-    assert data["stopped_by"] == "graph" and data["committed_records"] == 0
+    assert data["stopped_by"] == "graph" and data["totals"]["records"] == 0
 
 
 # --- damaged files -----------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_a_truncated_gzip_loads_nothing_of_itself_and_names_the_file(
     assert "trunc.csv.gz:" in result.output and "truncated or corrupt gzip" in result.output
     data = report_of(report)
     assert [f["file"] for f in data["failed_files"]] == ["trunc.csv.gz"]
-    assert data["committed_records"] == 0
+    assert data["status"] == "LOAD_FAILED" and data["totals"]["parsing_errors"] == 1
     assert ids(g) == []  # failOnError: a broken file stops the load before any write
 
 
@@ -216,35 +217,26 @@ def test_a_truncated_gzip_is_skipped_whole_when_errors_are_tolerated(
     assert result.exit_code == EXIT_COMPLETED_WITH_ERRORS, result.output
     assert ids(g) == ["g1", "g2"]  # not one record of the truncated file
     data = report_of(report)
-    files = {f["file"]: f for f in data["files"]}
-    assert files["good.csv"]["committed_records"] == 2
-    assert files["trunc.csv.gz"]["status"] == "LOAD_FAILED"
+    assert [(f["file"], f["status"]) for f in data["failed_files"]] == [
+        ("trunc.csv.gz", "LOAD_FAILED")
+    ]
     (error,) = data["errors"]
     assert error["file"] == "trunc.csv.gz" and error["line"] > 1
 
 
-def test_a_malformed_row_stops_the_load_and_the_report_says_what_was_committed(
+def test_a_malformed_row_stops_the_load_and_the_report_says_what_was_read(
     clean_graph: str, g: GraphTraversalSource, tmp_path: Path
 ) -> None:
     rows = "".join(f"v{i},L\n" for i in range(5))
     (tmp_path / "v.csv").write_text("~id,~label\n" + rows + 'v5,"L\n')
     report = tmp_path / "report.json"
-    result = cli(
-        "--from",
-        str(tmp_path),
-        "--graph",
-        clean_graph,
-        "--batch-size",
-        "2",
-        "--report",
-        str(report),
-    )
+    result = cli("--from", str(tmp_path), "--graph", clean_graph, "--report", str(report))
     assert result.exit_code == EXIT_LOAD_FAILED, result.output
     assert "v.csv:7: PARSING_ERROR: unterminated quoted field" in result.output
     data = report_of(report)
-    # Batches of two: v0..v3 were written and confirmed; v4 waited in the unsent batch.
-    assert data["committed_records"] == 4 == len(ids(g))
-    assert "committed 4 records from v.csv (4)" in result.output
+    # The records before the bad one are in the graph, as on Neptune.
+    assert data["totals"]["records"] == 6 and data["totals"]["parsing_errors"] == 1
+    assert ids(g) == [f"v{i}" for i in range(5)]
 
 
 def test_a_file_that_is_not_text_fails_as_that_file(clean_graph: str, tmp_path: Path) -> None:
@@ -255,82 +247,73 @@ def test_a_file_that_is_not_text_fails_as_that_file(clean_graph: str, tmp_path: 
     assert "photo.csv:2: PARSING_ERROR: not UTF-8" in result.output
 
 
-# --- records too large for one request ---------------------------------------------------------
+# --- records larger than a Gremlin request ------------------------------------------------------
 
 
-def test_a_record_over_the_request_limit_is_its_own_error_and_the_rest_loads(
+def test_records_larger_than_a_gremlin_request_load_whole(
     clean_graph: str, g: GraphTraversalSource, tmp_path: Path
 ) -> None:
-    before = "".join(f"a{i},Plan,x\n" for i in range(30))
-    after = "".join(f"b{i},Plan,y\n" for i in range(30))
     (tmp_path / "plans.csv").write_text(
         "~id,~label,name:String(single)\n"
-        + before
-        + "nine,Plan,"
-        + "n" * (9 * MIB)  # fits alone in a request: it loads
-        + "\n"
+        + "".join(f"a{i},Plan,x\n" for i in range(30))
         + "eleven,Plan,"
-        + "é" * (6 * MIB)  # 12 MiB of UTF-8: over the server's 10 MiB limit
+        + "é" * (6 * MIB)  # 12 MiB of UTF-8: over the server's 10 MiB request limit
         + "\n"
-        + after
     )
-    report = tmp_path / "report.json"
-    result = cli(
-        "--from",
-        str(tmp_path),
-        "--graph",
-        clean_graph,
-        "--no-fail-on-error",
-        "--report",
-        str(report),
-    )
-    assert result.exit_code == EXIT_COMPLETED_WITH_ERRORS, result.output
-    (error,) = report_of(report)["errors"]
-    assert (error["code"], error["file"], error["line"]) == ("RECORD_TOO_LARGE", "plans.csv", 33)
-    assert "10,485,760 bytes" in error["message"]
-    assert len(ids(g)) == 61 and "eleven" not in ids(g)
-    assert len(g.V("nine").values("name").next()) == 9 * MIB
+    result = cli("--from", str(tmp_path), "--graph", clean_graph, "--report", str(tmp_path / "r"))
+    # The server reads the file itself: no request carries the data, so no request limit applies.
+    assert result.exit_code == EXIT_OK, result.output
+    assert len(ids(g)) == 31
+    # The answer is as large as the record: read it with the client's size limit off.
+    connection = DriverRemoteConnection(clean_graph, "g", max_content_length=0)
+    try:
+        name = traversal().with_remote(connection).V("eleven").values("name").next()
+    finally:
+        connection.close()
+    assert name == "é" * (6 * MIB)
 
 
-# --- the server dies in the middle of a load ---------------------------------------------------
+# --- the server dies or hangs in the middle of a load -----------------------------------------
 
 
-def test_the_server_dying_mid_load_is_exit_5_with_what_was_committed(tmp_path: Path) -> None:
+def _big_folder(tmp_path: Path, rows: int) -> Path:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    body = "".join(f"v{i},L,{i}\n" for i in range(rows))
+    (folder / "v.csv").write_text("~id,~label,n:Int\n" + body)
+    return folder
+
+
+def test_the_server_dying_mid_load_is_exit_5_with_the_totals_last_seen(tmp_path: Path) -> None:
     from local_neptune import ServerLayout, ServerSettings, start, stop
 
     cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
     layout = ServerLayout(
         lib_dir=cache / "lib", build_dir=cache / "ext", state_dir=tmp_path / "server"
     )
-    started = start(ServerSettings(port=0, heap="512m"), layout)
+    started = start(ServerSettings(port=0, heap="1g"), layout)
+    killed: list[str] = []
     try:
-        rows = "".join(f"v{i},L,{i}\n" for i in range(20_000))
-        (tmp_path / "csv").mkdir()
-        (tmp_path / "csv" / "v.csv").write_text("~id,~label,n:Int\n" + rows)
-        killed: list[int] = []
+        folder = _big_folder(tmp_path, 2_000_000)
 
-        def kill_after_some(event: LocalProgress) -> None:
-            if event.records >= 3000 and not killed:
+        def kill_while_loading(status: str, payload: Any) -> None:
+            if status == "LOAD_IN_PROGRESS" and not killed:
                 os.killpg(started.state.pid, signal.SIGKILL)
-                killed.append(event.records)
+                killed.append(status)
 
         report = run_load(
-            str(tmp_path / "csv"),
-            LocalTarget(url=started.state.endpoint, batch_size=500),
+            str(folder),
+            LocalTarget(url=started.state.endpoint),
             report_path=tmp_path / "report.json",
-            local_progress=kill_after_some,
+            neptune_status=kill_while_loading,
         )
     finally:
         stop(layout)
     assert killed, "the server was never killed: the load finished first"
     assert exit_code(report) == EXIT_UNREACHABLE
     assert report.status == "LOAD_UNEXPECTED_ERROR" and report.stopped_by == "graph"
-    assert "lost the Gremlin Server" in report.errors[-1].message
-    # Batches are confirmed one behind: at least the batches before the kill are committed.
-    assert 2000 <= report.committed_records <= killed[0] < 20_000
-    (result,) = report.files
-    assert result.status == "LOAD_FAILED" and result.committed_records == report.committed_records
-    assert report_of(tmp_path / "report.json")["committed_records"] == report.committed_records
+    assert "lost the endpoint during load" in report.errors[-1].message
+    assert report_of(tmp_path / "report.json")["load_id"] == report.load_id
 
 
 def test_a_hung_server_fails_the_load_after_the_request_timeout(tmp_path: Path) -> None:
@@ -340,27 +323,30 @@ def test_a_hung_server_fails_the_load_after_the_request_timeout(tmp_path: Path) 
     layout = ServerLayout(
         lib_dir=cache / "lib", build_dir=cache / "ext", state_dir=tmp_path / "server"
     )
-    started = start(ServerSettings(port=0, heap="512m"), layout)
-    frozen: list[int] = []
+    started = start(ServerSettings(port=0, heap="1g"), layout)
+    frozen: list[str] = []
     try:
-        (tmp_path / "csv").mkdir()
-        rows = "".join(f"v{i},L,{i}\n" for i in range(20_000))
-        (tmp_path / "csv" / "v.csv").write_text("~id,~label,n:Int\n" + rows)
+        folder = _big_folder(tmp_path, 2_000_000)
 
-        def freeze_after_some(event: LocalProgress) -> None:
-            if event.records >= 3000 and not frozen:
+        def freeze_while_loading(status: str, payload: Any) -> None:
+            if status == "LOAD_IN_PROGRESS" and not frozen:
                 os.killpg(started.state.pid, signal.SIGSTOP)  # alive, but answers nothing
-                frozen.append(event.records)
+                frozen.append(status)
 
-        options = LocalLoadOptions(batch_size=500, request_timeout=3.0)
-        report = load_folder(tmp_path / "csv", started.state.endpoint, options, freeze_after_some)
+        began = time.monotonic()
+        report = run_load(
+            str(folder),
+            LocalTarget(url=started.state.endpoint, request_timeout_s=1.0),
+            neptune_status=freeze_while_loading,
+        )
+        waited = time.monotonic() - began
     finally:
         os.killpg(started.state.pid, signal.SIGCONT)
         stop(layout)
     assert frozen
     assert exit_code(report) == EXIT_UNREACHABLE and report.stopped_by == "graph"
-    assert "no answer within 3 s" in report.errors[-1].message
-    assert 2000 <= report.committed_records <= frozen[0]
+    assert "ReadTimeoutError" in report.errors[-1].code
+    assert waited < 30
 
 
 def test_a_clean_load_still_exits_0(clean_graph: str, tmp_path: Path) -> None:

@@ -9,10 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from loader.local_gremlin import LocalProgress
 from loader.report import LoadReport
 from loader.run import LocalTarget, NeptuneTarget, run_load
-from local_neptune.config import MAX_CONTENT_LENGTH
 
 EXIT_OK = 0
 EXIT_LOAD_FAILED = 1
@@ -21,16 +19,21 @@ EXIT_COMPLETED_WITH_ERRORS = 3
 EXIT_CANCELLED = 4
 EXIT_UNREACHABLE = 5
 
-HELP = f"""Bulk-load a Neptune Gremlin CSV folder (DIR or s3://bucket/prefix).
+HELP = f"""Bulk-load a Neptune Gremlin CSV folder (DIR, BUILD or s3://bucket/prefix).
 
-Local (default): loads into the Gremlin Server at --graph with Neptune's semantics.
-Neptune: pass --neptune-endpoint, --iam-role and --region; the source must be s3://.
+A build folder (it has manifest.json) loads its csv/; a folder holding
+other files than .csv/.csv.gz/.csv.bz2 is refused with their names.
 
-A JSON report is always written to --report: status, totals, each error
-with file and line, and (local) the records per file the graph confirmed.
-Every file is read through before anything is written: a truncated .gz
-or undecodable bytes fail that file without loading half of it. A record
-too large for the server's request limit is that record's error.
+Both targets are driven by the same boto3 neptunedata client:
+local (default): the loader API of the Gremlin Server at --graph (same
+port, unsigned); the server reads the files itself, with Neptune's semantics.
+Neptune: pass --neptune-endpoint, --iam-role and --region (SigV4); the
+source must be s3://.
+
+A JSON report is always written to --report: status, totals, and each
+error with file and line as the loader reports it. Every file is read
+through before anything is written: a truncated .gz or undecodable bytes
+fail that file without loading half of it.
 
 Exit codes:
 {EXIT_OK} = LOAD_COMPLETED without errors;
@@ -76,7 +79,9 @@ def register(app: typer.Typer) -> None:
             ..., "--from", help="CSV folder: a directory or s3://bucket/prefix."
         ),
         graph: str = typer.Option(
-            "ws://localhost:8182/gremlin", "--graph", help="Local Gremlin Server (ws URL)."
+            "ws://localhost:8182/gremlin",
+            "--graph",
+            help="Local Gremlin Server: ws://HOST:PORT/gremlin or its loader http://HOST:PORT.",
         ),
         neptune_endpoint: str | None = typer.Option(
             None, "--neptune-endpoint", help="Neptune cluster endpoint host: load into Neptune."
@@ -120,13 +125,14 @@ def register(app: typer.Typer) -> None:
             False, "--allow-empty-strings", help='Load "" as an empty string, not as no value.'
         ),
         deadline: float = typer.Option(
-            6 * 3600.0, "--deadline", help="Neptune: seconds before the load is cancelled."
+            6 * 3600.0,
+            "--deadline",
+            help="Seconds before the load is cancelled (on the server too).",
         ),
         report_path: Annotated[
             Path | None,
             typer.Option("--report", help="JSON report path (default .lineage/load-reports/)."),
         ] = None,
-        batch_size: int = typer.Option(2000, "--batch-size", help="Local: records per traversal."),
     ) -> None:
         target: LocalTarget | NeptuneTarget
         if neptune_endpoint:
@@ -156,11 +162,7 @@ def register(app: typer.Typer) -> None:
         else:
             if full_rebuild:
                 raise _fail("--full-rebuild-i-accept-downtime applies to Neptune only", EXIT_USAGE)
-            if batch_size < 1:
-                raise _fail(f"--batch-size must be at least 1, not {batch_size}", EXIT_USAGE)
-            target = LocalTarget(
-                url=graph, batch_size=batch_size, max_request_bytes=MAX_CONTENT_LENGTH
-            )
+            target = LocalTarget(url=graph, deadline_seconds=deadline)
         path = report_path or _default_report()
         report = _run(
             source, target, fail_on_error, allow_empty_strings, update_single, full_rebuild, path
@@ -197,21 +199,13 @@ def _run(
     ) as progress:
         task = progress.add_task(f"loading {source}", total=None)
 
-        def on_local(event: LocalProgress) -> None:
-            rate = event.records / event.elapsed if event.elapsed else 0.0
-            progress.update(
-                task,
-                description=(
-                    f"file {event.file_index}/{event.file_count} {event.file}: "
-                    f"{event.records:,} records ({rate:,.0f}/s)"
-                ),
-            )
+        where = "Neptune" if isinstance(target, NeptuneTarget) else "local graph"
 
-        def on_neptune(status: str, payload: Mapping[str, Any]) -> None:
+        def on_status(status: str, payload: Mapping[str, Any]) -> None:
             overall = payload.get("overallStatus") or {}
             progress.update(
                 task,
-                description=f"Neptune: {status}, {overall.get('totalRecords', 0):,} records",
+                description=f"{where}: {status}, {overall.get('totalRecords', 0):,} records",
             )
 
         # run_load never raises: every failure is in the report it returns.
@@ -223,6 +217,5 @@ def _run(
             update_single_cardinality=update_single,
             accept_downtime=accept_downtime,
             report_path=path,
-            local_progress=on_local,
-            neptune_status=on_neptune,
+            neptune_status=on_status,
         )

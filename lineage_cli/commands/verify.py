@@ -322,8 +322,47 @@ _HELP = (
     "1 the raw zone differs (altered, missing or unexpected objects);\n"
     "2 cannot verify (bad arguments, unreadable manifest, raw zone or layer rules);\n"
     "3 the raw zone matches but the build's files or the re-run's outputs differ;\n"
-    "4 as 3, and this code is not the code version that made the build."
+    "4 as 3, and this code is not the code version that made the build;\n"
+    "5 (--graph) the loaded graph differs from the build.\n\n"
+    "With --graph URL (the Gremlin endpoint of the local graph) the loaded graph is compared "
+    "with what the build's CSVs say: counts per label and a SHA-256 digest over every vertex "
+    "and edge with its properties; each difference is named. Without --lake only the graph "
+    "is checked."
 )
+
+EXIT_GRAPH_DIFFERS = 5
+
+
+def _verify_graph(graph: str, build: str) -> int:
+    """Compare the graph with the build, print the verdict, return the exit code."""
+    from loader.errors import LoaderError
+    from loader.graph_check import check_graph
+
+    try:
+        result = check_graph(graph, Path(build))
+    except LoaderError as exc:
+        typer.echo(f"lineage verify: {exc}", err=True)
+        return EXIT_CANNOT_VERIFY
+    labels = sorted(result.expected_counts.keys() | result.actual_counts.keys())
+    for label in labels:
+        want, have = result.expected_counts.get(label, 0), result.actual_counts.get(label, 0)
+        mark = "" if want == have else "  <- differs"
+        kind, _, name = label.partition(":")
+        typer.echo(
+            f"{'vertices' if kind == 'v' else 'edges'} {name}: {have} in the graph, "
+            f"{want} in the build{mark}"
+        )
+    typer.echo(f"build digest {result.expected_digest}")
+    typer.echo(f"graph digest {result.actual_digest}")
+    if result.matches:
+        typer.echo("GRAPH VERIFIED: the graph holds exactly what the build says")
+        return 0
+    for text in result.differences:
+        typer.echo(f"  {text}")
+    if result.difference_count > len(result.differences):
+        typer.echo(f"  ... {result.difference_count - len(result.differences)} more differences")
+    typer.echo(f"GRAPH DIFFERS: {result.difference_count} differences from the build")
+    return EXIT_GRAPH_DIFFERS
 
 
 def register(app: typer.Typer) -> None:
@@ -331,8 +370,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("verify", help=_HELP)
     def _command(
-        lake: str = typer.Option(
-            ..., "--lake", help="Raw zone: a directory or s3://bucket/prefix."
+        lake: str | None = typer.Option(
+            None, "--lake", help="Raw zone: a directory or s3://bucket/prefix."
         ),
         build: str = typer.Option(
             ..., "--build", help="Build folder holding manifest.json: a directory or s3://…"
@@ -348,8 +387,22 @@ def register(app: typer.Typer) -> None:
         ),
         master: str = typer.Option("local[*]", "--master", help="Spark master for the re-run."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+        graph: str | None = typer.Option(
+            None,
+            "--graph",
+            help="Also compare this loaded graph (ws://HOST:PORT/gremlin) with the build.",
+        ),
     ) -> None:
         from glue_jobs.local_spark import local_spark
+
+        if lake is None and graph is None:
+            typer.echo(
+                "lineage verify: give --lake (raw zone), --graph (loaded graph) or both", err=True
+            )
+            raise typer.Exit(code=EXIT_CANNOT_VERIFY)
+        if lake is None:
+            assert graph is not None
+            raise typer.Exit(code=_verify_graph(graph, build))
 
         errors = Console(stderr=True, log_path=False)
 
@@ -379,4 +432,8 @@ def register(app: typer.Typer) -> None:
             for spark in started:
                 spark.stop()
         render(report, lake, build, Console(soft_wrap=True))
-        raise typer.Exit(code=report.exit_code)
+        code = report.exit_code
+        if graph is not None:
+            graph_code = _verify_graph(graph, build)
+            code = code or graph_code
+        raise typer.Exit(code=code)

@@ -25,33 +25,47 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
 import org.apache.tinkerpop.gremlin.jsr223.GremlinScriptEngineManager;
+import org.apache.tinkerpop.gremlin.structure.Graph;
 import org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer;
 import org.apache.tinkerpop.gremlin.server.util.ServerGremlinExecutor;
 import org.apache.tinkerpop.gremlin.util.Tokens;
 import org.apache.tinkerpop.gremlin.util.message.ResponseMessage;
 
+import lineage.gremlinserver.loader.BulkLoader;
+import lineage.gremlinserver.loader.LoaderHttpApi;
+
 /**
- * Gremlin over WebSocket only, for clients on this machine, with answers that carry no stack traces.
+ * Gremlin over WebSocket, and Neptune's loader API over HTTP, for clients on this machine, with
+ * answers that carry no stack traces.
  *
  * A web page the user opens can send requests to any localhost port: plain HTTP requests
  * (a script in {@code GET /gremlin?gremlin=...}) and WebSocket handshakes, which browsers do not
- * restrict by origin. So every HTTP request that is not a WebSocket handshake on {@code /gremlin}
- * is refused, and a handshake whose {@code Origin} (sent by every browser, by no driver) is not a
- * loopback origin or one listed in the system property {@code lineage.gremlin.allowedOrigins}
- * (comma-separated) is refused with 403. Gremlin Server puts the Java stack trace of a failed
- * request into the answer's status attributes; they are removed before the answer is encoded.
+ * restrict by origin. So a request whose {@code Origin} (sent by every browser on cross-origin
+ * requests, by no driver or SDK) is not a loopback origin or one listed in the system property
+ * {@code lineage.gremlin.allowedOrigins} (comma-separated) is refused with 403. Plain HTTP serves
+ * only the loader API ({@code /loader}, {@code /system}, {@code /status}: see
+ * {@link LoaderHttpApi}), and only to a {@code Host} that is a loopback name, so a page on a DNS
+ * name rebound to 127.0.0.1 cannot start loads or reset the graph; every other HTTP request that
+ * is not a WebSocket handshake on {@code /gremlin} is refused. Gremlin Server puts the Java stack
+ * trace of a failed request into the answer's status attributes; they are removed before the
+ * answer is encoded.
  */
 public class LoopbackWebSocketChannelizer extends WebSocketChannelizer {
     public static final String ALLOWED_ORIGINS_PROPERTY = "lineage.gremlin.allowedOrigins";
     private static final String GREMLIN_PATH = "/gremlin";
 
+    private LoaderHttpApi loaderApi;
+
     @Override
     public void init(final ServerGremlinExecutor serverGremlinExecutor) {
         super.init(serverGremlinExecutor);
+        final Graph graph = serverGremlinExecutor.getGraphManager().getGraph(NeptuneLikeGraphManager.GRAPH_NAME);
+        loaderApi = graph == null ? null : new LoaderHttpApi(new BulkLoader(graph));
         // Scripts that name no language ask for gremlin-groovy. Without the HTTP channelizer the
         // engine manager was seen to resolve that name to Groovy's own factory (and gremlin-lang
         // to TinkerPop's, which takes bindings) rather than to ours listed first on the class
@@ -90,7 +104,7 @@ public class LoopbackWebSocketChannelizer extends WebSocketChannelizer {
         super.configure(pipeline);
         // Right after the aggregator, so it sees every whole HTTP request first: Netty's
         // WebSocket handler answers handshakes from a handler it places before itself.
-        pipeline.addAfter("http-aggregator", "lineage-http-guard", new HttpGuard(configuredOrigins()));
+        pipeline.addAfter("http-aggregator", "lineage-http-guard", new HttpGuard(configuredOrigins(), loaderApi));
         // Outbound messages travel towards the head: added after the frame encoder, this sees
         // the ResponseMessage before it is serialized.
         pipeline.addAfter("response-frame-encoder", "lineage-hide-stack-traces", new StackTraceRemover());
@@ -129,9 +143,11 @@ public class LoopbackWebSocketChannelizer extends WebSocketChannelizer {
     @ChannelHandler.Sharable
     static final class HttpGuard extends ChannelInboundHandlerAdapter {
         private final Set<String> allowedOrigins;
+        private final LoaderHttpApi loaderApi;
 
-        HttpGuard(final Set<String> allowedOrigins) {
+        HttpGuard(final Set<String> allowedOrigins, final LoaderHttpApi loaderApi) {
             this.allowedOrigins = allowedOrigins;
+            this.loaderApi = loaderApi;
         }
 
         @Override
@@ -149,10 +165,34 @@ public class LoopbackWebSocketChannelizer extends WebSocketChannelizer {
                 status = HttpResponseStatus.FORBIDDEN;
                 refusal = "origin " + origin + " is not allowed: this server answers only pages served "
                         + "from localhost (or origins given with --allow-origin)\n";
+            } else if (loaderApi != null && LoaderHttpApi.serves(path(request)) && !isWebSocketHandshake(request)) {
+                if (!isLoopbackHost(request.headers().get(HttpHeaderNames.HOST))) {
+                    // A page on a rebound DNS name reaches this port with its own Host: refused.
+                    status = HttpResponseStatus.FORBIDDEN;
+                    refusal = "Host " + request.headers().get(HttpHeaderNames.HOST) + " is not allowed: the loader "
+                            + "API answers requests to localhost, 127.0.0.1 or [::1] only\n";
+                } else {
+                    final boolean keepAlive = HttpUtil.isKeepAlive(request);
+                    final FullHttpResponse answer;
+                    try {
+                        answer = loaderApi.answer(request);
+                    } finally {
+                        ReferenceCountUtil.release(request);
+                    }
+                    if (keepAlive) {
+                        answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                        ctx.writeAndFlush(answer);
+                    } else {
+                        answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+                    }
+                    return;
+                }
             } else if (!isWebSocketHandshake(request)) {
                 status = HttpResponseStatus.BAD_REQUEST;
                 refusal = "this server speaks Gremlin over WebSocket only (ws://HOST:PORT" + GREMLIN_PATH
-                        + "); scripts over HTTP are refused\n";
+                        + "); scripts over HTTP are refused (HTTP serves only Neptune's /loader, /system and "
+                        + "/status)\n";
             } else {
                 ctx.fireChannelRead(msg);
                 return;
@@ -166,8 +206,20 @@ public class LoopbackWebSocketChannelizer extends WebSocketChannelizer {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
 
+        private static String path(final FullHttpRequest request) {
+            return request.uri().split("\\?", 2)[0];
+        }
+
+        /** True for a Host header naming localhost, 127.0.0.0/8 or [::1] (with any port). */
+        static boolean isLoopbackHost(final String host) {
+            if (host == null) {
+                return false;
+            }
+            return isLoopbackOrigin("http://" + host);
+        }
+
         private static boolean isWebSocketHandshake(final FullHttpRequest request) {
-            final String path = request.uri().split("\\?", 2)[0];
+            final String path = path(request);
             final String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
             return HttpMethod.GET.equals(request.method()) && GREMLIN_PATH.equals(path)
                     && upgrade != null && upgrade.equalsIgnoreCase("websocket");
