@@ -25,6 +25,7 @@ from lineage.dataset_identity import (
     parse_table_identifier,
 )
 from lineage.dataset_properties import DatasetClaims, FormatClaim, Role, TableClaim
+from lineage.dml_lineage import dml_lineage
 from lineage.graph_schema import (
     ColumnVertex,
     DerivesFromEdge,
@@ -50,6 +51,7 @@ from lineage.graph_schema import (
     plan_vertex_id,
 )
 from lineage.job_identity import JobIdentity, identify_job
+from lineage.plan_identity import plan_content_key
 
 __all__ = [
     "MAX_ERROR_CHARS",
@@ -315,12 +317,13 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
     """All rows one plan contributes: job, plan, operations, datasets, columns and their edges."""
     structure = plan_structure(plan)
     walker = cl.PlanWalker(structure, tolerant=True)
-    lineage = walker.trace()
     job = identify_job(plan.app_name, plan.labels)
     pid = plan.id
     plan_vid = plan_vertex_id(pid)
     write = plan.operations.write
     mode = write_mode(plan)
+    # MERGE/UPDATE/DELETE columns follow their assignments and conditions, not the plan's shape.
+    lineage = dml_lineage(plan, walker, mode, walker.trace())
     rows: list[GraphRow] = [
         JobVertex(job.name, job.glue_job_name),
         PlanVertex(
@@ -332,6 +335,7 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
             write_mode=mode.value,
             raw_key=source.key,
             raw_sha256=source.sha256,
+            content_key=plan_content_key(plan),
         ),
         HasPlanEdge(job_id(job.name), plan_vid),
     ]

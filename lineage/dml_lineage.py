@@ -1,0 +1,213 @@
+"""Column lineage of row-level DML writes (Delta `MERGE INTO`, `UPDATE`, `DELETE`).
+
+The generic walk (lineage.column_lineage) reads a DML plan as a query whose output replaces the
+target, so every target column derives from itself as `direct` (`amount = amount * 1.1` reads
+as a pass-through) and the statement's conditions give no `USES`. What the real agent sends
+(tests/events/lake_formats):
+
+- `UpdateCommand`: the write's child is the target; `params.updateExpressions` holds one Spark
+  expression string per target column, in column order (`upper(name#5989)`; an unassigned column
+  is its own reference `country_code#5990`); `params.condition` is the WHERE string.
+- `DeleteCommand`: the target and `params.condition`.
+- `MergeIntoCommand`: a synthetic operator whose output attributes reference the target's column
+  first and then the clause values (`childRefs`); `params.condition` is the ON string. Computed
+  clause values reference expressions the agent never sends: that part is unresolved (the plan is
+  partial), the known references keep their edges.
+
+Rules (docs/graph-model.md, "DML writes"): a target column derives from the columns of its
+assignments with their own kind; from itself with kind `kept` where rows keep its value (a
+column no clause assigns, rows an UPDATE's WHERE leaves, target rows a MERGE does not match);
+a DELETE keeps every column. Columns named in the conditions are `USES` with role `condition`.
+Spark's condition strings name columns with Spark's own ids (`name#12`), which the plan does
+not map: a name is resolved among the columns the statement reads, every column of that name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from lineage import column_lineage as cl
+from lineage import spline_model as sm
+from lineage.dataset_identity import normalize_uri
+from lineage.graph_schema import WriteMode
+
+__all__ = ["CONDITION_ROLE", "DML_MODES", "dml_lineage"]
+
+DML_MODES = frozenset({WriteMode.MERGE, WriteMode.UPDATE, WriteMode.DELETE})
+CONDITION_ROLE = "condition"
+# A column in a Spark expression string: `name#123` (long ids end in L); backticks optional.
+_SPARK_COLUMN = re.compile(r"`?([A-Za-z_][A-Za-z0-9_]*)`?#\d+L?")
+_SPARK_CAST = re.compile(r"^cast\(\s*`?[A-Za-z_][A-Za-z0-9_]*`?#\d+L?\s+as\s+[^()]+\)$", re.I)
+
+
+def _names(text: str) -> list[str]:
+    return list(dict.fromkeys(m.group(1) for m in _SPARK_COLUMN.finditer(text)))
+
+
+def _kind_of(text: str) -> cl.DerivationKind:
+    """The kind a Spark expression string gives the columns it names."""
+    stripped = text.strip()
+    if _SPARK_COLUMN.fullmatch(stripped):
+        return cl.DerivationKind.DIRECT
+    if _SPARK_CAST.match(stripped):
+        return cl.DerivationKind.CAST
+    return cl.DerivationKind.EXPRESSION
+
+
+def _readable(text: str) -> str:
+    """A Spark expression string without Spark's ids (`upper(name#12)` -> `upper(name)`)."""
+    shown = _SPARK_COLUMN.sub(lambda m: m.group(1), text)
+    return shown if len(shown) <= cl.MAX_EXPRESSION_CHARS else shown[: cl.MAX_EXPRESSION_CHARS]
+
+
+class _Dml:
+    """One DML plan: its walker, its target and the columns its statement reads, by name."""
+
+    def __init__(self, plan: sm.ExecutionPlan, walker: cl.PlanWalker) -> None:
+        self.plan = plan
+        self.walker = walker
+        self.write = plan.operations.write
+        self.target_uri = normalize_uri(self.write.output_source)
+        self.read_uris: dict[str, frozenset[str]] = {
+            r.id: frozenset(normalize_uri(u) for u in r.input_sources)
+            for r in plan.operations.reads
+        }
+
+    def is_target(self, source: cl.SourceColumn, name: str) -> bool:
+        return source.name == name and self.target_uri in self.read_uris.get(source.read_op_id, ())
+
+    def input_attrs(self) -> list[str]:
+        """Attributes the statement reads: the write's input, or a MERGE's target and source."""
+        ids: list[str] = []
+        for child in self.write.child_ids:
+            op = self.plan.operation_by_id.get(child)
+            if op is not None and (op.name or "").endswith("MergeIntoCommand"):
+                for side in op.child_ids:
+                    ids.extend(self.walker.output_of(side))
+            else:
+                ids.extend(self.walker.output_of(child))
+        return list(dict.fromkeys(ids))
+
+    def sources_named(self, name: str) -> list[tuple[cl.SourceColumn, cl.DerivationKind]]:
+        found: dict[cl.SourceColumn, cl.DerivationKind] = {}
+        for attr_id in self.input_attrs():
+            if self.walker.attribute(attr_id).name != name:
+                continue
+            for src_id, kind in self.walker.sources(cl.Ref("attr", attr_id)).items():
+                src = self.walker.source_column(src_id)
+                found[src] = max(kind, found.get(src, kind))
+        return sorted(found.items(), key=lambda item: (item[0].read_op_id, item[0].name))
+
+    def condition_uses(self, text: sm.JsonValue) -> list[cl.ConditionUse]:
+        if not isinstance(text, str):
+            return []
+        uses = {
+            cl.ConditionUse(self.write.id, CONDITION_ROLE, src)
+            for name in _names(text)
+            for src, _kind in self.sources_named(name)
+        }
+        return sorted(uses, key=lambda u: (u.source.read_op_id, u.source.name))
+
+
+def _strongest(
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]],
+    target: str,
+    source: cl.SourceColumn,
+    kind: cl.DerivationKind,
+    expression: str,
+) -> None:
+    key = (target, source)
+    seen = found.get(key)
+    if seen is None or kind > seen[0]:
+        found[key] = (kind, expression)
+
+
+def _update(
+    dml: _Dml, traced: cl.ColumnLineage, params: Mapping[str, sm.JsonValue]
+) -> dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]]:
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
+    texts = params.get("updateExpressions")
+    names = [name for name, _type in traced.written]
+    conditional = params.get("condition") is not None
+    aligned = isinstance(texts, list) and len(texts) == len(names)
+    for index, name in enumerate(names):
+        text = texts[index] if aligned and isinstance(texts, list) else None
+        own = [src for src, _k in dml.sources_named(name) if dml.is_target(src, name)]
+        if not isinstance(text, str) or (
+            _names(text) == [name] and _kind_of(text) is cl.DerivationKind.DIRECT
+        ):
+            # Unassigned (its own reference) or not understood: the column keeps its value.
+            for src in own:
+                _strongest(found, name, src, cl.DerivationKind.KEPT, name)
+            continue
+        kind = _kind_of(text)
+        for ref_name in _names(text):
+            for src, src_kind in dml.sources_named(ref_name):
+                _strongest(found, name, src, max(kind, src_kind), _readable(text))
+        if conditional:  # rows the WHERE leaves keep the old value
+            for src in own:
+                _strongest(found, name, src, cl.DerivationKind.KEPT, name)
+    return found
+
+
+def _merge(
+    dml: _Dml, traced: cl.ColumnLineage
+) -> dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]]:
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
+    walker = dml.walker
+    written = {name for name, _type in traced.written}
+    seen: set[str] = set()
+    for attr_id in walker.output_of(dml.write.id):
+        attr = walker.attribute(attr_id)
+        if attr.name not in written or attr.name in seen:
+            continue
+        seen.add(attr.name)
+        for ref in attr.child_refs or (cl.Ref("attr", attr_id),):
+            text = walker.text(ref, expand=True)
+            for src_id, kind in sorted(walker.sources(ref).items()):
+                src = walker.source_column(src_id)
+                if dml.is_target(src, attr.name) and kind == cl.DerivationKind.DIRECT:
+                    _strongest(found, attr.name, src, cl.DerivationKind.KEPT, attr.name)
+                else:
+                    _strongest(found, attr.name, src, kind, text)
+    return found
+
+
+def dml_lineage(
+    plan: sm.ExecutionPlan, walker: cl.PlanWalker, mode: WriteMode, traced: cl.ColumnLineage
+) -> cl.ColumnLineage:
+    """The column lineage of a DML write by the rules above; any other write as traced."""
+    if mode not in DML_MODES:
+        return traced
+    dml = _Dml(plan, walker)
+    params = dml.write.params
+    if mode is WriteMode.MERGE:
+        merge_op = next(
+            (
+                op
+                for op in plan.operations.other
+                if op.id in dml.write.child_ids and (op.name or "").endswith("MergeIntoCommand")
+            ),
+            None,
+        )
+        params = merge_op.params if merge_op is not None else params
+        found = _merge(dml, traced)
+    elif mode is WriteMode.UPDATE:
+        found = _update(dml, traced, params)
+    else:
+        found = {}
+        for name, _type in traced.written:
+            for src, _kind in dml.sources_named(name):
+                if dml.is_target(src, name):
+                    _strongest(found, name, src, cl.DerivationKind.KEPT, name)
+    derivations = tuple(
+        cl.Derivation(target, src, kind, expression)
+        for (target, src), (kind, expression) in sorted(
+            found.items(), key=lambda item: (item[0][0], item[0][1].read_op_id, item[0][1].name)
+        )
+    )
+    uses = tuple(u for u in traced.uses if u.op_id != dml.write.id) + tuple(
+        dml.condition_uses(params.get("condition"))
+    )
+    return cl.ColumnLineage(traced.written, derivations, uses)
