@@ -329,6 +329,7 @@ class PlanVertex(VertexRow):
         ("raw_key", "String"),
         ("raw_sha256", "String"),
         ("content_key", "String"),
+        ("statement_key", "String"),
     )
     plan_id: str
     job_name: str
@@ -340,6 +341,8 @@ class PlanVertex(VertexRow):
     raw_sha256: str
     # lineage.plan_identity: equal for reruns whose agent id differs only by times and hashes.
     content_key: str | None = None
+    # lineage.plan_identity: shared by the two lineages one CTAS / saveAsTable statement sends.
+    statement_key: str | None = None
 
     @property
     def id(self) -> str:
@@ -356,6 +359,7 @@ class PlanVertex(VertexRow):
             self.raw_key,
             self.raw_sha256,
             self.content_key,
+            self.statement_key,
         )
 
 

@@ -23,6 +23,7 @@ from lineage.dataset_identity import (
     catalog_name,
     normalize_uri,
     parse_table_identifier,
+    sibling_catalog,
 )
 from lineage.dataset_properties import DatasetClaims, FormatClaim, Role, TableClaim
 from lineage.dml_lineage import dml_lineage
@@ -51,7 +52,7 @@ from lineage.graph_schema import (
     plan_vertex_id,
 )
 from lineage.job_identity import JobIdentity, identify_job
-from lineage.plan_identity import plan_content_key
+from lineage.plan_identity import plan_content_key, statement_key
 
 __all__ = [
     "MAX_ERROR_CHARS",
@@ -336,6 +337,7 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
             raw_key=source.key,
             raw_sha256=source.sha256,
             content_key=plan_content_key(plan),
+            statement_key=statement_key(plan, mode),
         ),
         HasPlanEdge(job_id(job.name), plan_vid),
     ]
@@ -355,10 +357,8 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
         claims[uri] = made if seen is None else seen.merge(made)
 
     out_uri = normalize_uri(write.output_source)
-    claim(
-        out_uri, _catalog_table(write.params), _format(write.extra, "destinationType"), Role.WRITE
-    )
     read_uris: dict[str, tuple[str, ...]] = {}
+    named_reads: list[tuple[CatalogName, str]] = []
     for read in plan.operations.reads:
         table = _catalog_table(read.params)
         fmt = _format(read.extra, "sourceType")
@@ -367,7 +367,13 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
             uri = normalize_uri(raw_uri)
             uris.append(uri)
             claim(uri, table, fmt, Role.READ)
+            if table is not None:
+                named_reads.append((table, uri))
         read_uris[read.id] = tuple(dict.fromkeys(uris))
+    written_table = _catalog_table(write.params)
+    if written_table is not None:
+        written_table = sibling_catalog(written_table, out_uri, named_reads)
+    claim(out_uri, written_table, _format(write.extra, "destinationType"), Role.WRITE)
     datasets = {uri: claims[uri].vertex() for uri in claims}
     rows.extend(datasets[uri] for uri in sorted(datasets))
     for uri in sorted({u for uris in read_uris.values() for u in uris}):

@@ -21,8 +21,10 @@ from collections.abc import Mapping
 from enum import Enum
 
 from lineage import spline_model as sm
+from lineage.dataset_identity import DatasetIdentityError, normalize_uri
+from lineage.graph_schema import WriteMode
 
-__all__ = ["CONTENT_KEY_NAMESPACE", "plan_content_key", "stable_text"]
+__all__ = ["CONTENT_KEY_NAMESPACE", "plan_content_key", "stable_text", "statement_key"]
 
 # Fixed namespace of content keys (a UUIDv5 of the project's name): keys never change meaning.
 CONTENT_KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:spark-lineage:plan-content")
@@ -62,3 +64,30 @@ def plan_content_key(plan: sm.ExecutionPlan) -> str:
     # The stdlib encoder: parsed plans may hold integers beyond orjson's 64 bits.
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return str(uuid.uuid5(CONTENT_KEY_NAMESPACE, text))
+
+
+def statement_key(plan: sm.ExecutionPlan, mode: WriteMode) -> str:
+    """A UUID string equal for every lineage of one query into one target, whatever the command.
+
+    A CTAS or `saveAsTable` arrives as two lineages of one statement (Iceberg: `AppendData` and
+    `CreateTableAsSelect`; V1: `InsertIntoHadoopFsRelationCommand` and
+    `CreateDataSourceTableAsSelectCommand`) that differ only in the write operation's name,
+    parameters and append flag: both get this key, and so do the reruns of the statement. The
+    key covers the application name, the target's location, the reads and the other operations;
+    for a MERGE, UPDATE or DELETE (`mode`) also the write itself, which holds the statement.
+    """
+    try:
+        target = normalize_uri(plan.operations.write.output_source)
+    except DatasetIdentityError:
+        target = plan.operations.write.output_source
+    content = {
+        "app": _canonical(plan.app_name),
+        "target": stable_text(target),
+        "reads": _canonical(plan.operations.reads),
+        "other": _canonical(plan.operations.other),
+    }
+    if mode in (WriteMode.MERGE, WriteMode.UPDATE, WriteMode.DELETE):
+        write = plan.operations.write
+        content["write"] = _canonical({"name": write.name, "params": write.params})
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return str(uuid.uuid5(CONTENT_KEY_NAMESPACE, "statement:" + text))

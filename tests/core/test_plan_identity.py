@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lineage import spline_model as sm
-from lineage.plan_identity import plan_content_key, stable_text
+from lineage.plan_graph import write_mode
+from lineage.plan_identity import plan_content_key, stable_text, statement_key
 
 pytestmark = pytest.mark.unit
 
@@ -82,3 +83,42 @@ def test_stable_text_blanks_only_times_and_hashes() -> None:
         "x\nCreated Time:\nLast Access:\ny"
     )
     assert stable_text("user@example.com") == "user@example.com"  # not hex: kept
+
+
+SPLINE = RECORDED.parent / "spline"
+
+
+def _plan(path: Path) -> sm.ExecutionPlan:
+    return sm.parse_execution_plan(
+        json.loads(path.read_bytes()), sm.ApiVersion.V1_2, check_references=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (RECORDED / "iceberg_ctas_append.plan.json", RECORDED / "iceberg_ctas.plan.json"),
+        (
+            SPLINE / "warehouse_save_as_table_insert.plan.json",
+            SPLINE / "warehouse_save_as_table_ctas.plan.json",
+        ),
+    ],
+    ids=["iceberg-ctas", "save-as-table"],
+)
+def test_the_two_lineages_of_one_ctas_share_a_statement_key(first: Path, second: Path) -> None:
+    one, two = _plan(first), _plan(second)
+    assert one.id != two.id
+    assert plan_content_key(one) != plan_content_key(two)  # two plans, as the agent sent them
+    assert statement_key(one, write_mode(one)) == statement_key(two, write_mode(two))
+
+
+def test_other_statements_have_other_statement_keys() -> None:
+    keys = {
+        statement_key(plan, write_mode(plan))
+        for plan in map(_plan, RECORDED.glob("*.plan.json"))
+        if plan.operations.write.name != "AppendData"
+        or "country_counts" not in plan.operations.write.output_source
+    }
+    # The CTAS pair is the only shared key: an UPDATE and a DELETE of one table, or two MERGEs
+    # of one source into one target with other values, are other statements.
+    assert len(keys) == len(list(RECORDED.glob("*.plan.json"))) - 1

@@ -270,16 +270,10 @@ _COMPUTED_MERGE = (
     "the agent does not send a MERGE's computed SET/INSERT values (their expression ids dangle):"
     " those columns keep only their `kept` edge; the plan is listed as partial"
 )
-_CTAS_NAME = (
-    "the agent names an Iceberg CTAS table `db.country_counts`, without its catalog: the"
-    " graph implies spark_catalog"
-)
 # (write, aspect) -> why our normalize gets it wrong today; tests mark these xfail(strict=True).
 KNOWN_WRONG: dict[tuple[str, str], str] = {
     ("delta_merge_computed", "columns"): _COMPUTED_MERGE,
     ("delta_merge_python", "columns"): _COMPUTED_MERGE,
-    ("iceberg_ctas", "table"): _CTAS_NAME,
-    ("iceberg_ctas_append", "table"): _CTAS_NAME,
     ("iceberg_ctas_append", "datasets"): (
         "one logical write per CTAS is not built yet: the AppendData half is labelled append"
     ),

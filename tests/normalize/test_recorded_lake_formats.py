@@ -250,3 +250,18 @@ def test_condition_uses(replay: Replay, write: str) -> None:
     assert found == {
         (role, column_id(_uri(dataset), column)) for role, dataset, column in expected.uses
     }
+
+
+@pytest.mark.spark
+def test_the_two_lineages_of_one_iceberg_ctas_are_linked_by_their_statement_key(
+    replay: Replay,
+) -> None:
+    halves = [
+        replay.graph.vertices[plan_vertex_id(_plan(write)["id"])]
+        for write in ("iceberg_ctas_append", "iceberg_ctas")
+    ]
+    assert halves[0]["statement_key"] == halves[1]["statement_key"]
+    plans = [v for v in replay.graph.vertices.values() if v["~label"] == "Plan"]
+    assert len(plans) == len(EXPECTED)  # both payloads kept, as two plans
+    assert len({p["statement_key"] for p in plans}) == len(EXPECTED) - 1
+    assert len({p["content_key"] for p in plans}) == len(EXPECTED)
