@@ -58,7 +58,8 @@ def _kind_of(text: str) -> cl.DerivationKind:
 def _readable(text: str) -> str:
     """A Spark expression string without Spark's ids (`upper(name#12)` -> `upper(name)`)."""
     shown = _SPARK_COLUMN.sub(lambda m: m.group(1), text)
-    return shown if len(shown) <= cl.MAX_EXPRESSION_CHARS else shown[: cl.MAX_EXPRESSION_CHARS]
+    limit = cl.MAX_EXPRESSION_CHARS
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 class _Dml:
