@@ -10,9 +10,10 @@ as a pass-through) and the statement's conditions give no `USES`. What the real 
   is its own reference `country_code#5990`); `params.condition` is the WHERE string.
 - `DeleteCommand`: the target and `params.condition`.
 - `MergeIntoCommand`: a synthetic operator whose output attributes reference the target's column
-  first and then the clause values (`childRefs`); `params.condition` is the ON string. Computed
-  clause values reference expressions the agent never sends: that part is unresolved (the plan is
-  partial), the known references keep their edges.
+  first and then the clause values (`childRefs`); `params.condition` is the ON string and
+  `matchedClauses` / `notMatchedClauses` the clauses as Spark strings. Computed clause values
+  reference expressions the agent never sends (the plan stays partial); their lineage is read
+  from the clause strings instead (`_clause_values`).
 
 Rules (docs/graph-model.md, "DML writes"): a target column derives from the columns of its
 assignments with their own kind; from itself with kind `kept` where rows keep its value (a
@@ -152,8 +153,51 @@ def _update(
     return found
 
 
+_ACTION = re.compile(r"`((?:[^`]|``)+)` = ")
+
+
+def _actions(clauses: sm.JsonValue) -> list[tuple[str, str]]:
+    """`(column, value)` of every assignment in a MERGE's clause strings (Spark's toString)."""
+    actions: list[tuple[str, str]] = []
+    for clause in clauses if isinstance(clauses, list) else ():
+        if not isinstance(clause, str):
+            continue
+        marks = list(_ACTION.finditer(clause))
+        for index, mark in enumerate(marks):
+            end = marks[index + 1].start() if index + 1 < len(marks) else len(clause)
+            value = clause[mark.end() : end].rstrip().rstrip(",]").rstrip()
+            actions.append((mark.group(1).replace("``", "`"), value))
+    return actions
+
+
+def _clause_values(
+    dml: _Dml,
+    params: Mapping[str, sm.JsonValue],
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]],
+) -> None:
+    """Lineage from a MERGE's clause strings, where the agent leaves computed values undefined.
+
+    An INSERT value can only read the source, so its Spark ids (`amount#2275`) are source
+    columns; a matched clause's column with one of those ids is the same source column, and a
+    column's own name with another id is the target's value kept (already a `kept` edge).
+    """
+    inserts = _actions(params.get("notMatchedClauses"))
+    source_ids = {m.group(0) for _c, value in inserts for m in _SPARK_COLUMN.finditer(value)}
+    for clause_key, inserting in (("matchedClauses", False), ("notMatchedClauses", True)):
+        for column, value in _actions(params.get(clause_key)):
+            kind = _kind_of(value)
+            for token in _SPARK_COLUMN.finditer(value):
+                from_source = inserting or token.group(0) in source_ids
+                if not from_source and token.group(1) == column:
+                    continue  # the target's own value: kept
+                for src, src_kind in dml.sources_named(token.group(1)):
+                    if from_source and dml.is_target(src, token.group(1)):
+                        continue
+                    _strongest(found, column, src, max(kind, src_kind), _readable(value))
+
+
 def _merge(
-    dml: _Dml, traced: cl.ColumnLineage
+    dml: _Dml, traced: cl.ColumnLineage, params: Mapping[str, sm.JsonValue]
 ) -> dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]]:
     found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
     walker = dml.walker
@@ -172,6 +216,12 @@ def _merge(
                     _strongest(found, attr.name, src, cl.DerivationKind.KEPT, attr.name)
                 else:
                     _strongest(found, attr.name, src, kind, text)
+    written_names = {name for name, _type in traced.written}
+    clause_found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
+    _clause_values(dml, params, clause_found)
+    for (target, src), (kind, text) in clause_found.items():
+        if target in written_names:
+            _strongest(found, target, src, kind, text)
     return found
 
 
@@ -193,7 +243,7 @@ def dml_lineage(
             None,
         )
         params = merge_op.params if merge_op is not None else params
-        found = _merge(dml, traced)
+        found = _merge(dml, traced, params)
     elif mode is WriteMode.UPDATE:
         found = _update(dml, traced, params)
     else:

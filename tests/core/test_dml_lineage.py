@@ -94,6 +94,10 @@ def test_computed_merge_values_are_partial_and_the_known_columns_keep_their_edge
     day21, orders = "raw/orders_incoming/day=21", "delta/orders"
     assert (_col(orders, "order_date"), _col(day21, "order_date"), "direct") in edges
     assert (_col(orders, "amount"), _col(orders, "amount"), "kept") in edges
+    # The values the agent leaves undefined come from its clause strings: INSERT values read
+    # the source, and a SET value with the same Spark id is the same source column.
+    assert (_col(orders, "amount"), _col(day21, "amount"), "expression") in edges
+    assert (_col(orders, "customer_id"), _col(day21, "customer_id"), "expression") in edges
 
 
 # Within the 64-bit integers a decoded JSON payload can hold (lineage.limits).
@@ -126,6 +130,10 @@ def test_merge_params_and_names_of_any_shape_never_crash(condition: object, name
     doc = _doc("delta_merge_computed")
     for op in doc["operations"]["other"]:
         if op["id"] == "op-1":
-            op["params"] = {"condition": condition}
+            op["params"] = {
+                "condition": condition,
+                "matchedClauses": [condition, "Update [actions: [`a` = "],
+                "notMatchedClauses": condition,
+            }
             op["name"] = name
     _graph(doc)

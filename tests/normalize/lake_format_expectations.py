@@ -263,17 +263,12 @@ EXPECTED.update(
     }
 )
 
-# Plans whose lineage is partial: the agent sends references to expressions it does not define.
+# Plans the quarantine report lists as partial: the agent sends references to expressions it
+# does not define (their lineage is recovered from the clause strings, the payload stays partial).
 PARTIAL = frozenset({"delta_merge_computed", "delta_merge_python"})
 
-_COMPUTED_MERGE = (
-    "the agent does not send a MERGE's computed SET/INSERT values (their expression ids dangle):"
-    " those columns keep only their `kept` edge; the plan is listed as partial"
-)
 # (write, aspect) -> why our normalize gets it wrong today; tests mark these xfail(strict=True).
 KNOWN_WRONG: dict[tuple[str, str], str] = {
-    ("delta_merge_computed", "columns"): _COMPUTED_MERGE,
-    ("delta_merge_python", "columns"): _COMPUTED_MERGE,
     ("iceberg_ctas_append", "datasets"): (
         "one logical write per CTAS is not built yet: the AppendData half is labelled append"
     ),
