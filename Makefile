@@ -25,7 +25,7 @@ prereqs:
 install: $(STAMP)
 	@$(PY) -m lineage_cli.agent_jar install
 
-$(STAMP): pyproject.toml build-support/gremlin-server-pom.xml $(wildcard ui/package.json ui/package-lock.json infra/requirements.txt infra/requirements-scan.txt)
+$(STAMP): pyproject.toml build-support/gremlin-server-pom.xml build-support/lake-formats-pom.xml $(wildcard ui/package.json ui/package-lock.json infra/requirements.txt infra/requirements-scan.txt)
 	@$(MAKE) --no-print-directory prereqs
 	@mkdir -p $(CACHE)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,8 @@ $(STAMP): pyproject.toml build-support/gremlin-server-pom.xml $(wildcard ui/pack
 	$(PY) -m pip install --quiet -e '.[dev]'
 	mvn -B -q -f build-support/gremlin-server-pom.xml -Dmaven.repo.local=$(M2) \
 	    dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(CACHE)/gremlin-server/lib
+	mvn -B -q -f build-support/lake-formats-pom.xml -Dmaven.repo.local=$(M2) \
+	    dependency:copy-dependencies -DexcludeTransitive=true -DoutputDirectory=$(CURDIR)/$(CACHE)/lake-formats/lib
 	@if [ -f ui/package.json ]; then (cd ui && npm ci --no-audit --no-fund --silent); fi
 	@if [ -f infra/requirements.txt ]; then $(PY) -m pip install --quiet -r infra/requirements.txt; fi
 	@# checkov and cfn-lint conflict with the project's pins: their own virtualenv, created once.
@@ -40,7 +42,7 @@ $(STAMP): pyproject.toml build-support/gremlin-server-pom.xml $(wildcard ui/pack
 	    .venv-infra/bin/python -m pip install --quiet --upgrade pip && \
 	    .venv-infra/bin/python -m pip install --quiet -r infra/requirements-scan.txt; fi
 	@touch $@
-	@echo "install: done (.venv, $(CACHE)/gremlin-server/lib)"
+	@echo "install: done (.venv, $(CACHE)/gremlin-server/lib, $(CACHE)/lake-formats/lib)"
 
 lint: install
 	$(VENV)/bin/ruff check .

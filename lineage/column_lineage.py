@@ -116,6 +116,9 @@ class PlanCycleError(PlanStructureError):
 class DerivationKind(IntEnum):
     """How a written column is computed from a read column; higher values dominate."""
 
+    # A DML target column keeping its own value in rows the statement leaves (lineage.dml_lineage);
+    # the walk never gives it.
+    KEPT = -1
     DIRECT = 0
     CAST = 1
     EXPRESSION = 2

@@ -9,6 +9,7 @@ as `lineage/resources/layer_rules.json`), never from guesses in code.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
     "dataset_name",
     "normalize_uri",
     "parse_table_identifier",
+    "sibling_catalog",
 ]
 
 # Object-store schemes that name the same S3 object (Hadoop connectors, EMRFS, Glue).
@@ -213,6 +215,35 @@ def parse_table_identifier(identifier: str) -> CatalogName | None:
     if len(parts) == 2:
         return catalog_name(parts[1], parts[0])
     return catalog_name(parts[-1], ".".join(parts[1:-1]), parts[0])
+
+
+def sibling_catalog(
+    table: CatalogName, uri: str, named: Iterable[tuple[CatalogName, str]]
+) -> CatalogName:
+    """`table` with the catalog of a sibling table the same plan names explicitly, if any.
+
+    Iceberg CTAS names its new table without the catalog (`db.t`, so `spark_catalog` is
+    implied). When the plan also names, with an explicit catalog, a table of the same namespace
+    whose location is in the same folder as this one (a catalog's warehouse keeps a namespace's
+    tables side by side), the new table is in that catalog. Candidates are taken in sorted
+    order, so the answer is deterministic; an explicit name is returned unchanged.
+    """
+    if table.explicit:
+        return table
+    _catalog, _, rest = table.name.partition(".")
+    namespace, _, _name = rest.rpartition(".")
+    parent = uri.rsplit("/", 1)[0]
+    for other, other_uri in sorted(named, key=lambda pair: (pair[0].name, pair[1])):
+        other_catalog, _, other_rest = other.name.partition(".")
+        other_namespace = other_rest.rpartition(".")[0]
+        if (
+            other.explicit
+            and other_catalog != DEFAULT_CATALOG
+            and other_namespace == namespace
+            and other_uri.rsplit("/", 1)[0] == parent
+        ):
+            return CatalogName(f"{other_catalog}.{rest}", True)
+    return table
 
 
 def dataset_name(normalized_uri: str, catalog_table: CatalogName | None = None) -> str:

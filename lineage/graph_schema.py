@@ -328,6 +328,8 @@ class PlanVertex(VertexRow):
         ("write_mode", "String"),
         ("raw_key", "String"),
         ("raw_sha256", "String"),
+        ("content_key", "String"),
+        ("statement_key", "String"),
     )
     plan_id: str
     job_name: str
@@ -337,6 +339,10 @@ class PlanVertex(VertexRow):
     write_mode: str
     raw_key: str
     raw_sha256: str
+    # lineage.plan_identity: equal for reruns whose agent id differs only by times and hashes.
+    content_key: str | None = None
+    # lineage.plan_identity: shared by the two lineages one CTAS / saveAsTable statement sends.
+    statement_key: str | None = None
 
     @property
     def id(self) -> str:
@@ -352,6 +358,8 @@ class PlanVertex(VertexRow):
             self.write_mode,
             self.raw_key,
             self.raw_sha256,
+            self.content_key,
+            self.statement_key,
         )
 
 

@@ -24,8 +24,10 @@ from lineage.dataset_identity import (
     catalog_name,
     normalize_uri,
     parse_table_identifier,
+    sibling_catalog,
 )
 from lineage.dataset_properties import DatasetClaims, FormatClaim, Role, TableClaim
+from lineage.dml_lineage import dml_lineage
 from lineage.graph_schema import (
     ColumnVertex,
     DerivesFromEdge,
@@ -51,6 +53,7 @@ from lineage.graph_schema import (
     plan_vertex_id,
 )
 from lineage.job_identity import JobIdentity, identify_job
+from lineage.plan_identity import plan_content_key, statement_key
 
 __all__ = [
     "MAX_ERROR_CHARS",
@@ -229,12 +232,13 @@ def _format(extra: Mapping[str, sm.JsonValue], key: str) -> str | None:
 def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> PlanGraph:
     """All rows one plan contributes: job, plan, operations, datasets, columns and their edges."""
     walker = cl.PlanWalker(plan, tolerant=True)
-    lineage = walker.trace()
     job = identify_job(plan.app_name, plan.labels)
     pid = plan.id
     plan_vid = plan_vertex_id(pid)
     write = plan.operations.write
     mode = write_mode(plan)
+    # MERGE/UPDATE/DELETE columns follow their assignments and conditions, not the plan's shape.
+    lineage = dml_lineage(plan, walker, mode, walker.trace())
     rows: list[GraphRow] = [
         JobVertex(job.name, job.glue_job_name),
         PlanVertex(
@@ -246,6 +250,8 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
             write_mode=mode.value,
             raw_key=source.key,
             raw_sha256=source.sha256,
+            content_key=plan_content_key(plan),
+            statement_key=statement_key(plan, mode),
         ),
         HasPlanEdge(job_id(job.name), plan_vid),
     ]
@@ -265,10 +271,8 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
         claims[uri] = made if seen is None else seen.merge(made)
 
     out_uri = normalize_uri(write.output_source)
-    claim(
-        out_uri, _catalog_table(write.params), _format(write.extra, "destinationType"), Role.WRITE
-    )
     read_uris: dict[str, tuple[str, ...]] = {}
+    named_reads: list[tuple[CatalogName, str]] = []
     for read in plan.operations.reads:
         table = _catalog_table(read.params)
         fmt = _format(read.extra, "sourceType")
@@ -277,7 +281,13 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
             uri = normalize_uri(raw_uri)
             uris.append(uri)
             claim(uri, table, fmt, Role.READ)
+            if table is not None:
+                named_reads.append((table, uri))
         read_uris[read.id] = tuple(dict.fromkeys(uris))
+    written_table = _catalog_table(write.params)
+    if written_table is not None:
+        written_table = sibling_catalog(written_table, out_uri, named_reads)
+    claim(out_uri, written_table, _format(write.extra, "destinationType"), Role.WRITE)
     datasets = {uri: claims[uri].vertex() for uri in claims}
     rows.extend(datasets[uri] for uri in sorted(datasets))
     for uri in sorted({u for uris in read_uris.values() for u in uris}):

@@ -57,6 +57,8 @@ class Job:
     args: tuple[str, ...] = ()
     exit_code: int = 0
     after: tuple[str, ...] = ()
+    # Extra `lineage spark-submit --conf KEY=VALUE` settings (e.g. table-format jars).
+    conf: tuple[str, ...] = ()
 
 
 EXAMPLES = REPO / "examples"
@@ -204,10 +206,11 @@ def record_jobs(
     jar: Path,
     results: dict[str, tuple[int, str, list[CapturedRequest]]],
     only: set[str],
+    jobs: tuple[Job, ...] = JOBS,
 ) -> None:
     """Run the jobs (all, or those named in `only`), each against its own capture server."""
     lineage = str(Path(sys.executable).parent / "lineage")
-    done = {_job_name(job): threading.Event() for job in JOBS}
+    done = {_job_name(job): threading.Event() for job in jobs}
     if only:
         for name, event in done.items():
             if name not in only:
@@ -227,6 +230,7 @@ def record_jobs(
                     str(jar),
                     "--producer-url",
                     capture.url,
+                    *(arg for setting in job.conf for arg in ("--conf", setting)),
                     str(REPO / job.script),
                     "--lake",
                     str(lake),
@@ -239,7 +243,7 @@ def record_jobs(
         finally:
             done[_job_name(job)].set()
 
-    chosen = [job for job in JOBS if not only or _job_name(job) in only]
+    chosen = [job for job in jobs if not only or _job_name(job) in only]
     threads = [threading.Thread(target=run, args=(job,)) for job in chosen]
     for thread in threads:
         thread.start()
@@ -247,14 +251,18 @@ def record_jobs(
         thread.join()
 
 
-def write_recording(results: dict[str, tuple[int, str, list[CapturedRequest]]]) -> None:
-    """Check every job's requests against `JOBS`, then replace the recording (or leave it)."""
+def write_recording(
+    results: dict[str, tuple[int, str, list[CapturedRequest]]],
+    jobs: tuple[Job, ...] = JOBS,
+    out: Path = OUT,
+) -> None:
+    """Check every job's requests against `jobs`, then replace the recording in `out` (or not)."""
     scratch = Path(tempfile.mkdtemp(prefix="spline-recording-"))
     (scratch / CAPTURED).write_bytes(pickle.dumps(results))
     transcript = []
     bodies: dict[str, bytes] = {}
     failures: list[str] = []
-    for job in JOBS:
+    for job in jobs:
         if _job_name(job) not in results:
             failures.append(f"{job.script} did not run (see the messages above)")
             continue
@@ -285,12 +293,12 @@ def write_recording(results: dict[str, tuple[int, str, list[CapturedRequest]]]) 
         )
     shutil.rmtree(scratch)
     # Only a complete recording replaces the old one.
-    OUT.mkdir(parents=True, exist_ok=True)
-    for stale in [*OUT.glob("*.plan.json"), *OUT.glob("*.events.json")]:
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in [*out.glob("*.plan.json"), *out.glob("*.events.json")]:
         stale.unlink()
     for file, body in bodies.items():
-        (OUT / file).write_bytes(body)
-    (OUT / TRANSCRIPT).write_text(json.dumps(transcript, indent=2) + "\n")
+        (out / file).write_bytes(body)
+    (out / TRANSCRIPT).write_text(json.dumps(transcript, indent=2) + "\n")
 
 
 if __name__ == "__main__":

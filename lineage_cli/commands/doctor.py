@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from lineage.agent_gaps import AgentGap, formats_in_conf, gaps_for
 from lineage.errors import LineageError
 from lineage.raw_zone_layout import events_key, plan_index_key, sha256_hex
 from lineage.store import read_optional
@@ -54,6 +55,9 @@ HELP = "\n\n".join(
         "the plan and the event landed there.",
         "The test job's lineage really reaches the producer: a job lineage-doctor-<id> then "
         "shows in the graph after the next rebuild.",
+        "Last, when your --conf loads Iceberg or Delta Lake, a warn line per kind of write "
+        "whose lineage the agent does not send at all (Iceberg MERGE/UPDATE/DELETE, ...): "
+        "those writes will never show in the graph. --gaps lists them all and runs nothing.",
         "Exit code: 0 when lineage arrives, 1 when it would not (the line marked FAIL says "
         "why), 2 for bad arguments.",
     ]
@@ -110,6 +114,7 @@ class Doctor:
             plan, event = self._test_job(launch, answer)
             if self.lake is not None:
                 self._raw_zone(self.lake, plan, event)
+            self._known_gaps()
         except _Stop:
             return False
         return True
@@ -240,6 +245,17 @@ class Doctor:
             )
         self._note("raw zone", Verdict.OK, f"plan {plan_id} and its event are in {lake}")
 
+    def _known_gaps(self) -> None:
+        """Warn about the writes of the formats in use whose lineage the agent never sends."""
+        formats = formats_in_conf(self.user_conf)
+        for gap in gaps_for(formats) if formats else ():
+            self._note("no lineage sent", Verdict.WARN, gap.line())
+
+
+def gap_lines(gaps: tuple[AgentGap, ...]) -> list[str]:
+    """`lineage doctor --gaps`: one line per kind of write the agent sends no lineage for."""
+    return [f"{gap.table_format.value:<8} {gap.line()}" for gap in gaps]
+
 
 def _plan_id(plan: Exchange) -> str:
     body = plan.json()
@@ -295,7 +311,17 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[
             float, typer.Option("--timeout", help="seconds the test job may take")
         ] = JOB_TIMEOUT_S,
+        gaps: Annotated[
+            bool,
+            typer.Option(
+                "--gaps", help="list the writes whose lineage the agent never sends, then exit"
+            ),
+        ] = False,
     ) -> None:
+        if gaps:
+            for line in gap_lines(gaps_for()):
+                typer.echo(line)
+            return
         try:
             user_conf = parse_conf(list(conf or []))
         except LineageError as exc:

@@ -1,0 +1,264 @@
+"""Column lineage of row-level DML writes (Delta `MERGE INTO`, `UPDATE`, `DELETE`).
+
+The generic walk (lineage.column_lineage) reads a DML plan as a query whose output replaces the
+target, so every target column derives from itself as `direct` (`amount = amount * 1.1` reads
+as a pass-through) and the statement's conditions give no `USES`. What the real agent sends
+(tests/events/lake_formats):
+
+- `UpdateCommand`: the write's child is the target; `params.updateExpressions` holds one Spark
+  expression string per target column, in column order (`upper(name#5989)`; an unassigned column
+  is its own reference `country_code#5990`); `params.condition` is the WHERE string.
+- `DeleteCommand`: the target and `params.condition`.
+- `MergeIntoCommand`: a synthetic operator whose output attributes reference the target's column
+  first and then the clause values (`childRefs`); `params.condition` is the ON string and
+  `matchedClauses` / `notMatchedClauses` the clauses as Spark strings. Computed clause values
+  reference expressions the agent never sends (the plan stays partial); their lineage is read
+  from the clause strings instead (`_clause_values`).
+
+Rules (docs/graph-model.md, "DML writes"): a target column derives from the columns of its
+assignments with their own kind; from itself with kind `kept` where rows keep its value (a
+column no clause assigns, rows an UPDATE's WHERE leaves, target rows a MERGE does not match);
+a DELETE keeps every column. Columns named in the conditions are `USES` with role `condition`.
+Spark's condition strings name columns with Spark's own ids (`name#12`), which the plan does
+not map: a name is resolved among the columns the statement reads, every column of that name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from lineage import column_lineage as cl
+from lineage import spline as sm
+from lineage.dataset_identity import normalize_uri
+from lineage.graph_schema import WriteMode
+
+__all__ = ["CONDITION_ROLE", "DML_MODES", "dml_lineage"]
+
+DML_MODES = frozenset({WriteMode.MERGE, WriteMode.UPDATE, WriteMode.DELETE})
+CONDITION_ROLE = "condition"
+# A column in a Spark expression string: `name#123` (long ids end in L); backticks optional.
+_SPARK_COLUMN = re.compile(r"`?([A-Za-z_][A-Za-z0-9_]*)`?#\d+L?")
+_SPARK_CAST = re.compile(r"^cast\(\s*`?[A-Za-z_][A-Za-z0-9_]*`?#\d+L?\s+as\s+[^()]+\)$", re.I)
+
+
+def _names(text: str) -> list[str]:
+    return list(dict.fromkeys(m.group(1) for m in _SPARK_COLUMN.finditer(text)))
+
+
+def _kind_of(text: str) -> cl.DerivationKind:
+    """The kind a Spark expression string gives the columns it names."""
+    stripped = text.strip()
+    if _SPARK_COLUMN.fullmatch(stripped):
+        return cl.DerivationKind.DIRECT
+    if _SPARK_CAST.match(stripped):
+        return cl.DerivationKind.CAST
+    return cl.DerivationKind.EXPRESSION
+
+
+def _readable(text: str) -> str:
+    """A Spark expression string without Spark's ids (`upper(name#12)` -> `upper(name)`)."""
+    shown = _SPARK_COLUMN.sub(lambda m: m.group(1), text)
+    limit = cl.MAX_EXPRESSION_CHARS
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+class _Dml:
+    """One DML plan: its walker, its target and the columns its statement reads, by name."""
+
+    def __init__(self, plan: sm.ExecutionPlan, walker: cl.PlanWalker) -> None:
+        self.plan = plan
+        self.walker = walker
+        self.write = plan.operations.write
+        self.target_uri = normalize_uri(self.write.output_source)
+        self.read_uris: dict[str, frozenset[str]] = {
+            r.id: frozenset(normalize_uri(u) for u in r.input_sources)
+            for r in plan.operations.reads
+        }
+
+    def is_target(self, source: cl.SourceColumn, name: str) -> bool:
+        return source.name == name and self.target_uri in self.read_uris.get(source.read_op_id, ())
+
+    def input_attrs(self) -> list[str]:
+        """Attributes the statement reads: the write's input, or a MERGE's target and source."""
+        ids: list[str] = []
+        for child in self.write.child_ids:
+            op = self.plan.operation_by_id.get(child)
+            if op is not None and (op.name or "").endswith("MergeIntoCommand"):
+                for side in op.child_ids:
+                    ids.extend(self.walker.output_of(side))
+            else:
+                ids.extend(self.walker.output_of(child))
+        return list(dict.fromkeys(ids))
+
+    def sources_named(self, name: str) -> list[tuple[cl.SourceColumn, cl.DerivationKind]]:
+        found: dict[cl.SourceColumn, cl.DerivationKind] = {}
+        for attr_id in self.input_attrs():
+            if self.walker.attribute(attr_id).name != name:
+                continue
+            for src_id, kind in self.walker.sources(sm.AttrRef(attr_id)).items():
+                src = self.walker.source_column(src_id)
+                found[src] = max(kind, found.get(src, kind))
+        return sorted(found.items(), key=lambda item: (item[0].read_op_id, item[0].name))
+
+    def condition_uses(self, text: sm.JsonValue) -> list[cl.ConditionUse]:
+        if not isinstance(text, str):
+            return []
+        uses = {
+            cl.ConditionUse(self.write.id, CONDITION_ROLE, src)
+            for name in _names(text)
+            for src, _kind in self.sources_named(name)
+        }
+        return sorted(uses, key=lambda u: (u.source.read_op_id, u.source.name))
+
+
+def _strongest(
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]],
+    target: str,
+    source: cl.SourceColumn,
+    kind: cl.DerivationKind,
+    expression: str,
+) -> None:
+    key = (target, source)
+    seen = found.get(key)
+    if seen is None or kind > seen[0]:
+        found[key] = (kind, expression)
+
+
+def _update(
+    dml: _Dml, traced: cl.ColumnLineage, params: Mapping[str, sm.JsonValue]
+) -> dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]]:
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
+    texts = params.get("updateExpressions")
+    names = [name for name, _type in traced.written]
+    conditional = params.get("condition") is not None
+    aligned = isinstance(texts, list) and len(texts) == len(names)
+    for index, name in enumerate(names):
+        text = texts[index] if aligned and isinstance(texts, list) else None
+        own = [src for src, _k in dml.sources_named(name) if dml.is_target(src, name)]
+        if not isinstance(text, str) or (
+            _names(text) == [name] and _kind_of(text) is cl.DerivationKind.DIRECT
+        ):
+            # Unassigned (its own reference) or not understood: the column keeps its value.
+            for src in own:
+                _strongest(found, name, src, cl.DerivationKind.KEPT, name)
+            continue
+        kind = _kind_of(text)
+        for ref_name in _names(text):
+            for src, src_kind in dml.sources_named(ref_name):
+                _strongest(found, name, src, max(kind, src_kind), _readable(text))
+        if conditional:  # rows the WHERE leaves keep the old value
+            for src in own:
+                _strongest(found, name, src, cl.DerivationKind.KEPT, name)
+    return found
+
+
+_ACTION = re.compile(r"`((?:[^`]|``)+)` = ")
+
+
+def _actions(clauses: sm.JsonValue) -> list[tuple[str, str]]:
+    """`(column, value)` of every assignment in a MERGE's clause strings (Spark's toString)."""
+    actions: list[tuple[str, str]] = []
+    for clause in clauses if isinstance(clauses, list) else ():
+        if not isinstance(clause, str):
+            continue
+        marks = list(_ACTION.finditer(clause))
+        for index, mark in enumerate(marks):
+            end = marks[index + 1].start() if index + 1 < len(marks) else len(clause)
+            value = clause[mark.end() : end].rstrip().rstrip(",]").rstrip()
+            actions.append((mark.group(1).replace("``", "`"), value))
+    return actions
+
+
+def _clause_values(
+    dml: _Dml,
+    params: Mapping[str, sm.JsonValue],
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]],
+) -> None:
+    """Lineage from a MERGE's clause strings, where the agent leaves computed values undefined.
+
+    An INSERT value can only read the source, so its Spark ids (`amount#2275`) are source
+    columns; a matched clause's column with one of those ids is the same source column, and a
+    column's own name with another id is the target's value kept (already a `kept` edge).
+    """
+    inserts = _actions(params.get("notMatchedClauses"))
+    source_ids = {m.group(0) for _c, value in inserts for m in _SPARK_COLUMN.finditer(value)}
+    for clause_key, inserting in (("matchedClauses", False), ("notMatchedClauses", True)):
+        for column, value in _actions(params.get(clause_key)):
+            kind = _kind_of(value)
+            for token in _SPARK_COLUMN.finditer(value):
+                from_source = inserting or token.group(0) in source_ids
+                if not from_source and token.group(1) == column:
+                    continue  # the target's own value: kept
+                for src, src_kind in dml.sources_named(token.group(1)):
+                    if from_source and dml.is_target(src, token.group(1)):
+                        continue
+                    _strongest(found, column, src, max(kind, src_kind), _readable(value))
+
+
+def _merge(
+    dml: _Dml, traced: cl.ColumnLineage, params: Mapping[str, sm.JsonValue]
+) -> dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]]:
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
+    walker = dml.walker
+    written = {name for name, _type in traced.written}
+    seen: set[str] = set()
+    for attr_id in walker.output_of(dml.write.id):
+        attr = walker.attribute(attr_id)
+        if attr.name not in written or attr.name in seen:
+            continue
+        seen.add(attr.name)
+        for ref in attr.child_refs or (sm.AttrRef(attr_id),):
+            text = walker.text(ref, expand=True)
+            for src_id, kind in sorted(walker.sources(ref).items()):
+                src = walker.source_column(src_id)
+                if dml.is_target(src, attr.name) and kind == cl.DerivationKind.DIRECT:
+                    _strongest(found, attr.name, src, cl.DerivationKind.KEPT, attr.name)
+                else:
+                    _strongest(found, attr.name, src, kind, text)
+    written_names = {name for name, _type in traced.written}
+    clause_found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
+    _clause_values(dml, params, clause_found)
+    for (target, src), (kind, text) in clause_found.items():
+        if target in written_names:
+            _strongest(found, target, src, kind, text)
+    return found
+
+
+def dml_lineage(
+    plan: sm.ExecutionPlan, walker: cl.PlanWalker, mode: WriteMode, traced: cl.ColumnLineage
+) -> cl.ColumnLineage:
+    """The column lineage of a DML write by the rules above; any other write as traced."""
+    if mode not in DML_MODES:
+        return traced
+    dml = _Dml(plan, walker)
+    params = dml.write.params
+    if mode is WriteMode.MERGE:
+        merge_op = next(
+            (
+                op
+                for op in plan.operations.other
+                if op.id in dml.write.child_ids and (op.name or "").endswith("MergeIntoCommand")
+            ),
+            None,
+        )
+        params = merge_op.params if merge_op is not None else params
+        found = _merge(dml, traced, params)
+    elif mode is WriteMode.UPDATE:
+        found = _update(dml, traced, params)
+    else:
+        found = {}
+        for name, _type in traced.written:
+            for src, _kind in dml.sources_named(name):
+                if dml.is_target(src, name):
+                    _strongest(found, name, src, cl.DerivationKind.KEPT, name)
+    derivations = tuple(
+        cl.Derivation(target, src, kind, expression)
+        for (target, src), (kind, expression) in sorted(
+            found.items(), key=lambda item: (item[0][0], item[0][1].read_op_id, item[0][1].name)
+        )
+    )
+    uses = tuple(u for u in traced.uses if u.op_id != dml.write.id) + tuple(
+        dml.condition_uses(params.get("condition"))
+    )
+    return cl.ColumnLineage(traced.written, derivations, uses)

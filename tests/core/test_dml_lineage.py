@@ -1,0 +1,139 @@
+"""DML column semantics on the real agent's Delta payloads, and on hostile variations of them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lineage import spline as sm
+from lineage.dataset_identity import LayerRules
+from lineage.graph_schema import DerivesFromEdge, UsesEdge
+from lineage.plan_graph import PlanGraph, RawSource, plan_graph
+
+pytestmark = pytest.mark.unit
+
+RECORDED = Path(__file__).resolve().parent.parent / "events" / "lake_formats"
+LAKE = "file:///tmp/lineage-lake-formats"
+
+
+def _doc(write: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((RECORDED / f"{write}.plan.json").read_bytes())
+    return doc
+
+
+def _graph(doc: dict[str, Any]) -> PlanGraph:
+    plan = sm.parse_execution_plan(doc, sm.ApiVersion.V1_2, check_references=False)
+    return plan_graph(plan, RawSource("k", "0" * 64), LayerRules.default())
+
+
+def _edges(graph: PlanGraph) -> set[tuple[str, str, str]]:
+    short = lambda cid: cid.split(LAKE + "/", 1)[-1]  # noqa: E731
+    return {
+        (short(r.from_id), short(r.to_id), r.kind)
+        for r in graph.rows
+        if isinstance(r, DerivesFromEdge)
+    }
+
+
+def _uses(graph: PlanGraph) -> set[tuple[str, str]]:
+    return {
+        (r.role, r.to_id.split(LAKE + "/", 1)[-1]) for r in graph.rows if isinstance(r, UsesEdge)
+    }
+
+
+def _col(dataset: str, name: str) -> str:
+    from lineage.graph_schema import column_id
+
+    return column_id(f"{LAKE}/{dataset}", name).split(LAKE + "/", 1)[-1]
+
+
+CUSTOMERS = "warehouse/sales.db/customers"
+
+
+def test_update_assigned_column_is_an_expression_of_itself_and_the_rest_are_kept() -> None:
+    graph = _graph(_doc("delta_update"))
+    assert _edges(graph) == {
+        (_col(CUSTOMERS, "name"), _col(CUSTOMERS, "name"), "expression"),
+        (_col(CUSTOMERS, "customer_id"), _col(CUSTOMERS, "customer_id"), "kept"),
+        (_col(CUSTOMERS, "country_code"), _col(CUSTOMERS, "country_code"), "kept"),
+    }
+    assert _uses(graph) == {("condition", _col(CUSTOMERS, "country_code"))}
+    assert not graph.unresolved
+
+
+def test_delete_keeps_every_column_and_its_where_is_a_use() -> None:
+    graph = _graph(_doc("delta_delete"))
+    assert {kind for _, _, kind in _edges(graph)} == {"kept"}
+    assert all(frm == to for frm, to, _ in _edges(graph))  # only self-edges, all `kept`
+    assert _uses(graph) == {("condition", _col(CUSTOMERS, "country_code"))}
+
+
+def test_merge_columns_come_from_the_source_and_are_kept_from_the_target() -> None:
+    graph = _graph(_doc("delta_merge"))
+    day21, orders = "raw/orders_incoming/day=21", "delta/orders"
+    assert (_col(orders, "amount"), _col(day21, "amount"), "cast") in _edges(graph)
+    assert (_col(orders, "amount"), _col(orders, "amount"), "kept") in _edges(graph)
+    # No identity edge of the target that claims to be a `direct` pass-through.
+    assert not any(frm == to and kind == "direct" for frm, to, kind in _edges(graph))
+    assert _uses(graph) == {
+        ("condition", _col(day21, "order_id")),
+        ("condition", _col(orders, "order_id")),
+    }
+
+
+def test_computed_merge_values_are_partial_and_the_known_columns_keep_their_edges() -> None:
+    graph = _graph(_doc("delta_merge_computed"))
+    assert graph.unresolved  # the agent's dangling expression ids are named
+    assert all(ref.startswith("expr ") for ref in graph.unresolved)
+    edges = _edges(graph)
+    day21, orders = "raw/orders_incoming/day=21", "delta/orders"
+    assert (_col(orders, "order_date"), _col(day21, "order_date"), "direct") in edges
+    assert (_col(orders, "amount"), _col(orders, "amount"), "kept") in edges
+    # The values the agent leaves undefined come from its clause strings: INSERT values read
+    # the source, and a SET value with the same Spark id is the same source column.
+    assert (_col(orders, "amount"), _col(day21, "amount"), "expression") in edges
+    assert (_col(orders, "customer_id"), _col(day21, "customer_id"), "expression") in edges
+
+
+# Within the 64-bit integers a decoded JSON payload can hold (lineage.limits).
+_INT = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+_HOSTILE = st.one_of(
+    st.none(),
+    _INT,
+    st.text(max_size=60),
+    st.lists(st.one_of(st.text(max_size=40), _INT, st.none()), max_size=5),
+    st.dictionaries(st.text(max_size=5), st.text(max_size=10), max_size=3),
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(updates=_HOSTILE, condition=_HOSTILE)
+def test_update_params_of_any_shape_give_lineage_never_an_error(
+    updates: object, condition: object
+) -> None:
+    doc = _doc("delta_update")
+    doc["operations"]["write"]["params"] = {"updateExpressions": updates, "condition": condition}
+    graph = _graph(doc)
+    # Every target column still has exactly its lineage to the target, whatever the params say.
+    targets = {frm for frm, _, _ in _edges(graph)}
+    assert targets == {_col(CUSTOMERS, c) for c in ("customer_id", "name", "country_code")}
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(condition=_HOSTILE, name=st.sampled_from(["MergeIntoCommand", "UpdateCommand", "X"]))
+def test_merge_params_and_names_of_any_shape_never_crash(condition: object, name: str) -> None:
+    doc = _doc("delta_merge_computed")
+    for op in doc["operations"]["other"]:
+        if op["id"] == "op-1":
+            op["params"] = {
+                "condition": condition,
+                "matchedClauses": [condition, "Update [actions: [`a` = "],
+                "notMatchedClauses": condition,
+            }
+            op["name"] = name
+    _graph(doc)
