@@ -21,13 +21,12 @@ from fastapi.testclient import TestClient
 from lake_format_expectations import EXPECTED, KNOWN_WRONG, PARTIAL, LakeWrite
 
 from glue_jobs.normalize import NormalizeParams, run_normalize
-from stores import LocalStore
 from lambdas.producer.app import create_app
-from lambdas.producer.local_store import LocalRawZoneStore
 from lineage.agent_gaps import AGENT_GAPS
 from lineage.graph_schema import column_id, dataset_id, job_id, plan_vertex_id
 from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records
 from lineage.quarantine import QuarantineReport
+from stores import LocalStore
 
 RECORDED = Path(__file__).resolve().parent.parent / "events" / "lake_formats"
 TRANSCRIPT: list[dict[str, Any]] = json.loads((RECORDED / "transcript.json").read_text())
@@ -77,9 +76,7 @@ def replay(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Replay:
     lake = tmp_path_factory.mktemp("lake-formats-raw")
     out = tmp_path_factory.mktemp("lake-formats-out")
     ticks = iter(range(10_000))
-    app = create_app(
-        LocalRawZoneStore(lake), clock=lambda: START + dt.timedelta(seconds=next(ticks))
-    )
+    app = create_app(LocalStore(lake), clock=lambda: START + dt.timedelta(seconds=next(ticks)))
     statuses: dict[str, int] = {}
     with TestClient(app) as client:
         for request in _requests():
