@@ -21,9 +21,7 @@ overhead dominate, so Python sees whole Arrow batches, and each payload is read 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
-import io
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,13 +36,20 @@ from lineage import spline_model as sm
 from lineage.dataset_identity import LayerRules
 from lineage.dataset_properties import DatasetClaims
 from lineage.errors import LineageError
+from lineage.graph_csv import (
+    EDGES_PREFIX,
+    LOAD_PREFIX,
+    VERTICES_PREFIX,
+    CsvFile,
+    LabelFiles,
+    RowClass,
+    csv_line,
+)
 from lineage.graph_schema import (
     EDGE_CLASSES,
     VERTEX_CLASSES,
     DatasetVertex,
     GraphRow,
-    csv_header,
-    csv_line,
 )
 from lineage.manifest import (
     MANIFEST_FILE,
@@ -56,7 +61,6 @@ from lineage.manifest import (
     code_fingerprint,
     is_build_file,
 )
-from lineage.neptune_csv import LINE_END, header_line
 from lineage.plan_graph import RawSource, plan_graph, run_rows
 from lineage.quarantine import QuarantineEntry, QuarantineReport, Reason, classify
 from lineage.raw_zone_layout import (
@@ -96,11 +100,6 @@ __all__ = [
     "write_partition",
 ]
 
-# Everything the loader loads lives under LOAD_PREFIX and nothing else does: Neptune's bulk loader
-# and the local loader read every object under the prefix they are given.
-LOAD_PREFIX = "csv/"
-VERTICES_PREFIX = LOAD_PREFIX + "vertices/"
-EDGES_PREFIX = LOAD_PREFIX + "edges/"
 QUARANTINE_FILE = "quarantine.json"
 STATUS_GROUP = "~status"
 # Labels whose rows recur across plans; a task keeps the smallest line per id before the shuffle.
@@ -548,59 +547,24 @@ OUT_SCHEMA = (
     "kind string, label string, path string, rows long, size long, sha256 string, status string"
 )
 
-_HEADERS: dict[str, str] = {
-    **{f"v/{label.value}": header_line(csv_header(cls)) for label, cls in VERTEX_CLASSES.items()},
-    **{f"e/{label.value}": header_line(csv_header(cls)) for label, cls in EDGE_CLASSES.items()},
+_ROW_CLASSES: dict[str, RowClass] = {
+    **{f"v/{label.value}": cls for label, cls in VERTEX_CLASSES.items()},
+    **{f"e/{label.value}": cls for label, cls in EDGE_CLASSES.items()},
 }
 
 
-class _FileRoller:
-    """Accumulates the lines of one label into files of at most `limit` bytes (before gzip)."""
-
-    def __init__(self, store: Store, group: str, params: NormalizeParams) -> None:
-        self.store = store
-        self.group = group
-        self.params = params
-        self.seq = 0
-        self.buffer = io.StringIO()
-        self.size = 0
-        self.rows = 0
-        self.header = _HEADERS[group] + LINE_END
-        self.written: list[tuple[Any, ...]] = []
-
-    def add(self, line: str) -> None:
-        if self.rows and self.size + len(line) + 1 > self.params.target_file_bytes:
-            self.close_file()
-        if not self.rows:
-            self.buffer.write(self.header)
-            self.size = len(self.header)
-        self.buffer.write(line)
-        self.buffer.write(LINE_END)
-        self.size += len(line) + 1
-        self.rows += 1
-
-    def close_file(self) -> None:
-        if not self.rows:
-            return
-        kind, label = self.group.split("/", 1)
-        folder = VERTICES_PREFIX if kind == "v" else EDGES_PREFIX
-        data = self.buffer.getvalue().encode("utf-8")
-        name = f"{folder}{label}-{self.seq:05d}.csv"
-        if self.params.gzip:
-            # mtime=0 and no file name in the gzip header: identical input, identical bytes.
-            compressed = io.BytesIO()
-            with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=0) as zipped:
-                zipped.write(data)
-            data = compressed.getvalue()
-            name += ".gz"
-        self.store.write(name, data)
-        self.written.append(
-            ("file", label, name, self.rows, len(data), hashlib.sha256(data).hexdigest(), None)
-        )
-        self.seq += 1
-        self.buffer = io.StringIO()
-        self.size = 0
-        self.rows = 0
+def _store_file(store: Store, written: CsvFile) -> tuple[Any, ...]:
+    """Write one finished file; its OUT_SCHEMA row."""
+    store.write(written.path, written.data)
+    return (
+        "file",
+        written.label,
+        written.path,
+        written.rows,
+        len(written.data),
+        written.sha256,
+        None,
+    )
 
 
 def write_partition(store: Store, params: NormalizeParams) -> Callable[..., Iterator[Any]]:
@@ -613,19 +577,29 @@ def write_partition(store: Store, params: NormalizeParams) -> Callable[..., Iter
     import pyarrow as pa
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        roller: _FileRoller | None = None
+        files: LabelFiles | None = None
+        group_of_files: str | None = None
         last: tuple[str, str] | None = None
         pending: DatasetClaims | None = None
         results: list[tuple[Any, ...]] = []
 
+        def close() -> None:
+            if files is not None:
+                last_file = files.close()
+                if last_file is not None:
+                    results.append(_store_file(store, last_file))
+
         def emit(group: str, line: str) -> None:
-            nonlocal roller
-            if roller is None or roller.group != group:
-                if roller is not None:
-                    roller.close_file()
-                    results.extend(roller.written)
-                roller = _FileRoller(store, group, params)
-            roller.add(line)
+            nonlocal files, group_of_files
+            if files is None or group_of_files != group:
+                close()
+                files = LabelFiles(
+                    _ROW_CLASSES[group], target_bytes=params.target_file_bytes, gzip=params.gzip
+                )
+                group_of_files = group
+            finished = files.add(line)
+            if finished is not None:
+                results.append(_store_file(store, finished))
 
         def flush_dataset() -> None:
             nonlocal pending
@@ -656,9 +630,7 @@ def write_partition(store: Store, params: NormalizeParams) -> Callable[..., Iter
                     continue
                 emit(group, line)
         flush_dataset()
-        if roller is not None:
-            roller.close_file()
-            results.extend(roller.written)
+        close()
         cols: list[Any] = list(zip(*results, strict=True)) if results else [[]] * 7
         yield pa.RecordBatch.from_arrays(
             [
@@ -680,7 +652,7 @@ def load(rows: DataFrame, store: Store, params: NormalizeParams) -> DataFrame:
     """Shuffle rows by label, sort by id, and write them: one OUT_SCHEMA row per file or status."""
     # Fewer, larger tasks: each one writes whole labels, so this changes speed, never bytes.
     parallelism = rows.sparkSession.sparkContext.defaultParallelism
-    partitions = max(1, min(len(_HEADERS) + 1, parallelism * 2))
+    partitions = max(1, min(len(_ROW_CLASSES) + 1, parallelism * 2))
     ordered = rows.repartition(partitions, "group").sortWithinPartitions("group", "id", "line")
     return ordered.mapInArrow(write_partition(store, params), OUT_SCHEMA)
 

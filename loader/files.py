@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from lineage.neptune_csv import FileLayout, NeptuneCsvError, read_layout
+from loader.csv_reader import FileLayout, NeptuneCsvError, read_layout
 from loader.errors import SourceError
 
 __all__ = ["Discovery", "LoadFile", "check_readable", "discover", "is_load_file"]

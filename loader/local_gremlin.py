@@ -50,10 +50,10 @@ from gremlin_python.process.traversal import Bytecode, Cardinality, Direction, M
 from gremlin_python.statics import SingleByte, long, short
 from gremlin_python.structure.io.graphbinaryV1 import DataType, FloatIO, float_pack
 
-from lineage.neptune_csv import (
+from lineage.neptune_csv import PropertyType
+from loader.csv_reader import (
     EdgeRecord,
     NeptuneCsvError,
-    PropertyType,
     PropertyValues,
     VertexRecord,
     iter_records,

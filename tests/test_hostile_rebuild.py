@@ -21,8 +21,8 @@ from glue_jobs.normalize import BuildResult, NormalizeParams, OutputFolderError,
 from glue_jobs.storage import LocalStore, StorageError
 from lineage import limits
 from lineage import raw_zone_layout as rz
-from lineage.neptune_csv import iter_records
 from lineage.quarantine import TooManyBadPayloadsError
+from loader.csv_reader import iter_records
 
 pytestmark = pytest.mark.spark
 

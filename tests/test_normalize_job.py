@@ -26,8 +26,8 @@ from glue_jobs.normalize import (
 from glue_jobs.storage import LocalStore
 from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES
 from lineage.manifest import Manifest
-from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records, read_layout
 from lineage.quarantine import TooManyBadPayloadsError
+from loader.csv_reader import EdgeRecord, VertexRecord, iter_records, read_layout
 
 pytestmark = pytest.mark.spark
 

@@ -27,7 +27,7 @@ from glue_jobs.storage import LocalStore
 from lambdas.producer.app import create_app
 from lambdas.producer.local_store import LocalRawZoneStore
 from lineage.graph_schema import column_id, dataset_id, job_id, plan_vertex_id
-from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records
+from loader.csv_reader import EdgeRecord, VertexRecord, iter_records
 
 pytestmark = [pytest.mark.spark]
 
