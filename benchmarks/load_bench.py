@@ -32,9 +32,9 @@ _START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _vertex(i: int) -> gs.VertexRow:
-    """Vertex `i`: a `Run` in even thousands, an `Operation` in odd ones (both typed)."""
+    """Vertex `i`: a `Run` when even, an `Operation` when odd (both typed)."""
     plan = f"plan-{i // 10}"
-    if (i // 1000) % 2 == 0:
+    if i % 2 == 0:
         at = _START + dt.timedelta(seconds=i)
         return gs.RunVertex(
             plan_id=plan,
