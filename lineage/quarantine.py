@@ -269,6 +269,9 @@ class Accounts:
     inputs: tuple[InputObject, ...]
 
 
+_UNPROCESSED = "event batch was not processed"
+
+
 def _settle(
     batch: EventBatch, normalized: set[str], quarantined: Mapping[str, Reason]
 ) -> PayloadStatus:
@@ -314,19 +317,14 @@ def reconcile(
         for s in plan_statuses
         if s.outcome is Outcome.QUARANTINED and s.reason is not None
     }
-    unprocessed = EventBatch(
-        PayloadStatus(
-            "",
-            Outcome.QUARANTINED,
-            reason=Reason.INVALID_PAYLOAD,
-            detail="event batch was not processed",
-        )
-    )
     settled = [s for s in plan_statuses if s.outcome is not Outcome.NOT_LANDED]
     for key in event_keys:
-        batch = batches.get(key) or replace(
-            unprocessed, status=replace(unprocessed.status, key=key)
-        )
+        batch = batches.get(key)
+        if batch is None:
+            unprocessed = PayloadStatus(
+                key, Outcome.QUARANTINED, reason=Reason.INVALID_PAYLOAD, detail=_UNPROCESSED
+            )
+            batch = EventBatch(unprocessed)
         if batch.status.outcome is not Outcome.NOT_LANDED:
             settled.append(_settle(batch, normalized_plans, quarantined_plans))
     # Unknown keys are read in the sense that they are judged: each one is a quarantine entry.
