@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from glue_jobs.normalize.params import NormalizeParams
@@ -12,6 +12,7 @@ from lineage.raw_zone_layout import (
     EVENTS_PREFIX,
     PLANS_PREFIX,
     SIDECAR_SUFFIX,
+    RawKey,
     RawZoneKeyError,
     is_temporary,
     parse_raw_key,
@@ -36,6 +37,17 @@ def _in_range(day: str, first: dt.date | None, last: dt.date | None) -> bool:
     return (first is None or day >= first.isoformat()) and (last is None or day <= last.isoformat())
 
 
+def _payloads(store: Store, prefix: str, unknown: list[str]) -> Iterator[tuple[str, RawKey]]:
+    """The payload keys under `prefix` with what they say; keys the layout lacks go to `unknown`."""
+    for key, _ in store.list(prefix):
+        if key.endswith(SIDECAR_SUFFIX) or is_temporary(key):
+            continue
+        try:
+            yield key, parse_raw_key(key)
+        except RawZoneKeyError:
+            unknown.append(key)
+
+
 def select_inputs(store: Store, params: NormalizeParams) -> Selection:
     """List the raw zone and keep what the date range selects.
 
@@ -44,27 +56,14 @@ def select_inputs(store: Store, params: NormalizeParams) -> Selection:
     every plan received after the range is left out. One body per plan id is used: the first
     one stored.
     """
-    event_keys: list[str] = []
     unknown: list[str] = []
-    for key, _ in store.list(EVENTS_PREFIX):
-        if key.endswith(SIDECAR_SUFFIX) or is_temporary(key):
-            continue
-        try:
-            raw = parse_raw_key(key)
-        except RawZoneKeyError:
-            unknown.append(key)
-            continue
-        if _in_range(raw.date, params.date_from, params.date_to):
-            event_keys.append(key)
+    event_keys = [
+        key
+        for key, raw in _payloads(store, EVENTS_PREFIX, unknown)
+        if _in_range(raw.date, params.date_from, params.date_to)
+    ]
     by_plan: dict[str, list[tuple[bool, str, str]]] = {}
-    for key, _ in store.list(PLANS_PREFIX):
-        if key.endswith(SIDECAR_SUFFIX) or is_temporary(key):
-            continue
-        try:
-            raw = parse_raw_key(key)
-        except RawZoneKeyError:
-            unknown.append(key)
-            continue
+    for key, raw in _payloads(store, PLANS_PREFIX, unknown):
         if not _in_range(raw.date, None, params.date_to):
             continue
         assert raw.plan_id is not None
