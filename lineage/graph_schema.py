@@ -2,7 +2,8 @@
 
 Every vertex and edge the normalize job writes is one of the frozen dataclasses below. Each class
 names its Neptune Gremlin CSV columns (`COLUMNS`) in the order `values()` returns them, so the CSV
-header and every line come from the same declaration. See docs/graph-model.md for the contract.
+header and every line come from the same declaration (written by `lineage.graph_csv`). See
+docs/graph-model.md for the contract.
 """
 
 from __future__ import annotations
@@ -15,17 +16,7 @@ from typing import ClassVar
 
 from lineage.errors import LineageError
 from lineage.limits import bound_id
-from lineage.neptune_csv import (
-    Cardinality,
-    Column,
-    EdgeHeader,
-    PropertyType,
-    VertexHeader,
-    epoch_millis,
-    format_field,
-    format_row,
-    quote,
-)
+from lineage.neptune_csv import Cardinality, Column, PropertyType, epoch_millis
 
 __all__ = [
     "EDGE_CLASSES",
@@ -55,8 +46,6 @@ __all__ = [
     "WriteMode",
     "WritesEdge",
     "column_id",
-    "csv_header",
-    "csv_line",
     "dataset_id",
     "edge_id",
     "h",
@@ -583,29 +572,3 @@ EDGE_CLASSES: dict[EdgeLabel, type[EdgeRow]] = {
         UsesEdge,
     )
 }
-
-
-def csv_header(cls: type[VertexRow] | type[EdgeRow]) -> VertexHeader | EdgeHeader:
-    """The Neptune CSV header of one row class (one file set per label)."""
-    if issubclass(cls, VertexRow):
-        return VertexHeader(cls.COLUMNS)
-    return EdgeHeader(cls.COLUMNS)
-
-
-_LABEL_FIELDS: dict[type, str] = {
-    **{cls: quote(label.value) for label, cls in VERTEX_CLASSES.items()},
-    **{cls: quote(label.value) for label, cls in EDGE_CLASSES.items()},
-}
-
-
-def csv_line(row: GraphRow, row_id: str | None = None) -> str:
-    """One Neptune CSV line for a row (without line end), via lineage.neptune_csv.
-
-    `row_id` saves recomputing the id when the caller already has it.
-    """
-    ident = row.id if row_id is None else row_id
-    props = [format_field(col, val) for col, val in zip(row.COLUMNS, row.values(), strict=True)]
-    label = _LABEL_FIELDS[type(row)]
-    if isinstance(row, VertexRow):
-        return format_row([quote(ident), label, *props])
-    return format_row([quote(ident), quote(row.from_id), quote(row.to_id), label, *props])

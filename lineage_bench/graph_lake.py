@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage import graph_schema as gs
-from lineage.neptune_csv import header_line
+from lineage.graph_csv import csv_line, file_header
 
 __all__ = ["COLUMNS", "Lake", "generate"]
 
@@ -59,9 +59,9 @@ def generate(plans: int, out: Path, seed: int) -> Lake:
             folder = out / ("vertices" if isinstance(row, gs.VertexRow) else "edges")
             folder.mkdir(parents=True, exist_ok=True)
             handle = (folder / f"{row.LABEL.value}-00000.csv").open("w", encoding="utf-8")
-            handle.write(header_line(gs.csv_header(cls)) + "\n")
+            handle.write(file_header(cls) + "\n")
             writers[cls] = handle
-        writers[cls].write(gs.csv_line(row) + "\n")
+        writers[cls].write(csv_line(row) + "\n")
         counts[cls] += 1
 
     def dataset(tier: int, index: int) -> str:

@@ -1,11 +1,11 @@
 """Load benchmark: elements per second from Neptune Gremlin CSVs into the local Gremlin Server.
 
-Generates a graph shaped like the normalize job's output (Run, Operation, Column vertices with
-typed `(single)` properties; HAS_RUN, FOLLOWS, DERIVES_FROM edges with properties), written
-with `lineage.neptune_csv`, then times `loader.run.run_load` on it: the boto3 `neptunedata`
-client drives the local Gremlin Server's loader API, which reads the files itself. Prints the
-input size, the machine and the server's heap after the load. Target: at least 200,000
-elements/s at 100k plans.
+Generates a graph of the normalize job's own rows (`Run` and `Operation` vertices with typed
+`(single)` properties; `FOLLOWS` and `DERIVES_FROM` edges), written with the job's writer
+(`lineage.graph_csv`), then times `loader.run.run_load` on it: the boto3 `neptunedata` client
+drives the local Gremlin Server's loader API, which reads the files itself. Prints the input size,
+the machine and the server's heap after the load. Target: at least 200,000 elements/s at 100k
+plans.
 
     .venv/bin/python -m lineage_bench.load --elements 100000 1000000
     .venv/bin/python -m lineage_bench.load --graph ws://localhost:8182/gremlin --elements 100000
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
 import shutil
 import tempfile
 import time
@@ -26,42 +25,48 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from lineage.neptune_csv import (
-    LINE_END,
-    Cardinality,
-    Column,
-    EdgeHeader,
-    PropertyType,
-    VertexHeader,
-    edge_line,
-    header_line,
-    vertex_line,
-)
+from lineage import graph_schema as gs
+from lineage.graph_csv import csv_files
 from lineage_bench.errors import StageError
 from lineage_bench.graph import clear_graph, graph_counts, graph_server, server_heap_bytes
 from lineage_bench.machine import listener_cpu_seconds, summary_line
 
-S = Cardinality.SINGLE
-RUN = VertexHeader(
-    (
-        Column("job_name", PropertyType.STRING, S),
-        Column("status", PropertyType.STRING, S),
-        Column("started_at", PropertyType.DATE, S),
-        Column("duration_ms", PropertyType.LONG, S),
-        Column("rows_written", PropertyType.LONG, S),
-        Column("raw_key", PropertyType.STRING, S),
+_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _vertex(i: int) -> gs.VertexRow:
+    """Vertex `i`: a `Run` when even, an `Operation` when odd (both typed)."""
+    plan = f"plan-{i // 10}"
+    if i % 2 == 0:
+        at = _START + dt.timedelta(seconds=i)
+        return gs.RunVertex(
+            plan_id=plan,
+            timestamp_ms=i,
+            discriminator=None,
+            job_name=f"job_{i % 97}",
+            status="SUCCEEDED" if i % 13 else "FAILED",
+            error=None,
+            started_at=at,
+            ended_at=at + dt.timedelta(milliseconds=1000 + i % 5000),
+            duration_ms=1000 + i % 5000,
+            rows_read=None,
+            rows_written=i * 7,
+            bytes_written=None,
+            app_id=None,
+            user=None,
+            glue_job_run_id=None,
+            raw_key=f"raw/plans/2026/01/01/{i:012d}.json.gz",
+            raw_sha256=f"{i:064x}",
+        )
+    return gs.OperationVertex(
+        plan_id=plan,
+        op_id=str(i),
+        kind="transform",
+        operator="Project",
+        params='{"projectList": ["a", "b, c"]}',
+        schema="[]",
+        level=i % 10,
     )
-)
-OPERATION = VertexHeader(
-    (
-        Column("plan_id", PropertyType.STRING, S),
-        Column("kind", PropertyType.STRING, S),
-        Column("operator", PropertyType.STRING, S),
-        Column("params", PropertyType.STRING, S),
-        Column("level", PropertyType.INT, S),
-    )
-)
-EDGE = EdgeHeader((Column("kind", PropertyType.STRING), Column("plan_id", PropertyType.STRING)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,61 +85,30 @@ class LoadFigures:
 
 
 def generate(folder: Path, elements: int, files: int = 4) -> tuple[int, int, int]:
-    """Write ~`elements` elements (40% vertices, 60% edges); return (vertices, edges, bytes)."""
+    """Write ~`elements` elements (40% vertices, 60% edges); return (vertices, edges, bytes).
+
+    Rows are the normalize job's own row classes, written by its writer (lineage.graph_csv),
+    in about `files` gzip files per label.
+    """
     vertices = elements * 2 // 5
     edges = elements - vertices
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    per_file = -(-vertices // files)
-    for part in range(files):
-        lo, hi = part * per_file, min(vertices, (part + 1) * per_file)
-        with gzip.open(folder / f"vertices-{part:03d}.csv.gz", "wt", encoding="utf-8") as out:
-            header = RUN if part % 2 == 0 else OPERATION
-            out.write(header_line(header) + LINE_END)
-            for i in range(lo, hi):
-                if header is RUN:
-                    line = vertex_line(
-                        RUN,
-                        f"v:{i:012d}",
-                        "Run",
-                        {
-                            "job_name": f"job_{i % 97}",
-                            "status": "SUCCEEDED" if i % 13 else "FAILED",
-                            "started_at": start + dt.timedelta(seconds=i),
-                            "duration_ms": 1000 + i % 5000,
-                            "rows_written": i * 7,
-                            "raw_key": f"raw/plans/2026/01/01/{i:012d}.json.gz",
-                        },
-                    )
-                else:
-                    line = vertex_line(
-                        OPERATION,
-                        f"v:{i:012d}",
-                        "Operation",
-                        {
-                            "plan_id": f"plan-{i // 10}",
-                            "kind": "transform",
-                            "operator": "Project",
-                            "params": '{"projectList": ["a", "b, c"]}',
-                            "level": i % 10,
-                        },
-                    )
-                out.write(line + LINE_END)
-    per_file = -(-edges // files)
-    for part in range(files):
-        lo, hi = part * per_file, min(edges, (part + 1) * per_file)
-        with gzip.open(folder / f"edges-{part:03d}.csv.gz", "wt", encoding="utf-8") as out:
-            out.write(header_line(EDGE) + LINE_END)
-            for i in range(lo, hi):
-                source, target = i % vertices, (i * 7919 + 1) % vertices
-                line = edge_line(
-                    EDGE,
-                    f"e:{i:012d}",
-                    f"v:{source:012d}",
-                    f"v:{target:012d}",
-                    "FOLLOWS" if i % 3 else "DERIVES_FROM",
-                    {"kind": "direct", "plan_id": f"plan-{i // 10}"},
-                )
-                out.write(line + LINE_END)
+    ids: list[str] = []
+    rows: list[gs.GraphRow] = []
+    for i in range(vertices):
+        row = _vertex(i)
+        ids.append(row.id)
+        rows.append(row)
+    for i in range(edges):
+        source, target = ids[i % vertices], ids[(i * 7919 + 1) % vertices]
+        if i % 3:
+            rows.append(gs.FollowsEdge(source, target))
+        else:
+            rows.append(gs.DerivesFromEdge(source, target, f"plan-{i // 10}", "direct", "a"))
+    # About `files` files per label: the roller cuts at a size, so aim at a share of the text.
+    per_row = 200
+    file_bytes = max(1 << 16, per_row * len(rows) // (files * 4))
+    for written in csv_files(rows, target_bytes=file_bytes, gzip=True):
+        (folder / written.path.replace("/", "-")).write_bytes(written.data)
     size = sum(p.stat().st_size for p in folder.iterdir())
     return vertices, edges, size
 

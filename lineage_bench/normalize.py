@@ -134,7 +134,7 @@ def python_cpu_per_plan(root: Path, sample: int = 2000) -> float:
     Steadier than wall time on a shared machine: what one core spends per plan to read, parse,
     walk and encode it (the work inside the `transform` task, without Spark's share).
     """
-    from glue_jobs.normalize import _plan_rows
+    from glue_jobs.normalize import plan_rows
 
     store = LocalStore(str(root))
     keys = sorted(str(p.relative_to(root)) for p in (root / "plans").rglob("*.json"))[:sample]
@@ -142,7 +142,7 @@ def python_cpu_per_plan(root: Path, sample: int = 2000) -> float:
     cache: dict = {}  # type: ignore[type-arg]
     started = time.process_time()
     for key in keys:
-        _plan_rows(store, key, {}, params, None, cache)
+        plan_rows(store, key, {}, params, None, cache)
     return (time.process_time() - started) * 1000 / max(len(keys), 1)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from lineage.neptune_csv import EdgeRecord, NeptuneCsvError, VertexRecord, iter_records, read_layout
+from loader.csv_reader import EdgeRecord, NeptuneCsvError, VertexRecord, iter_records, read_layout
 from loader.errors import GraphConnectionError, SourceError
 from loader.files import is_load_file, load_folder_of
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from normalize_fixtures import REPORT_PLAN, SALES_PLAN, payload
 from raw_zone_builder import put
 
-from lineage.neptune_csv import VertexRecord, iter_records
+from loader.csv_reader import VertexRecord, iter_records
 
 SALES_ID = "6a1f8f3e-2d9b-5c1e-9f00-111111111111"
 REPORT_ID = "6a1f8f3e-2d9b-5c1e-9f00-222222222222"

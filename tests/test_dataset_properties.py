@@ -19,7 +19,8 @@ from lineage.dataset_properties import (
     TableClaim,
     merge_claims,
 )
-from lineage.graph_schema import DatasetVertex, csv_line
+from lineage.graph_csv import csv_line
+from lineage.graph_schema import DatasetVertex
 from stores import LocalStore
 
 pytestmark = pytest.mark.unit

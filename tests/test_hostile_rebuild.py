@@ -20,9 +20,9 @@ from raw_zone_builder import day, put
 from glue_jobs.normalize import BuildResult, NormalizeParams, OutputFolderError, run_normalize
 from lineage import limits
 from lineage import raw_zone_layout as rz
-from lineage.neptune_csv import iter_records
 from lineage.quarantine import TooManyBadPayloadsError
 from lineage.store import StorageError
+from loader.csv_reader import iter_records
 from stores import LocalStore
 
 pytestmark = pytest.mark.spark

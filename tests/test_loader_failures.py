@@ -24,8 +24,8 @@ from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversalSource
 from typer.testing import CliRunner
 
-from lineage.graph_schema import RunVertex, csv_header, csv_line
-from lineage.neptune_csv import header_line
+from lineage.graph_csv import csv_files, csv_line
+from lineage.graph_schema import RunVertex
 from lineage_cli.commands.load import (
     EXIT_COMPLETED_WITH_ERRORS,
     EXIT_LOAD_FAILED,
@@ -129,7 +129,8 @@ def test_a_built_run_vertex_loads_whole_second_dates_and_millisecond_longs(
     line = csv_line(run)
     assert "2026-11-22T02:00:05Z" in line and "2026-11-22T02:00:03Z" in line
     assert ".123" not in line and ".623" not in line
-    (tmp_path / "Run.csv").write_text(header_line(csv_header(RunVertex)) + "\n" + line + "\n")
+    (written,) = csv_files([run])
+    (tmp_path / "Run.csv").write_bytes(written.data)
     report = run_load(str(tmp_path), LocalTarget(url=clean_graph))
     assert report.succeeded, report.errors
     (stored,) = g.V(run.id).value_map().to_list()

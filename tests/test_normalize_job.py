@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from chispa import assert_df_equality
 from normalize_fixtures import REPORT_PLAN, SALES_PLAN, payload
@@ -25,8 +24,8 @@ from glue_jobs.normalize import (
 )
 from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES
 from lineage.manifest import Manifest
-from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records, read_layout
-from lineage.quarantine import TooManyBadPayloadsError
+from lineage.quarantine import Outcome, PayloadStatus, TooManyBadPayloadsError
+from loader.csv_reader import EdgeRecord, VertexRecord, iter_records, read_layout
 from stores import LocalStore
 
 pytestmark = pytest.mark.spark
@@ -142,7 +141,7 @@ def test_parse_events_emits_one_row_per_event_and_a_status_per_batch(
     )
     params = NormalizeParams(lake=str(lake.root), out="unused")
     got = parse_events(keys, LocalStore(str(lake.root)), params).select(
-        "key", "plan_id", "timestamp", "status"
+        "key", "plan_id", "timestamp", "kind"
     )
     expected = spark.createDataFrame(
         [
@@ -150,7 +149,7 @@ def test_parse_events_emits_one_row_per_event_and_a_status_per_batch(
             (lake.keys["report_failed"], REPORT_ID, 1763776800000, "event"),
             (lake.keys["unparsable"], None, None, "status"),
         ],
-        "key string, plan_id string, timestamp long, status string",
+        "key string, plan_id string, timestamp long, kind string",
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
@@ -186,8 +185,8 @@ def test_transform_emits_encoded_rows_and_a_status(spark: Any, lake: Lake) -> No
     )
     assert_df_equality(derives, expected_derives, ignore_row_order=True, ignore_nullable=True)
     (status,) = rows.where("group = '~status'").collect()
-    doc = orjson.loads(status["line"])
-    assert doc["status"] == "normalized" and doc["plan_id"] == REPORT_ID and doc["runs"] == 0
+    doc = PayloadStatus.from_json(status["line"])
+    assert doc.outcome is Outcome.NORMALIZED and doc.plan_id == REPORT_ID and doc.runs == 0
 
 
 def test_load_dedupes_sorts_and_writes_exact_files(spark: Any, tmp_path: Path) -> None:

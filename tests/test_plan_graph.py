@@ -9,6 +9,7 @@ import pytest
 from normalize_fixtures import REPORT_PLAN, SALES_PLAN, events, plan
 
 from lineage.dataset_identity import DatasetIdentityError, LayerRules
+from lineage.graph_csv import csv_line
 from lineage.graph_schema import (
     ColumnVertex,
     DatasetVertex,
@@ -18,7 +19,6 @@ from lineage.graph_schema import (
     OperationVertex,
     RunVertex,
     VertexRow,
-    csv_line,
     h,
 )
 from lineage.plan_graph import RawSource, plan_graph, run_rows

@@ -25,7 +25,7 @@ from recorded_expectations import EXPECTED, KNOWN_WRONG, NO_LINEAGE_JOBS, Expect
 from glue_jobs.normalize import NormalizeParams, run_normalize
 from lambdas.producer.app import create_app
 from lineage.graph_schema import column_id, dataset_id, job_id, plan_vertex_id
-from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records
+from loader.csv_reader import EdgeRecord, VertexRecord, iter_records
 from stores import LocalStore
 
 pytestmark = [pytest.mark.spark]

@@ -14,8 +14,7 @@ from api_graph import CURATED, RAW_ORDERS, Lake
 from fastapi.testclient import TestClient
 
 from lambdas.consumer.app import create_app
-from lineage import graph_schema as gs
-from lineage.neptune_csv import LINE_END, header_line
+from lineage.graph_csv import csv_files
 from loader.run import LocalTarget, run_load
 
 pytestmark = pytest.mark.graph
@@ -25,15 +24,10 @@ PLAN = "6f1c2a9e-0000-5000-8000-0000000000ms"
 
 def write_build(lake: Lake, folder: Path) -> None:
     """One CSV per row class, written by the normalize job's own writer."""
-    by_class: dict[type, list[gs.GraphRow]] = {}
-    for row in lake.rows:
-        by_class.setdefault(type(row), []).append(row)
-    for cls, rows in by_class.items():
-        kind = "vertices" if issubclass(cls, gs.VertexRow) else "edges"
-        path = folder / kind / f"{cls.__name__}.csv"
+    for written in csv_files(lake.rows):
+        path = folder / written.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        lines = [header_line(gs.csv_header(cls)), *(gs.csv_line(r) for r in rows)]
-        path.write_text(LINE_END.join(lines) + LINE_END)
+        path.write_bytes(written.data)
 
 
 def test_runs_in_one_second_keep_their_order_and_milliseconds(
@@ -59,7 +53,7 @@ def test_runs_in_one_second_keep_their_order_and_milliseconds(
         derivations=[],
     )
     write_build(lake, tmp_path)
-    run_csv = (tmp_path / "vertices" / "RunVertex.csv").read_text()
+    run_csv = (tmp_path / "csv" / "vertices" / "Run-00000.csv").read_text()
     assert "2026-03-01T02:00:00Z" in run_csv and ".100" not in run_csv
     report = run_load(str(tmp_path), LocalTarget(url=clean_graph))
     assert report.succeeded, report.errors

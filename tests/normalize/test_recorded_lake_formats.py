@@ -24,8 +24,8 @@ from glue_jobs.normalize import NormalizeParams, run_normalize
 from lambdas.producer.app import create_app
 from lineage.agent_gaps import AGENT_GAPS
 from lineage.graph_schema import column_id, dataset_id, job_id, plan_vertex_id
-from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records
 from lineage.quarantine import QuarantineReport
+from loader.csv_reader import EdgeRecord, VertexRecord, iter_records
 from stores import LocalStore
 
 RECORDED = Path(__file__).resolve().parent.parent / "events" / "lake_formats"

@@ -1,0 +1,260 @@
+"""The nightly normalize job as one composition of named steps (`run_normalize`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from glue_jobs.normalize.events import Events, collect_events, parse_events
+from glue_jobs.normalize.params import NormalizeParams
+from glue_jobs.normalize.plans import transform
+from glue_jobs.normalize.selection import Selection, plans_to_read, select_inputs
+from glue_jobs.normalize.write import Written, collect_written, load
+from lineage.errors import LineageError
+from lineage.graph_csv import EDGES_PREFIX, LOAD_PREFIX, VERTICES_PREFIX
+from lineage.manifest import (
+    MANIFEST_FILE,
+    RUN_INFO_FILE,
+    Manifest,
+    OutputFile,
+    RunInfo,
+    code_fingerprint,
+    is_build_file,
+)
+from lineage.quarantine import Accounts, QuarantineReport, reconcile
+from lineage.store import BuildStore, RawZoneStore
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = [
+    "QUARANTINE_FILE",
+    "BuildResult",
+    "OutputFolderError",
+    "Progress",
+    "check_output_folder",
+    "run_normalize",
+]
+
+QUARANTINE_FILE = "quarantine.json"
+# Keys per Spark partition: event batches are small and many, plans larger.
+_EVENT_KEYS_PER_PARTITION = 4000
+_PLAN_KEYS_PER_PARTITION = 2000
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one rebuild produced."""
+
+    out: str
+    manifest: Manifest
+    report: QuarantineReport
+    run_info: RunInfo
+
+    @property
+    def load_source(self) -> str:
+        """The folder to hand the loader: vertex and edge files only."""
+        return f"{self.out.rstrip('/')}/{LOAD_PREFIX}"
+
+    @property
+    def vertex_prefix(self) -> str:
+        """Where the vertex files are (load these first)."""
+        return f"{self.out.rstrip('/')}/{VERTICES_PREFIX}"
+
+    @property
+    def edge_prefix(self) -> str:
+        """Where the edge files are."""
+        return f"{self.out.rstrip('/')}/{EDGES_PREFIX}"
+
+
+class OutputFolderError(LineageError):
+    """The output folder holds files no rebuild writes: it is not (only) a previous build."""
+
+
+def check_output_folder(out: BuildStore) -> None:
+    """Raise `OutputFolderError` when `out` holds anything but a previous build (or nothing)."""
+    foreign = [key for key, _ in out.list("") if not is_build_file(key)]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise OutputFolderError(
+            f"{out.root} holds {len(foreign)} files no rebuild writes ({shown}); give --out an "
+            "empty folder or a previous build's, nothing there is deleted"
+        )
+
+
+def run_normalize(
+    spark: SparkSession,
+    lake: RawZoneStore,
+    out: BuildStore,
+    params: NormalizeParams,
+    progress: Progress = _quiet,
+) -> BuildResult:
+    """Run the whole job; raises TooManyBadPayloadsError (after writing the report) when too
+    many payloads are bad, in which case no CSV files are left under the load prefixes."""
+    started = time.time()
+    _retire_previous_build(out)
+    selection = _select(lake, params, progress)
+    events = _read_events(spark, lake, selection, params, progress)
+    written = _write_graph(spark, lake, out, selection, events, params, progress)
+    accounts = reconcile(
+        written.statuses, events.batches, selection.event_keys, selection.unknown_keys
+    )
+    report_file = _write_report(out, accounts.report, params.max_bad_share)
+    manifest = _write_manifest(out, params, accounts, (*written.files, report_file))
+    run_info = _write_run_info(spark, out, started)
+    counts = manifest.counts()
+    progress(
+        f"wrote {sum(counts['vertices'].values())} vertices and "
+        f"{sum(counts['edges'].values())} edges; "
+        f"{accounts.report.quarantined} of {accounts.report.read} payloads quarantined"
+    )
+    return BuildResult(out.root, manifest, accounts.report, run_info)
+
+
+def _retire_previous_build(out: BuildStore) -> None:
+    """Refuse an output folder holding anything but a build; remove the old manifest first.
+
+    The manifest is the build's seal: removed before a single file changes and written last, a
+    failed or killed rebuild leaves no manifest naming files that are gone.
+    """
+    check_output_folder(out)
+    for name in (MANIFEST_FILE, RUN_INFO_FILE, QUARANTINE_FILE):
+        out.delete_prefix(name)
+
+
+def _select(lake: RawZoneStore, params: NormalizeParams, progress: Progress) -> Selection:
+    progress(f"listing raw zone {lake.root}")
+    selection = select_inputs(lake, params)
+    progress(
+        f"selected {len(selection.plan_keys)} plan and {len(selection.event_keys)} event payloads"
+    )
+    return selection
+
+
+def _read_events(
+    spark: SparkSession,
+    lake: RawZoneStore,
+    selection: Selection,
+    params: NormalizeParams,
+    progress: Progress,
+) -> Events:
+    """The events pass, collected to the driver (events are small)."""
+    progress("parsing execution events")
+    rows = (
+        parse_events(
+            _keys_frame(spark, selection.event_keys, _EVENT_KEYS_PER_PARTITION), lake, params
+        ).collect()
+        if selection.event_keys
+        else []
+    )
+    return collect_events(rows, params.as_of_ms)
+
+
+def _write_graph(
+    spark: SparkSession,
+    lake: RawZoneStore,
+    out: BuildStore,
+    selection: Selection,
+    events: Events,
+    params: NormalizeParams,
+    progress: Progress,
+) -> Written:
+    """The plan pass and the write, with the events broadcast to every task by plan id."""
+    plan_keys = plans_to_read(selection, params, events.by_plan)
+    progress(f"normalizing {len(plan_keys)} plans and writing CSV files to {out.root}")
+    out.delete_prefix(LOAD_PREFIX)
+    if not plan_keys:
+        return collect_written([])
+    broadcast = spark.sparkContext.broadcast(dict(events.by_plan))
+    try:
+        keys = _keys_frame(spark, plan_keys, _PLAN_KEYS_PER_PARTITION)
+        rows = transform(keys, lake, broadcast, params, selection.duplicates)
+        return collect_written(load(rows, out, params).collect())
+    finally:
+        broadcast.unpersist()
+
+
+def _write_report(out: BuildStore, report: QuarantineReport, max_bad_share: float) -> OutputFile:
+    """Write quarantine.json; with too many bad payloads, remove the CSV files and raise."""
+    data = report.to_json()
+    out.write(QUARANTINE_FILE, data)
+    try:
+        report.check_share(max_bad_share)
+    except Exception:
+        out.delete_prefix(LOAD_PREFIX)
+        raise
+    return OutputFile(
+        QUARANTINE_FILE,
+        "report",
+        "quarantine",
+        report.quarantined,
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _write_manifest(
+    out: BuildStore, params: NormalizeParams, accounts: Accounts, outputs: Iterable[OutputFile]
+) -> Manifest:
+    """Write manifest.json, the build's seal, last but for run-info.json."""
+    report = accounts.report
+    manifest = Manifest(
+        code_version=code_fingerprint(["lineage", "glue_jobs"]),
+        parameters=params.manifest_parameters(),
+        inputs=accounts.inputs,
+        outputs=tuple(sorted(outputs)),
+        payloads={
+            "read": report.read,
+            "normalized": report.normalized,
+            "quarantined": report.quarantined,
+            "excluded": report.excluded,
+        },
+        quarantine_by_reason=report.by_reason(),
+    )
+    out.write(MANIFEST_FILE, manifest.to_json())
+    return manifest
+
+
+def _write_run_info(spark: SparkSession, out: BuildStore, started: float) -> RunInfo:
+    """Write run-info.json: the wall-clock facts the manifest leaves out."""
+    finished = time.time()
+    run_info = RunInfo(
+        started_at=_utc_iso(started),
+        finished_at=_utc_iso(finished),
+        duration_s=finished - started,
+        spark_version=spark.version,
+        master=str(spark.sparkContext.master),
+    )
+    out.write(RUN_INFO_FILE, run_info.to_json())
+    return run_info
+
+
+def _utc_iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _keys_frame(spark: SparkSession, keys: Iterable[str], per_partition: int) -> DataFrame:
+    """A one-column DataFrame of keys, built in the JVM from Arrow (no Python worker round trip)."""
+    import pandas as pd
+
+    listed = list(keys)
+    parallelism = spark.sparkContext.defaultParallelism
+    slices = max(parallelism, min(parallelism * 8, math.ceil(len(listed) / per_partition)))
+    spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    frame = spark.createDataFrame(
+        pd.DataFrame({"key": pd.Series(listed, dtype="object")}), "key string"
+    )
+    return frame.repartition(max(1, min(slices, len(listed))))

@@ -1,0 +1,33 @@
+"""The rows the plan pass hands the writer: `(group, id, line)`, one group per label.
+
+A group names the label's file set (`v/Job`, `e/OF`, ...); `~status` rows carry one payload's
+status instead of a CSV line; `v/Dataset` rows carry a dataset's claims instead (merged by the
+writer, lineage.dataset_properties).
+"""
+
+from __future__ import annotations
+
+from lineage.graph_csv import RowClass
+from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, GraphRow
+
+__all__ = ["DATASETS", "GROUPS", "ROW_SCHEMA", "SHARED", "STATUS_GROUP", "group_of"]
+
+ROW_SCHEMA = "group string, id string, line string"
+STATUS_GROUP = "~status"
+
+GROUPS: dict[str, RowClass] = {
+    **{f"v/{label.value}": cls for label, cls in VERTEX_CLASSES.items()},
+    **{f"e/{label.value}": cls for label, cls in EDGE_CLASSES.items()},
+}
+_GROUP_OF: dict[type, str] = {cls: group for group, cls in GROUPS.items()}
+
+# Labels whose rows recur across plans; a task keeps the smallest line per id before the shuffle.
+SHARED = frozenset({"v/Job", "v/Dataset", "v/Column", "e/OF", "e/HAS_PLAN"})
+# Dataset rows travel as their plans' claims (lineage.dataset_properties), not as CSV lines: the
+# writer merges every claim on one id by the documented precedence, whatever the order.
+DATASETS = "v/Dataset"
+
+
+def group_of(row: GraphRow) -> str:
+    """The group (file set) a row belongs to."""
+    return _GROUP_OF[type(row)]

@@ -1,0 +1,165 @@
+"""The write: one shuffle by group, a sort by id, and each task writes its labels' files.
+
+Files and their order depend only on the rows, never on partitioning: byte-identical rebuilds.
+Ids are deduplicated (the smallest line of an id wins); a `Dataset` id's claims are merged by
+lineage.dataset_properties. Lines become files through the one CSV writer (lineage.graph_csv).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from glue_jobs.normalize.params import NormalizeParams
+from glue_jobs.normalize.rows import DATASETS, GROUPS, STATUS_GROUP
+from lineage.dataset_properties import DatasetClaims
+from lineage.graph_csv import VERTICES_PREFIX, CsvFile, LabelFiles, csv_line
+from lineage.manifest import OutputFile
+from lineage.quarantine import PayloadStatus
+from lineage.store import BuildStore
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
+    from pyspark.sql import DataFrame, Row
+
+__all__ = ["OUT_SCHEMA", "OutRowKind", "Written", "collect_written", "load", "write_partition"]
+
+OUT_SCHEMA = (
+    "kind string, label string, path string, rows long, size long, sha256 string, status string"
+)
+
+
+class OutRowKind(StrEnum):
+    """What an OUT_SCHEMA row reports."""
+
+    FILE = "file"  # one file written
+    STATUS = "status"  # one plan payload's PayloadStatus (JSON)
+
+
+def _stored(store: BuildStore, written: CsvFile) -> tuple[Any, ...]:
+    """Write one finished file to `store`; its OUT_SCHEMA row."""
+    store.write(written.path, written.data)
+    return (
+        OutRowKind.FILE.value,
+        written.label,
+        written.path,
+        written.rows,
+        len(written.data),
+        written.sha256,
+        None,
+    )
+
+
+def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[..., Iterator[Any]]:
+    """The `mapInArrow` function that writes the sorted rows of its partition to files.
+
+    Rows arrive sorted by (group, id, line); the first line of each (group, id) wins (the
+    smallest), so a vertex or edge seen in several payloads is written once. `Dataset` rows are
+    claims instead: all claims on one id merge into the one line written.
+    """
+    import pyarrow as pa
+
+    def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        files: LabelFiles | None = None
+        files_group: str | None = None
+        last: tuple[str, str] | None = None
+        pending: DatasetClaims | None = None
+        results: list[tuple[Any, ...]] = []
+
+        def close() -> None:
+            finished = files.close() if files is not None else None
+            if finished is not None:
+                results.append(_stored(store, finished))
+
+        def emit(group: str, line: str) -> None:
+            nonlocal files, files_group
+            if files is None or files_group != group:
+                close()
+                files = LabelFiles(
+                    GROUPS[group], target_bytes=params.target_file_bytes, gzip=params.gzip
+                )
+                files_group = group
+            finished = files.add(line)
+            if finished is not None:
+                results.append(_stored(store, finished))
+
+        def flush_dataset() -> None:
+            nonlocal pending
+            if pending is not None:
+                emit(DATASETS, csv_line(pending.vertex()))
+                pending = None
+
+        for batch in batches:
+            groups = batch.column(0).to_pylist()
+            ids = batch.column(1).to_pylist()
+            lines = batch.column(2).to_pylist()
+            for group, row_id, line in zip(groups, ids, lines, strict=True):
+                if group == DATASETS:
+                    made = DatasetClaims.from_json(line)
+                    if (group, row_id) == last and pending is not None:
+                        pending = pending.merge(made)
+                        continue
+                    flush_dataset()
+                    last = (group, row_id)
+                    pending = made
+                    continue
+                flush_dataset()
+                if (group, row_id) == last:
+                    continue
+                last = (group, row_id)
+                if group == STATUS_GROUP:
+                    results.append((OutRowKind.STATUS.value, None, None, None, None, None, line))
+                    continue
+                emit(group, line)
+        flush_dataset()
+        close()
+        cols: list[Any] = list(zip(*results, strict=True)) if results else [[]] * 7
+        yield pa.RecordBatch.from_arrays(
+            [
+                pa.array(cols[0], pa.string()),
+                pa.array(cols[1], pa.string()),
+                pa.array(cols[2], pa.string()),
+                pa.array(cols[3], pa.int64()),
+                pa.array(cols[4], pa.int64()),
+                pa.array(cols[5], pa.string()),
+                pa.array(cols[6], pa.string()),
+            ],
+            names=["kind", "label", "path", "rows", "size", "sha256", "status"],
+        )
+
+    return run
+
+
+def load(rows: DataFrame, store: BuildStore, params: NormalizeParams) -> DataFrame:
+    """Shuffle rows by label, sort by id, and write them: one OUT_SCHEMA row per file or status."""
+    # Fewer, larger tasks: each one writes whole labels, so this changes speed, never bytes.
+    parallelism = rows.sparkSession.sparkContext.defaultParallelism
+    partitions = max(1, min(len(GROUPS) + 1, parallelism * 2))
+    ordered = rows.repartition(partitions, "group").sortWithinPartitions("group", "id", "line")
+    return ordered.mapInArrow(write_partition(store, params), OUT_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the write reported: the files, and the status of every plan payload."""
+
+    files: tuple[OutputFile, ...]
+    statuses: tuple[PayloadStatus, ...]
+
+
+def collect_written(rows: Iterable[Row]) -> Written:
+    """Gather the OUT_SCHEMA rows on the driver."""
+    files: list[OutputFile] = []
+    statuses: dict[str, PayloadStatus] = {}
+    for row in rows:
+        if row["kind"] == OutRowKind.FILE:
+            kind = "vertex" if row["path"].startswith(VERTICES_PREFIX) else "edge"
+            files.append(
+                OutputFile(row["path"], kind, row["label"], row["rows"], row["size"], row["sha256"])
+            )
+        else:
+            status = PayloadStatus.from_json(row["status"])
+            statuses[status.key] = status
+    return Written(tuple(files), tuple(statuses.values()))
