@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from lambdas.consumer import ids
 from lambdas.consumer.elements import require_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.jobs import run_item
 from lambdas.consumer.models import RunList
 from lambdas.consumer.vis import epoch_ms
+from lineage.graph_schema import EdgeLabel, VertexLabel, job_id
 
 __all__ = ["list_runs"]
 
@@ -29,10 +29,10 @@ def list_runs(
 
     g = client.source()
     if job is not None:
-        require_vertex(client, ids.job_id(job), "Job", job)
-        t = g.V(ids.job_id(job)).out("HAS_RUN")
+        require_vertex(client, job_id(job), VertexLabel.JOB, job)
+        t = g.V(job_id(job)).out(EdgeLabel.HAS_RUN)
     else:
-        t = g.V().has_label("Run")
+        t = g.V().has_label(VertexLabel.RUN)
     if status is not None:
         t = t.has("status", status)
     if since is not None:
