@@ -14,7 +14,7 @@ The lake: tier 0 holds raw datasets nobody writes; each job of tier t (1..6) wri
 of its tier, reading 2-3 datasets of tier t-1 (sometimes t-2) near its own position in the tier
 (one domain's pipelines feed each other); every job has two plans (code
 versions), each with one run; every dataset has six columns and every written column derives
-from one or two read columns in each plan. Issue 10 brings the project's shared generator.
+from one or two read columns in each plan.
 """
 
 from __future__ import annotations

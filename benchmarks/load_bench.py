@@ -3,7 +3,7 @@
 Generates a graph shaped like the normalize job's output (Run, Operation, Column vertices with
 typed `(single)` properties; HAS_RUN, FOLLOWS, DERIVES_FROM edges with properties), written
 with `lineage.neptune_csv`, then times `loader.local_gremlin.load_folder` on it. Prints the
-input size and the machine. Target (issue 5): at least 20,000 elements/s.
+input size and the machine. Target: at least 20,000 elements/s.
 
     .venv/bin/python benchmarks/load_bench.py --elements 100000 1000000
     .venv/bin/python benchmarks/load_bench.py --graph ws://localhost:8182/gremlin --elements 100000

@@ -129,7 +129,7 @@ def parse_floor(
 ) -> tuple[float, float, int]:
     """(seconds to orjson-parse all plan bytes in memory, seconds to read + parse, bytes).
 
-    `folders` and `pattern` widen it, e.g. to every payload and sidecar the job reads (issue 10).
+    `folders` and `pattern` widen it, e.g. to every payload and sidecar the job reads.
     """
     files = sorted(f for folder in folders for f in (root / folder).rglob(pattern))
     started = time.perf_counter()
@@ -147,7 +147,7 @@ def parse_floor(
 def measure(spark, lake: Path, out: Path, size: int) -> dict:  # type: ignore[no-untyped-def]
     """Normalize the raw zone `lake` into `out` (emptied first); return the figures.
 
-    Also called by `lineage bench` (issue 10) on its generated workloads."""
+    Also called by `lineage bench` on its generated workloads."""
     shutil.rmtree(out, ignore_errors=True)
     params = NormalizeParams(lake=str(lake), out=str(out))
     t0 = time.perf_counter()

@@ -131,8 +131,8 @@ class NormalizeParams:
     target_file_bytes: int = 64 * 1024 * 1024
     layer_rules: LayerRules = field(default_factory=LayerRules.default)
     layer_rules_source: str = "default"
-    as_of_ms: int | None = None  # issue 9: only executions whose event time is <= this
-    landed_before_ms: int | None = None  # issue 9: only payloads received before this
+    as_of_ms: int | None = None  # audits: only executions whose event time is <= this
+    landed_before_ms: int | None = None  # audits: only payloads received before this
 
     def manifest_parameters(self) -> dict[str, str | int | float | bool | None]:
         """Parameters that shape the output (locations excluded: a copied lake builds the same)."""

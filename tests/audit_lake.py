@@ -1,4 +1,4 @@
-"""A small raw zone with known event and landing times, for the auditing tests (issue 9).
+"""A small raw zone with known event and landing times, for the auditing tests.
 
 Timeline on 2025-11-22 (UTC), from the fixtures under tests/events/normalize/:
 

@@ -1,4 +1,4 @@
-"""Auditors rebuild history (issue 9): as-of and landed-before rebuilds, provenance, determinism."""
+"""Auditors rebuild history: as-of and landed-before rebuilds, provenance, determinism."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pure comparison behind `lineage verify` (issue 9), and reading parameters back."""
+"""The pure comparison behind `lineage verify`, and reading parameters back."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`lineage verify` (issue 9) on real builds: untouched, a changed byte, missing, unexpected."""
+"""`lineage verify` on real builds: untouched, a changed byte, missing, unexpected."""
 
 from __future__ import annotations
 

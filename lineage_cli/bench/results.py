@@ -54,7 +54,7 @@ class StageResult:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A figure the issue sets: `value <op> threshold` on this machine."""
+    """A target figure: `value <op> threshold` on this machine."""
 
     stage: str
     name: str
