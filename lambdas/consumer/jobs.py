@@ -11,7 +11,16 @@ from lambdas.consumer.models import JobDetail, JobList, JobSummary, RunItem
 from lambdas.consumer.vis import element_props, flow_edge, node
 from lineage.graph_schema import EdgeLabel, IdPrefix, VertexLabel, job_id
 
-__all__ = ["job_detail", "list_jobs", "run_item"]
+__all__ = ["job_detail", "list_jobs", "newest_first", "run_item"]
+
+
+def newest_first(runs: Any, limit: int) -> Any:
+    """The `Run` vertices `runs` reaches, newest start first, at most `limit` of them."""
+    from gremlin_python.process.traversal import Order
+
+    # The Long twin of `started_at`: the Date holds whole seconds, so it cannot order two runs
+    # started within one second.
+    return runs.order().by("started_at_ms", Order.desc).limit(limit)
 
 
 def run_item(element_map: dict[Any, Any]) -> RunItem:
@@ -23,7 +32,7 @@ def run_item(element_map: dict[Any, Any]) -> RunItem:
 def list_jobs(client: GraphClient, limit: int) -> JobList:
     """Jobs by name with plan and run counts and their latest run."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Order, T
+    from gremlin_python.process.traversal import T
 
     t = (
         client.source()
@@ -36,14 +45,7 @@ def list_jobs(client: GraphClient, limit: int) -> JobList:
         .by(__.element_map())
         .by(__.out(EdgeLabel.HAS_PLAN).count())
         .by(__.out(EdgeLabel.HAS_RUN).count())
-        .by(
-            __.out(EdgeLabel.HAS_RUN)
-            .order()
-            .by("started_at_ms", Order.desc)
-            .limit(1)
-            .element_map()
-            .fold()
-        )
+        .by(newest_first(__.out(EdgeLabel.HAS_RUN), 1).element_map().fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     items = []
@@ -65,7 +67,6 @@ def list_jobs(client: GraphClient, limit: int) -> JobList:
 def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) -> JobDetail:
     """One job: inputs and outputs (as a graph), its plans and its latest runs."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Order
 
     job_vid = job_id(name)
     t = (
@@ -83,14 +84,7 @@ def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) 
             .by(__.out(EdgeLabel.WRITES).id_().fold())
             .fold()
         )
-        .by(
-            __.out(EdgeLabel.HAS_RUN)
-            .order()
-            .by("started_at_ms", Order.desc)
-            .limit(runs_limit)
-            .element_map()
-            .fold()
-        )
+        .by(newest_first(__.out(EdgeLabel.HAS_RUN), runs_limit).element_map().fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     if not rows:

@@ -6,6 +6,7 @@ from typing import Any
 
 from lambdas.consumer.elements import fetch_vertices
 from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.jobs import newest_first
 from lambdas.consumer.models import GraphView
 from lambdas.consumer.vis import element_props, flow_edge, node
 from lineage.graph_schema import EdgeLabel, VertexLabel
@@ -16,7 +17,7 @@ __all__ = ["overview"]
 def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView:
     """Jobs (at most `max_jobs`), the datasets they read and write, and one edge per flow."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Order, T
+    from gremlin_python.process.traversal import T
 
     # One round trip: each job with its last run status and the dataset ids of all its plans.
     t = (
@@ -28,14 +29,7 @@ def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView
         .limit(max_jobs + 1)
         .project("job", "last", "reads", "writes")
         .by(__.element_map())
-        .by(
-            __.out(EdgeLabel.HAS_RUN)
-            .order()
-            .by("started_at_ms", Order.desc)
-            .limit(1)
-            .values("status")
-            .fold()
-        )
+        .by(newest_first(__.out(EdgeLabel.HAS_RUN), 1).values("status").fold())
         .by(
             __.out(EdgeLabel.HAS_PLAN).out(EdgeLabel.READS).dedup().id_().limit(max_datasets).fold()
         )

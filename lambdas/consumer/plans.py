@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.consumer.errors import NotFound
 from lambdas.consumer.graph_client import GraphClient
-from lambdas.consumer.jobs import run_item
+from lambdas.consumer.jobs import newest_first, run_item
 from lambdas.consumer.models import PlanView
 from lambdas.consumer.vis import element_props, node
 from lineage.graph_schema import EdgeLabel, VertexLabel, plan_vertex_id
@@ -17,7 +17,6 @@ __all__ = ["plan_view"]
 def plan_view(client: GraphClient, spline_plan_id: str, max_ops: int, runs_limit: int) -> PlanView:
     """Operations (nodes with `level`, parsed `params` and `schema`) and their data flow."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Order
 
     plan_vid = plan_vertex_id(spline_plan_id)
     t = (
@@ -39,14 +38,7 @@ def plan_view(client: GraphClient, spline_plan_id: str, max_ops: int, runs_limit
         )
         .by(__.out(EdgeLabel.READS).element_map().fold())
         .by(__.out(EdgeLabel.WRITES).element_map().fold())
-        .by(
-            __.in_(EdgeLabel.EXECUTED)
-            .order()
-            .by("started_at_ms", Order.desc)
-            .limit(runs_limit)
-            .element_map()
-            .fold()
-        )
+        .by(newest_first(__.in_(EdgeLabel.EXECUTED), runs_limit).element_map().fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     if not rows:

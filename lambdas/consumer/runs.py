@@ -7,7 +7,7 @@ from typing import Any
 
 from lambdas.consumer.elements import require_vertex
 from lambdas.consumer.graph_client import GraphClient
-from lambdas.consumer.jobs import run_item
+from lambdas.consumer.jobs import newest_first, run_item
 from lambdas.consumer.models import RunList
 from lambdas.consumer.vis import epoch_ms
 from lineage.graph_schema import EdgeLabel, VertexLabel, job_id
@@ -24,7 +24,7 @@ def list_runs(
     limit: int,
 ) -> RunList:
     """Runs started in [since, until) with `status`, of `job` when given (404 if unknown)."""
-    from gremlin_python.process.traversal import Order, P
+    from gremlin_python.process.traversal import P
     from gremlin_python.statics import long
 
     g = client.source()
@@ -39,6 +39,6 @@ def list_runs(
         t = t.has("started_at_ms", P.gte(long(epoch_ms(since))))
     if until is not None:
         t = t.has("started_at_ms", P.lt(long(epoch_ms(until))))
-    t = t.order().by("started_at_ms", Order.desc).limit(limit + 1).element_map()
+    t = newest_first(t, limit + 1).element_map()
     rows: list[dict[str, Any]] = client.run(t)
     return RunList(items=[run_item(r) for r in rows[:limit]], capped=len(rows) > limit)
