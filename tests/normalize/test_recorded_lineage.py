@@ -31,7 +31,7 @@ from lineage.neptune_csv import EdgeRecord, VertexRecord, iter_records
 
 pytestmark = [pytest.mark.spark]
 
-RECORDED = Path(__file__).resolve().parent / "events" / "spline"
+RECORDED = Path(__file__).resolve().parents[1] / "events" / "spline"
 TRANSCRIPT: list[dict[str, Any]] = json.loads((RECORDED / "transcript.json").read_text())
 LAKE = "file:///tmp/lineage-example-lake"
 START = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)

@@ -27,7 +27,7 @@ from local_neptune import GraphServerError, ServerLayout, ServerSettings, start,
 
 pytestmark = pytest.mark.graph
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _address(endpoint: str) -> tuple[str, int]:

@@ -19,7 +19,7 @@ from lineage.plan_graph import RawSource, plan_graph, plan_structure, run_rows
 
 pytestmark = pytest.mark.unit
 
-RECORDED = Path(__file__).resolve().parent / "events" / "spline"
+RECORDED = Path(__file__).resolve().parents[1] / "events" / "spline"
 PLANS = sorted(p.name for p in RECORDED.glob("*.plan.json"))
 LAKE = "file:///tmp/lineage-example-lake"
 # The layer of each top folder the recorded jobs use, by the default rules (by hand).

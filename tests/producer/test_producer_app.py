@@ -21,7 +21,7 @@ from lineage.raw_zone_layout import RawObjectMetadata, sha256_hex
 
 pytestmark = pytest.mark.unit
 
-SAMPLES = Path(__file__).parent / "events" / "producer"
+SAMPLES = Path(__file__).resolve().parents[1] / "events" / "producer"
 V1 = "application/json"
 V11 = "application/vnd.absa.spline.producer.v1.1+json"
 V12 = "application/vnd.absa.spline.producer.v1.2+json"

@@ -34,7 +34,7 @@ from lambdas.producer.local_store import LocalRawZoneStore
 from lineage.quarantine import Reason
 from lineage.raw_zone_layout import SIDECAR_SUFFIX, is_temporary, sha256_hex
 
-SPLINE = Path(__file__).parent / "events" / "spline"
+SPLINE = Path(__file__).resolve().parents[1] / "events" / "spline"
 V12 = "application/vnd.absa.spline.producer.v1.2+json"
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 OK_STATUSES = {201, 400, 413, 415}

@@ -16,7 +16,7 @@ from lineage_cli.agent_launch import ADD_OPENS, AgentLaunch
 from lineage_cli.main import app as cli
 from local_neptune.ports import free_port
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 LINEAGE = str(Path(sys.executable).parent / "lineage")
 TINY_JOB = """\
 import sys

@@ -136,7 +136,7 @@ def test_column_lineage_finds_derivations_that_cross_jobs(lake: Path) -> None:
     assert len(written & read) > len(written) // 3
 
 
-RECORDED = Path(__file__).resolve().parent / "events" / "spline"
+RECORDED = Path(__file__).resolve().parents[1] / "events" / "spline"
 KeyShapes = dict[str, set[tuple[str, ...]]]
 
 

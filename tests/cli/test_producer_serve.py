@@ -21,7 +21,7 @@ from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.unit
 
-SAMPLES = Path(__file__).parent / "events" / "producer"
+SAMPLES = Path(__file__).resolve().parents[1] / "events" / "producer"
 PLAN = (SAMPLES / "plan-v1.2-orders-daily.json").read_bytes()
 V12 = "application/vnd.absa.spline.producer.v1.2+json"
 

@@ -31,7 +31,7 @@ from local_neptune import (
 )
 from local_neptune.probe import port_accepts
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / ".cache"
 
 

@@ -25,7 +25,7 @@ from lineage.quarantine import Reason, classify
 
 pytestmark = pytest.mark.unit
 
-SAMPLES = Path(__file__).parent / "events" / "producer"
+SAMPLES = Path(__file__).resolve().parents[1] / "events" / "producer"
 V12 = "application/vnd.absa.spline.producer.v1.2+json"
 PLAN = (SAMPLES / "plan-v1.2-orders-daily.json").read_bytes()
 EVENTS = (SAMPLES / "events-v1.2-orders-daily.json").read_bytes()
@@ -278,7 +278,9 @@ def test_build_folder_rule() -> None:
 
 def _merge_like_plan() -> bytes:
     """The report fixture with references to expressions it does not define (as Delta MERGE)."""
-    doc = json.loads((Path(__file__).parent / "events" / "normalize" / REPORT).read_bytes())
+    doc = json.loads(
+        (Path(__file__).resolve().parents[1] / "events" / "normalize" / REPORT).read_bytes()
+    )
     doc["id"] = MERGE_ID
     doc["attributes"][4]["childRefs"] = [{"__exprId": "expr-missing"}]
     doc["operations"]["other"][0]["params"]["projectList"].append({"__exprId": "expr-gone"})

@@ -16,7 +16,7 @@ from raw_zone_builder import put
 from glue_jobs.normalize import NormalizeParams, run_normalize
 from glue_jobs.storage import LocalStore
 
-RECORDED = Path(__file__).resolve().parent / "events" / "spline"
+RECORDED = Path(__file__).resolve().parents[1] / "events" / "spline"
 # Where the sample jobs ran when they were recorded: every dataset URI starts with it.
 LAKE = "file:///tmp/lineage-example-lake"
 TRANSCRIPT = json.loads((RECORDED / "transcript.json").read_text())

@@ -124,7 +124,7 @@ def test_layer_rules_must_be_the_ones_the_build_used(tmp_path: Path) -> None:
 
 def _packaged_rules_copy(tmp_path: Path) -> Path:
     """Other rules than the build's: a copy of the packaged ones."""
-    packaged = Path(__file__).resolve().parent.parent / "lineage" / "resources" / "layer_rules.json"
+    packaged = Path(__file__).resolve().parents[2] / "lineage" / "resources" / "layer_rules.json"
     other = tmp_path / "packaged.json"
     other.write_bytes(packaged.read_bytes())
     return other

@@ -25,7 +25,7 @@ from lineage_cli.agent_jar import (
 
 pytestmark = pytest.mark.unit
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # The team's copy, as CI sees it: ../shared/spline-agent/ beside the checkout.
 SHARED_JAR = REPO.parent / "shared" / "spline-agent" / JAR_NAME
 

@@ -30,7 +30,7 @@ from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
-JOB = Path(__file__).parent / "e2e_jobs" / "order_revenue.py"
+JOB = Path(__file__).resolve().parents[1] / "e2e_jobs" / "order_revenue.py"
 JOB_NAME = "real_agent_order_revenue"
 V12 = "application/vnd.absa.spline.producer.v1.2+json"
 

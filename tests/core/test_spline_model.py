@@ -32,7 +32,7 @@ from lineage.spline_model import (
 
 pytestmark = pytest.mark.unit
 
-SAMPLES = Path(__file__).parent / "events" / "producer"
+SAMPLES = Path(__file__).resolve().parents[1] / "events" / "producer"
 PLAN_V12 = "plan-v1.2-orders-daily.json"
 PLAN_V11 = "plan-v1.1-customer-orders.json"
 PLAN_V1 = "plan-v1-raw-to-curated.json"
@@ -304,7 +304,7 @@ def test_find_refs_walks_nested_params() -> None:
     ]
 
 
-RECORDED = Path(__file__).parent / "events" / "spline"
+RECORDED = Path(__file__).resolve().parents[1] / "events" / "spline"
 
 
 @pytest.mark.parametrize(

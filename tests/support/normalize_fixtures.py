@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lineage import spline_model as sm
 
-NORMALIZE_EVENTS = Path(__file__).resolve().parent / "events" / "normalize"
+NORMALIZE_EVENTS = Path(__file__).resolve().parents[1] / "events" / "normalize"
 SALES_PLAN = "plan_sales_by_country.v1_2.json"
 REPORT_PLAN = "plan_country_report.v1_2.json"
 

@@ -29,7 +29,7 @@ from lineage.raw_zone_layout import RawObjectMetadata, sha256_hex
 
 pytestmark = pytest.mark.unit
 
-SAMPLES = Path(__file__).parent / "events" / "producer"
+SAMPLES = Path(__file__).resolve().parents[1] / "events" / "producer"
 PLAN = (SAMPLES / "plan-v1.2-orders-daily.json").read_bytes()
 PLAN_ID = "5b0e1c74-8f0e-5b8a-9a45-1d2c3e4f5a6b"
 EVENTS = (SAMPLES / "events-v1.2-orders-daily.json").read_bytes()

@@ -26,7 +26,7 @@ from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
-JOBS = Path(__file__).parent / "e2e_jobs"
+JOBS = Path(__file__).resolve().parents[1] / "e2e_jobs"
 
 TRADES_CSV = """trade_id,account,amount
 1, acc-1 ,10.5

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from spline_capture import CapturedRequest, CaptureServer
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "tests" / "events" / "spline"
 AGENT_JAR_NAME = "spark-3.5-spline-agent-bundle_2.12-2.2.0.jar"
 DEFAULT_JAR = REPO.parent / "shared" / "spline-agent" / AGENT_JAR_NAME

@@ -30,7 +30,7 @@ from local_neptune.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 JAR = REPO.parent / "shared" / "spline-agent" / "spark-3.5-spline-agent-bundle_2.12-2.2.0.jar"
 CLIENT, SECRET = "spline-agent", "agent-secret"
 WRITE_SCOPE = "lineage/producer.write"

@@ -298,7 +298,7 @@ def test_a_record_over_the_request_limit_is_its_own_error_and_the_rest_loads(
 def test_the_server_dying_mid_load_is_exit_5_with_what_was_committed(tmp_path: Path) -> None:
     from local_neptune import ServerLayout, ServerSettings, start, stop
 
-    cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
+    cache = Path(__file__).resolve().parents[2] / ".cache" / "gremlin-server"
     layout = ServerLayout(
         lib_dir=cache / "lib", build_dir=cache / "ext", state_dir=tmp_path / "server"
     )
@@ -336,7 +336,7 @@ def test_the_server_dying_mid_load_is_exit_5_with_what_was_committed(tmp_path: P
 def test_a_hung_server_fails_the_load_after_the_request_timeout(tmp_path: Path) -> None:
     from local_neptune import ServerLayout, ServerSettings, start, stop
 
-    cache = Path(__file__).resolve().parent.parent / ".cache" / "gremlin-server"
+    cache = Path(__file__).resolve().parents[2] / ".cache" / "gremlin-server"
     layout = ServerLayout(
         lib_dir=cache / "lib", build_dir=cache / "ext", state_dir=tmp_path / "server"
     )

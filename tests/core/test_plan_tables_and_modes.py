@@ -25,7 +25,7 @@ from lineage.plan_graph import RawSource, plan_graph, run_rows, write_mode
 
 pytestmark = pytest.mark.unit
 
-RECORDED = Path(__file__).parent / "events" / "spline"
+RECORDED = Path(__file__).resolve().parents[1] / "events" / "spline"
 BASE: dict[str, Any] = json.loads((RECORDED / "warehouse_insert_select.plan.json").read_bytes())
 BASE_EVENTS: list[Any] = json.loads((RECORDED / "warehouse_insert_select.events.json").read_bytes())
 SOURCE = RawSource("plans/2026-12-01/x.json", "0" * 64)
