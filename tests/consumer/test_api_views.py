@@ -1,4 +1,4 @@
-"""Read API views against a real Gremlin Server holding the fixture lake (tests/api_graph.py)."""
+"""Read API views against a real Gremlin Server holding the fixture lake (support/api_graph.py)."""
 
 from __future__ import annotations
 

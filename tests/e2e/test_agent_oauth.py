@@ -1,6 +1,6 @@
 """The real Spline agent's OAuth client-credentials mode against `lineage serve --auth`.
 
-A local issuer (discovery, JWKS, token endpoint; tests/oidc_issuer.py) runs on a free loopback
+A local issuer (discovery, JWKS, token endpoint; support/oidc_issuer.py) runs on a free loopback
 port; `lineage serve`'s app, with the JWT authorizer `--auth` builds, runs under uvicorn on
 another. The real agent jar rides a real PySpark job started with the virtualenv's
 `spark-submit`, configured with the keys docs/deploy.md gives users

@@ -1,10 +1,10 @@
 """Re-record `tests/events/spline/`: run every recorded job with the REAL Spline agent attached.
 
-Usage: .venv/bin/python tests/record_spline_fixtures.py [--lake /tmp/lineage-example-lake]
+Usage: .venv/bin/python tests/support/record_spline_fixtures.py [--lake /tmp/lineage-example-lake]
        [--agent-jar JAR]
 
 Each job runs as `lineage spark-submit --agent-jar JAR --producer-url URL SCRIPT --lake LAKE ...`
-against the capturing producer of `tests/spline_capture.py`, which answers the status handshake
+against the capturing producer of `spline_capture.py`, which answers the status handshake
 the way our producer does (API versions 1.2/1.1/1, gzip). JAR is $SPLINE_AGENT_JAR, else
 `../shared/spline-agent/spark-3.5-spline-agent-bundle_2.12-2.2.0.jar` beside the checkout.
 

@@ -1,7 +1,7 @@
 """Hand-written lineage of every write recorded in tests/events/spline, from what each job does.
 
 Written by reading the job scripts (`examples/`, `tests/spline_jobs/`), never by running our own
-code: `tests/test_recorded_lineage.py` compares these with the graph the producer and the
+code: `tests/normalize/test_recorded_lineage.py` compares these with the graph the producer and the
 normalize job build from the real agent's payloads.
 
 Paths are relative to the lake the jobs ran in. Kinds follow docs/graph-model.md: `direct`
