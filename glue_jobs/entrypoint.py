@@ -72,7 +72,7 @@ def with_nightly_cutoff(args: dict[str, str], started: dt.datetime) -> dict[str,
     """A scheduled run builds from what had landed when it started, unless told otherwise.
 
     Recording the cut-off as `landed_before` in the manifest is what lets `lineage verify`
-    reproduce a nightly build later, after more payloads have landed (issue 9).
+    reproduce a nightly build later, after more payloads have landed.
     """
     if args.get("landed_before"):
         return args

@@ -1,8 +1,8 @@
 """Writes whose lineage the Spline agent 2.2.0 does not send: the gaps a user must know about.
 
 Checked with the real agent on Spark 3.5 (tests/events/lake_formats, recorded by
-tests/record_lake_format_fixtures.py). For these statements the agent sends no plan and no event,
-so nothing downstream can show that the write happened; `lineage doctor` names them and
+tests/support/record_lake_format_fixtures.py). For these statements the agent sends no plan and no
+event, so nothing downstream can show that the write happened; `lineage doctor` names them and
 docs/graph-model.md explains why ("What the agent does not send").
 """
 

@@ -34,6 +34,7 @@ __all__ = [
     "HasOperationEdge",
     "HasPlanEdge",
     "HasRunEdge",
+    "IdPrefix",
     "JobVertex",
     "OfEdge",
     "OperationVertex",
@@ -95,6 +96,17 @@ class EdgeLabel(StrEnum):
     USES = "USES"
 
 
+class IdPrefix(StrEnum):
+    """What each vertex label's `~id` starts with (`ds:s3://b/p`); edge ids start with the label."""
+
+    JOB = "job:"
+    RUN = "run:"
+    PLAN = "plan:"
+    OPERATION = "op:"
+    DATASET = "ds:"
+    COLUMN = "col:"
+
+
 class WriteMode(StrEnum):
     """What a write does to its target (lineage.plan_graph.write_mode derives it)."""
 
@@ -112,32 +124,32 @@ class WriteMode(StrEnum):
 
 def job_id(name: str) -> str:
     """`Job` id from the job name (see lineage.job_identity for the naming rule)."""
-    return bound_id(f"job:{name}")
+    return bound_id(f"{IdPrefix.JOB}{name}")
 
 
 def run_id(plan_id: str, event_timestamp_ms: int, discriminator: str | None) -> str:
     """`Run` id: one per execution event of a plan."""
-    return "run:" + h(f"{plan_id}|{event_timestamp_ms}|{discriminator or ''}")
+    return IdPrefix.RUN + h(f"{plan_id}|{event_timestamp_ms}|{discriminator or ''}")
 
 
 def plan_vertex_id(plan_id: str) -> str:
     """`Plan` id from the Spline plan UUID."""
-    return f"plan:{plan_id}"
+    return f"{IdPrefix.PLAN}{plan_id}"
 
 
 def operation_id(plan_id: str, op_id: str) -> str:
     """`Operation` id: Spline operation ids are unique only within their plan."""
-    return bound_id(f"op:{plan_id}:{op_id}")
+    return bound_id(f"{IdPrefix.OPERATION}{plan_id}:{op_id}")
 
 
 def dataset_id(normalized_uri: str) -> str:
     """`Dataset` id from the normalized URI (lineage.dataset_identity)."""
-    return bound_id(f"ds:{normalized_uri}")
+    return bound_id(f"{IdPrefix.DATASET}{normalized_uri}")
 
 
 def column_id(normalized_uri: str, column_name: str) -> str:
     """`Column` id: dataset URI plus column name."""
-    return bound_id(f"col:{normalized_uri}#{column_name}")
+    return bound_id(f"{IdPrefix.COLUMN}{normalized_uri}#{column_name}")
 
 
 def edge_id(label: EdgeLabel, from_id: str, to_id: str, qualifier: str = "") -> str:

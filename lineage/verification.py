@@ -1,4 +1,4 @@
-"""Comparing a build's manifest with what the raw zone and a re-run show now (issue 9).
+"""Comparing a build's manifest with what the raw zone and a re-run show now.
 
 Pure functions over manifest records: the caller reads the objects and re-runs the job; this
 module decides what differs and how bad it is. Every finding names the object by its key.

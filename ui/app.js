@@ -318,7 +318,7 @@ function showRun(run) {
   );
 }
 
-// Issue 9: a plan's provenance (the raw-zone object it was normalized from) for auditors,
+// Auditors see a plan's provenance (the raw-zone object it was normalized from) for auditors,
 // with the datasets it reads and writes.
 function showPlan(plan, reads, writes) {
   const panel = $("details");

@@ -138,11 +138,13 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
     ) -> Status:
         from gremlin_python.process.graph_traversal import __
 
+        from lineage.graph_schema import VertexLabel
+
         cap = 100_000
         started = time.perf_counter()
         found: dict[str, int] = {}
         if counts:
-            labels = ("Job", "Dataset", "Plan", "Run")
+            labels = (VertexLabel.JOB, VertexLabel.DATASET, VertexLabel.PLAN, VertexLabel.RUN)
             t = client.source().inject(1).project(*labels)
             for label in labels:
                 t = t.by(__.V().has_label(label).limit(cap).count())

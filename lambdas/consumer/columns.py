@@ -10,6 +10,7 @@ from lambdas.consumer.errors import NotFound
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import ColumnLineage
 from lambdas.consumer.vis import element_props, node
+from lineage.graph_schema import EdgeLabel, VertexLabel, column_id, dataset_id, plan_vertex_id
 
 __all__ = ["column_lineage"]
 
@@ -19,7 +20,7 @@ def _hop(client: GraphClient, frontier: list[str], upstream: bool, limit: int) -
     from gremlin_python.process.graph_traversal import __
 
     v = client.source().V(*frontier)
-    t = v.out_e("DERIVES_FROM") if upstream else v.in_e("DERIVES_FROM")
+    t = v.out_e(EdgeLabel.DERIVES_FROM) if upstream else v.in_e(EdgeLabel.DERIVES_FROM)
     return list(
         client.run(
             t.limit(limit)
@@ -36,11 +37,11 @@ def column_lineage(
 ) -> ColumnLineage:
     """Columns up to `depth` derivations away; edges go source -> derived, labelled by kind."""
     uri = ids.dataset_uri(uri)
-    root = ids.column_id(uri, column)
+    root = column_id(uri, column)
     try:
-        require_vertex(client, root, "Column", f"{uri}#{column}")
+        require_vertex(client, root, VertexLabel.COLUMN, f"{uri}#{column}")
     except NotFound:
-        require_vertex(client, ids.dataset_id(uri), "Dataset", uri)
+        require_vertex(client, dataset_id(uri), VertexLabel.DATASET, uri)
         raise NotFound(f"dataset {uri!r} has no column {column!r}") from None
 
     columns: dict[str, None] = {root: None}
@@ -75,20 +76,20 @@ def column_lineage(
 
     found = fetch_vertices(client, columns)
     dataset_ids = {
-        ids.dataset_id(str(props["dataset_uri"]))
+        dataset_id(str(props["dataset_uri"]))
         for _, props in found.values()
         if props.get("dataset_uri")
     }
-    plan_ids = {ids.plan_id(str(e["plan_id"])) for e in edges.values() if e.get("plan_id")}
+    plan_ids = {plan_vertex_id(str(e["plan_id"])) for e in edges.values() if e.get("plan_id")}
     context = fetch_vertices(client, [*dataset_ids, *plan_ids])
     for e in edges.values():
-        plan = context.get(ids.plan_id(str(e.get("plan_id"))))
+        plan = context.get(plan_vertex_id(str(e.get("plan_id"))))
         e["job_name"] = plan[1].get("job_name") if plan else None
 
     nodes = []
     for vid in columns:
-        label, props = found.get(vid, ("Column", {"name": vid}))
-        ds = context.get(ids.dataset_id(str(props.get("dataset_uri"))))
+        label, props = found.get(vid, (VertexLabel.COLUMN, {"name": vid}))
+        ds = context.get(dataset_id(str(props.get("dataset_uri"))))
         ds_props = ds[1] if ds else {}
         props = {**props, "layer": ds_props.get("layer"), "dataset_name": ds_props.get("name")}
         n = node(vid, label, props)

@@ -17,7 +17,8 @@ from lambdas.consumer.models import (
     DatasetLineage,
     DatasetList,
 )
-from lambdas.consumer.vis import element_props, epoch_ms, json_value, node
+from lambdas.consumer.vis import element_props, epoch_ms, flow_edge, json_value, node
+from lineage.graph_schema import EdgeLabel, IdPrefix, VertexLabel, dataset_id, job_id
 
 __all__ = ["dataset_detail", "dataset_lineage", "search_datasets"]
 
@@ -30,7 +31,7 @@ def search_datasets(client: GraphClient, q: str, layer: str | None, limit: int) 
     from gremlin_python.process.graph_traversal import __
     from gremlin_python.process.traversal import T, TextP
 
-    t = client.source().V().has_label("Dataset")
+    t = client.source().V().has_label(VertexLabel.DATASET)
     if q:
         needles = list(dict.fromkeys([q, q.lower()]))
         t = t.or_(*[__.has(key, TextP.containing(n)) for n in needles for key in ("uri", "name")])
@@ -40,7 +41,7 @@ def search_datasets(client: GraphClient, q: str, layer: str | None, limit: int) 
     items = []
     for em in rows[:limit]:
         vid, _, props = element_props(em)
-        props.setdefault("uri", vid.removeprefix("ds:"))
+        props.setdefault("uri", vid.removeprefix(IdPrefix.DATASET))
         items.append(DatasetItem.model_validate({**props, "id": vid}))
     return DatasetList(items=items, capped=len(rows) > limit)
 
@@ -49,16 +50,16 @@ def dataset_detail(client: GraphClient, uri: str, max_columns: int) -> DatasetDe
     """One dataset with its schema (its `Column` vertices) and the jobs around it."""
     from gremlin_python.process.graph_traversal import __
 
-    vid = ids.dataset_id(ids.dataset_uri(uri))
+    vid = dataset_id(ids.dataset_uri(uri))
     t = (
         client.source()
         .V(vid)
-        .has_label("Dataset")
+        .has_label(VertexLabel.DATASET)
         .project("ds", "columns", "writers", "readers")
         .by(__.element_map())
-        .by(__.in_("OF").limit(max_columns).element_map().fold())
-        .by(__.in_("WRITES").values("job_name").dedup().fold())
-        .by(__.in_("READS").values("job_name").dedup().fold())
+        .by(__.in_(EdgeLabel.OF).limit(max_columns).element_map().fold())
+        .by(__.in_(EdgeLabel.WRITES).values("job_name").dedup().fold())
+        .by(__.in_(EdgeLabel.READS).values("job_name").dedup().fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     if not rows:
@@ -95,14 +96,14 @@ def _hop(
     from gremlin_python.process.graph_traversal import __
     from gremlin_python.process.traversal import P
 
-    plans = __.in_("WRITES") if upstream else __.in_("READS")
+    plans = __.in_(EdgeLabel.WRITES) if upstream else __.in_(EdgeLabel.READS)
     if as_of is not None:
         # A plan belongs to the past view when one of its runs had started by then.
         from gremlin_python.statics import long
 
         millis = long(epoch_ms(as_of))  # a Long: GraphBinary sends a plain int as a 32-bit Int
-        plans = plans.where(__.in_("EXECUTED").has("started_at_ms", P.lte(millis)))
-    others = __.out("READS") if upstream else __.out("WRITES")
+        plans = plans.where(__.in_(EdgeLabel.EXECUTED).has("started_at_ms", P.lte(millis)))
+    others = __.out(EdgeLabel.READS) if upstream else __.out(EdgeLabel.WRITES)
     t = (
         client.source()
         .V(*frontier)
@@ -139,23 +140,16 @@ def _walk(
         for row in _hop(client, frontier, upstream, as_of):
             here = str(row["ds"])
             for p in row["plans"]:
-                job_vid = ids.job_id(p["job"]) if p["job"] else str(p["plan"])
+                job_vid = job_id(p["job"]) if p["job"] else str(p["plan"])
                 walk.jobs.setdefault(job_vid, set()).add(str(p["plan"]))
                 for other in p["others"]:
                     other = str(other)
                     src, dst = (other, here) if upstream else (here, other)
-                    walk.edges[f"READS:{src}>{job_vid}"] = {
-                        "id": f"READS:{src}>{job_vid}",
-                        "from": src,
-                        "to": job_vid,
-                        "label": "READS",
-                    }
-                    walk.edges[f"WRITES:{job_vid}>{dst}"] = {
-                        "id": f"WRITES:{job_vid}>{dst}",
-                        "from": job_vid,
-                        "to": dst,
-                        "label": "WRITES",
-                    }
+                    for edge in (
+                        flow_edge(EdgeLabel.READS, src, job_vid),
+                        flow_edge(EdgeLabel.WRITES, job_vid, dst),
+                    ):
+                        walk.edges[edge["id"]] = edge
                     walk.datasets.setdefault(other, None)
                     if other not in seen:
                         seen.add(other)
@@ -175,8 +169,8 @@ def dataset_lineage(
     max_nodes: int,
 ) -> DatasetLineage:
     """Datasets and jobs up to `depth` dataset hops upstream, downstream or both of `uri`."""
-    root = ids.dataset_id(ids.dataset_uri(uri))
-    require_vertex(client, root, "Dataset", uri)
+    root = dataset_id(ids.dataset_uri(uri))
+    require_vertex(client, root, VertexLabel.DATASET, uri)
     walk = _Walk(datasets={root: None})
     if direction in ("upstream", "both"):
         _walk(client, root, True, depth, as_of, max_nodes, walk)
@@ -186,10 +180,12 @@ def dataset_lineage(
     found = fetch_vertices(client, [*walk.datasets, *walk.jobs])
     nodes = []
     for vid in walk.datasets:
-        label, props = found.get(vid, ("Dataset", {"uri": vid.removeprefix("ds:")}))
+        label, props = found.get(
+            vid, (VertexLabel.DATASET, {"uri": vid.removeprefix(IdPrefix.DATASET)})
+        )
         nodes.append({**node(vid, label, props), "root": vid == root})
     for vid, plan_ids in walk.jobs.items():
-        label, props = found.get(vid, ("Job", {"name": vid}))
+        label, props = found.get(vid, (VertexLabel.JOB, {"name": vid}))
         nodes.append({**node(vid, label, props), "plans": sorted(plan_ids)})
     return DatasetLineage.model_validate(
         {

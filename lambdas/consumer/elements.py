@@ -8,6 +8,7 @@ from typing import Any
 from lambdas.consumer.errors import NotFound
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.vis import element_props
+from lineage.graph_schema import VertexLabel
 
 __all__ = ["Element", "fetch_vertices", "require_vertex"]
 
@@ -29,7 +30,9 @@ def fetch_vertices(client: GraphClient, ids: Iterable[str]) -> dict[str, Element
     return found
 
 
-def require_vertex(client: GraphClient, vertex_id: str, label: str, what: str) -> dict[str, Any]:
+def require_vertex(
+    client: GraphClient, vertex_id: str, label: VertexLabel, what: str
+) -> dict[str, Any]:
     """The properties of vertex `vertex_id` with `label`, or NotFound naming `what`."""
     rows = client.run(client.source().V(vertex_id).has_label(label).element_map())
     if not rows:

@@ -1,17 +1,15 @@
-"""Vertex ids the read API looks up, derived by lineage.graph_schema as the normalize job does."""
+"""Request values turned into what the graph holds: a user-typed URI, normalized as the job does.
+
+Vertex ids themselves come from lineage.graph_schema (`dataset_id`, `job_id`, ...), the functions
+the normalize job builds them with.
+"""
 
 from __future__ import annotations
 
 from lambdas.consumer.errors import InvalidParameter
 from lineage.dataset_identity import DatasetIdentityError, normalize_uri
-from lineage.graph_schema import column_id, dataset_id, job_id, plan_vertex_id
 
-__all__ = ["column_id", "dataset_id", "dataset_uri", "job_id", "plan_id"]
-
-
-def plan_id(spline_plan_id: str) -> str:
-    """Id of the `Plan` vertex for a Spline plan UUID."""
-    return plan_vertex_id(spline_plan_id)
+__all__ = ["dataset_uri"]
 
 
 def dataset_uri(uri: str) -> str:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.consumer import ids
 from lambdas.consumer.elements import fetch_vertices
 from lambdas.consumer.errors import NotFound
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import JobDetail, JobList, JobSummary, RunItem
-from lambdas.consumer.vis import element_props, node
+from lambdas.consumer.vis import element_props, flow_edge, node
+from lineage.graph_schema import EdgeLabel, IdPrefix, VertexLabel, job_id
 
-__all__ = ["job_detail", "list_jobs", "run_item"]
+__all__ = ["job_detail", "list_jobs", "newest_first", "run_item"]
+
+
+def newest_first(runs: Any, limit: int) -> Any:
+    """The `Run` vertices `runs` reaches, newest start first, at most `limit` of them."""
+    from gremlin_python.process.traversal import Order
+
+    # The Long twin of `started_at`: the Date holds whole seconds, so it cannot order two runs
+    # started within one second.
+    return runs.order().by("started_at_ms", Order.desc).limit(limit)
 
 
 def run_item(element_map: dict[Any, Any]) -> RunItem:
@@ -23,20 +32,20 @@ def run_item(element_map: dict[Any, Any]) -> RunItem:
 def list_jobs(client: GraphClient, limit: int) -> JobList:
     """Jobs by name with plan and run counts and their latest run."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Order, T
+    from gremlin_python.process.traversal import T
 
     t = (
         client.source()
         .V()
-        .has_label("Job")
+        .has_label(VertexLabel.JOB)
         .order()
         .by(T.id)
         .limit(limit + 1)
         .project("job", "plans", "runs", "last")
         .by(__.element_map())
-        .by(__.out("HAS_PLAN").count())
-        .by(__.out("HAS_RUN").count())
-        .by(__.out("HAS_RUN").order().by("started_at_ms", Order.desc).limit(1).element_map().fold())
+        .by(__.out(EdgeLabel.HAS_PLAN).count())
+        .by(__.out(EdgeLabel.HAS_RUN).count())
+        .by(newest_first(__.out(EdgeLabel.HAS_RUN), 1).element_map().fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     items = []
@@ -45,7 +54,7 @@ def list_jobs(client: GraphClient, limit: int) -> JobList:
         last = element_props(row["last"][0])[2] if row["last"] else {}
         items.append(
             JobSummary(
-                name=str(props.get("name") or vid.removeprefix("job:")),
+                name=str(props.get("name") or vid.removeprefix(IdPrefix.JOB)),
                 plans=int(row["plans"]),
                 runs=int(row["runs"]),
                 last_status=last.get("status"),
@@ -58,32 +67,24 @@ def list_jobs(client: GraphClient, limit: int) -> JobList:
 def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) -> JobDetail:
     """One job: inputs and outputs (as a graph), its plans and its latest runs."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Order
 
-    job_vid = ids.job_id(name)
+    job_vid = job_id(name)
     t = (
         client.source()
         .V(job_vid)
-        .has_label("Job")
+        .has_label(VertexLabel.JOB)
         .project("job", "plans", "runs")
         .by(__.element_map())
         .by(
-            __.out("HAS_PLAN")
+            __.out(EdgeLabel.HAS_PLAN)
             .limit(max_plans)
             .project("plan", "reads", "writes")
             .by(__.element_map())
-            .by(__.out("READS").id_().fold())
-            .by(__.out("WRITES").id_().fold())
+            .by(__.out(EdgeLabel.READS).id_().fold())
+            .by(__.out(EdgeLabel.WRITES).id_().fold())
             .fold()
         )
-        .by(
-            __.out("HAS_RUN")
-            .order()
-            .by("started_at_ms", Order.desc)
-            .limit(runs_limit)
-            .element_map()
-            .fold()
-        )
+        .by(newest_first(__.out(EdgeLabel.HAS_RUN), runs_limit).element_map().fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     if not rows:
@@ -102,15 +103,10 @@ def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) 
         inputs.extend(d for d in p["reads"] if d not in inputs)
         outputs.extend(d for d in p["writes"] if d not in outputs)
 
-    nodes = [node(job_vid, "Job", job_props)]
+    nodes = [node(job_vid, VertexLabel.JOB, job_props)]
     nodes += [node(v, lbl, pr) for v, (lbl, pr) in fetch_vertices(client, inputs + outputs).items()]
-    edges = [
-        {"id": f"READS:{d}>{job_vid}", "from": d, "to": job_vid, "label": "READS"} for d in inputs
-    ]
-    edges += [
-        {"id": f"WRITES:{job_vid}>{d}", "from": job_vid, "to": d, "label": "WRITES"}
-        for d in outputs
-    ]
+    edges = [flow_edge(EdgeLabel.READS, d, job_vid) for d in inputs]
+    edges += [flow_edge(EdgeLabel.WRITES, job_vid, d) for d in outputs]
     return JobDetail.model_validate(
         {
             "nodes": nodes,

@@ -6,8 +6,10 @@ from typing import Any
 
 from lambdas.consumer.elements import fetch_vertices
 from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.jobs import newest_first
 from lambdas.consumer.models import GraphView
-from lambdas.consumer.vis import element_props, node
+from lambdas.consumer.vis import element_props, flow_edge, node
+from lineage.graph_schema import EdgeLabel, VertexLabel
 
 __all__ = ["overview"]
 
@@ -15,28 +17,30 @@ __all__ = ["overview"]
 def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView:
     """Jobs (at most `max_jobs`), the datasets they read and write, and one edge per flow."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Order, T
+    from gremlin_python.process.traversal import T
 
     # One round trip: each job with its last run status and the dataset ids of all its plans.
     t = (
         client.source()
         .V()
-        .has_label("Job")
+        .has_label(VertexLabel.JOB)
         .order()
         .by(T.id)
         .limit(max_jobs + 1)
         .project("job", "last", "reads", "writes")
         .by(__.element_map())
+        .by(newest_first(__.out(EdgeLabel.HAS_RUN), 1).values("status").fold())
         .by(
-            __.out("HAS_RUN")
-            .order()
-            .by("started_at_ms", Order.desc)
-            .limit(1)
-            .values("status")
+            __.out(EdgeLabel.HAS_PLAN).out(EdgeLabel.READS).dedup().id_().limit(max_datasets).fold()
+        )
+        .by(
+            __.out(EdgeLabel.HAS_PLAN)
+            .out(EdgeLabel.WRITES)
+            .dedup()
+            .id_()
+            .limit(max_datasets)
             .fold()
         )
-        .by(__.out("HAS_PLAN").out("READS").dedup().id_().limit(max_datasets).fold())
-        .by(__.out("HAS_PLAN").out("WRITES").dedup().id_().limit(max_datasets).fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     capped = len(rows) > max_jobs
@@ -49,15 +53,9 @@ def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView
     for row in rows:
         job_vid, _, props = element_props(row["job"])
         props["last_status"] = row["last"][0] if row["last"] else None
-        nodes.append(node(job_vid, "Job", props))
-        for ds in row["reads"]:
-            edges.append(
-                {"id": f"READS:{ds}>{job_vid}", "from": ds, "to": job_vid, "label": "READS"}
-            )
-        for ds in row["writes"]:
-            edges.append(
-                {"id": f"WRITES:{job_vid}>{ds}", "from": job_vid, "to": ds, "label": "WRITES"}
-            )
+        nodes.append(node(job_vid, VertexLabel.JOB, props))
+        edges += [flow_edge(EdgeLabel.READS, ds, job_vid) for ds in row["reads"]]
+        edges += [flow_edge(EdgeLabel.WRITES, job_vid, ds) for ds in row["writes"]]
         for ds in [*row["reads"], *row["writes"]]:
             if ds not in seen:
                 seen.add(ds)

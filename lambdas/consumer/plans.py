@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.consumer import ids
 from lambdas.consumer.errors import NotFound
 from lambdas.consumer.graph_client import GraphClient
-from lambdas.consumer.jobs import run_item
+from lambdas.consumer.jobs import newest_first, run_item
 from lambdas.consumer.models import PlanView
 from lambdas.consumer.vis import element_props, node
+from lineage.graph_schema import EdgeLabel, VertexLabel, plan_vertex_id
 
 __all__ = ["plan_view"]
 
@@ -17,36 +17,28 @@ __all__ = ["plan_view"]
 def plan_view(client: GraphClient, spline_plan_id: str, max_ops: int, runs_limit: int) -> PlanView:
     """Operations (nodes with `level`, parsed `params` and `schema`) and their data flow."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import Order
 
-    plan_vid = ids.plan_id(spline_plan_id)
+    plan_vid = plan_vertex_id(spline_plan_id)
     t = (
         client.source()
         .V(plan_vid)
-        .has_label("Plan")
+        .has_label(VertexLabel.PLAN)
         .project("plan", "ops", "follows", "reads", "writes", "runs")
         .by(__.element_map())
-        .by(__.out("HAS_OPERATION").limit(max_ops + 1).element_map().fold())
+        .by(__.out(EdgeLabel.HAS_OPERATION).limit(max_ops + 1).element_map().fold())
         .by(
-            __.out("HAS_OPERATION")
+            __.out(EdgeLabel.HAS_OPERATION)
             .limit(max_ops)
-            .out_e("FOLLOWS")
+            .out_e(EdgeLabel.FOLLOWS)
             .project("id", "parent", "child")
             .by(__.id_())
             .by(__.out_v().id_())
             .by(__.in_v().id_())
             .fold()
         )
-        .by(__.out("READS").element_map().fold())
-        .by(__.out("WRITES").element_map().fold())
-        .by(
-            __.in_("EXECUTED")
-            .order()
-            .by("started_at_ms", Order.desc)
-            .limit(runs_limit)
-            .element_map()
-            .fold()
-        )
+        .by(__.out(EdgeLabel.READS).element_map().fold())
+        .by(__.out(EdgeLabel.WRITES).element_map().fold())
+        .by(newest_first(__.in_(EdgeLabel.EXECUTED), runs_limit).element_map().fold())
     )
     rows: list[dict[str, Any]] = client.run(t)
     if not rows:
@@ -64,7 +56,7 @@ def plan_view(client: GraphClient, spline_plan_id: str, max_ops: int, runs_limit
     kept = {n["id"] for n in nodes}
     # FOLLOWS points from the consumer to the operation it reads from; data flows child -> parent.
     edges = [
-        {"id": str(e["id"]), "from": e["child"], "to": e["parent"], "label": "FOLLOWS"}
+        {"id": str(e["id"]), "from": e["child"], "to": e["parent"], "label": str(EdgeLabel.FOLLOWS)}
         for e in row["follows"]
         if e["child"] in kept and e["parent"] in kept
     ]

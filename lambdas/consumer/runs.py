@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from lambdas.consumer import ids
 from lambdas.consumer.elements import require_vertex
 from lambdas.consumer.graph_client import GraphClient
-from lambdas.consumer.jobs import run_item
+from lambdas.consumer.jobs import newest_first, run_item
 from lambdas.consumer.models import RunList
 from lambdas.consumer.vis import epoch_ms
+from lineage.graph_schema import EdgeLabel, VertexLabel, job_id
 
 __all__ = ["list_runs"]
 
@@ -24,21 +24,21 @@ def list_runs(
     limit: int,
 ) -> RunList:
     """Runs started in [since, until) with `status`, of `job` when given (404 if unknown)."""
-    from gremlin_python.process.traversal import Order, P
+    from gremlin_python.process.traversal import P
     from gremlin_python.statics import long
 
     g = client.source()
     if job is not None:
-        require_vertex(client, ids.job_id(job), "Job", job)
-        t = g.V(ids.job_id(job)).out("HAS_RUN")
+        require_vertex(client, job_id(job), VertexLabel.JOB, job)
+        t = g.V(job_id(job)).out(EdgeLabel.HAS_RUN)
     else:
-        t = g.V().has_label("Run")
+        t = g.V().has_label(VertexLabel.RUN)
     if status is not None:
         t = t.has("status", status)
     if since is not None:
         t = t.has("started_at_ms", P.gte(long(epoch_ms(since))))
     if until is not None:
         t = t.has("started_at_ms", P.lt(long(epoch_ms(until))))
-    t = t.order().by("started_at_ms", Order.desc).limit(limit + 1).element_map()
+    t = newest_first(t, limit + 1).element_map()
     rows: list[dict[str, Any]] = client.run(t)
     return RunList(items=[run_item(r) for r in rows[:limit]], capped=len(rows) > limit)

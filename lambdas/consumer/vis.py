@@ -7,7 +7,17 @@ import datetime as dt
 import json
 from typing import Any
 
-__all__ = ["element_props", "epoch_ms", "json_value", "node", "node_group", "node_label"]
+from lineage.graph_schema import EdgeLabel, VertexLabel
+
+__all__ = [
+    "element_props",
+    "epoch_ms",
+    "flow_edge",
+    "json_value",
+    "node",
+    "node_group",
+    "node_label",
+]
 
 # Keys a vis node owns; a stored property of the same name is renamed, never lost.
 _RESERVED = frozenset({"id", "label", "group", "type", "from", "to"})
@@ -17,6 +27,15 @@ _JSON_PROPS = frozenset({"params", "schema"})
 # epoch milliseconds, which the API shows in the Date's place.
 _MILLIS_TWINS = {"started_at": "started_at_ms", "ended_at": "ended_at_ms"}
 _EPOCH = dt.datetime(1970, 1, 1)
+# Colour groups are `kind:detail`; ui/app.js styles nodes by these kinds. Each label's detail is
+# the property named here (or its fallback); labels absent here are grouped by their lower case.
+_GROUPS: dict[str, tuple[str, str, str]] = {
+    VertexLabel.DATASET: ("dataset", "layer", "unknown"),
+    VertexLabel.COLUMN: ("column", "layer", "unknown"),
+    VertexLabel.RUN: ("run", "status", "unknown"),
+    VertexLabel.JOB: ("job", "last_status", "unknown"),
+    VertexLabel.OPERATION: ("op", "kind", "transform"),
+}
 
 
 def epoch_ms(value: dt.datetime) -> int:
@@ -65,26 +84,22 @@ def element_props(element_map: dict[Any, Any]) -> tuple[str, str, dict[str, Any]
 
 def node_label(vertex_label: str, props: dict[str, Any]) -> str:
     """The caption vis-network prints for a vertex."""
-    if vertex_label == "Operation":
+    if vertex_label == VertexLabel.OPERATION:
         return str(props.get("operator") or props.get("kind") or "operation")
-    if vertex_label == "Run":
+    if vertex_label == VertexLabel.RUN:
         return str(props.get("started_at") or props.get("status") or "run")
-    if vertex_label == "Plan":
+    if vertex_label == VertexLabel.PLAN:
         return str(props.get("job_name") or props.get("plan_id") or "plan")
     return str(props.get("name") or props.get("uri") or vertex_label)
 
 
 def node_group(vertex_label: str, props: dict[str, Any]) -> str:
     """The colour group: datasets and columns by layer, runs and jobs by status."""
-    if vertex_label in ("Dataset", "Column"):
-        return f"{vertex_label.lower()}:{props.get('layer') or 'unknown'}"
-    if vertex_label == "Run":
-        return f"run:{props.get('status') or 'unknown'}"
-    if vertex_label == "Job":
-        return f"job:{props.get('last_status') or 'unknown'}"
-    if vertex_label == "Operation":
-        return f"op:{props.get('kind') or 'transform'}"
-    return vertex_label.lower()
+    group = _GROUPS.get(vertex_label)
+    if group is None:
+        return vertex_label.lower()
+    kind, prop, fallback = group
+    return f"{kind}:{props.get(prop) or fallback}"
 
 
 def node(vertex_id: str, vertex_label: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -93,8 +108,17 @@ def node(vertex_id: str, vertex_label: str, props: dict[str, Any]) -> dict[str, 
         "id": vertex_id,
         "label": node_label(vertex_label, props),
         "group": node_group(vertex_label, props),
-        "type": vertex_label,
+        "type": str(vertex_label),
     }
     for key, value in props.items():
         out[f"prop_{key}" if key in _RESERVED else key] = value
     return out
+
+
+def flow_edge(label: EdgeLabel, source: str, target: str) -> dict[str, str]:
+    """A job-level data flow drawn as one vis edge: dataset `READS`-> job, job `WRITES`-> dataset.
+
+    The graph stores these between a plan and a dataset; views summarise them per job, so the
+    edge has no stored id: its id names the label and both ends.
+    """
+    return {"id": f"{label}:{source}>{target}", "from": source, "to": target, "label": str(label)}

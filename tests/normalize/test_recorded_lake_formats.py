@@ -1,9 +1,9 @@
 """Iceberg and Delta Lake writes recorded from the real Spline agent -> producer -> normalize job.
 
 Every request of `tests/events/lake_formats/transcript.json` (recorded by
-`tests/record_lake_format_fixtures.py`) is replayed in order against the producer app over a local
-raw zone; the normalize job (Spark) builds the Neptune CSVs, read back with the project's reader,
-and compared with the lineage written by hand in `lake_format_expectations.py`.
+`tests/support/record_lake_format_fixtures.py`) is replayed in order against the producer app over
+a local raw zone; the normalize job (Spark) builds the Neptune CSVs, read back with the project's
+reader, and compared with the lineage written by hand in `lake_format_expectations.py`.
 """
 
 from __future__ import annotations
