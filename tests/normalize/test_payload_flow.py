@@ -19,6 +19,7 @@ from lineage import spline as sm
 from lineage.graph_schema import VertexLabel
 from lineage.quarantine import Outcome, PayloadStatus, Reason
 from lineage.raw_zone_layout import SIDECAR_SUFFIX
+from lineage.spline import parse as spline_parse
 from stores import LocalStore
 
 pytestmark = pytest.mark.unit
@@ -52,8 +53,9 @@ def test_events_and_plan_are_decoded_once_each_and_runs_come_from_the_events(
         validated.append(1)
         return real_validate(doc, version)
 
-    monkeypatch.setattr(sm, "decode_json", counting_decode)
-    monkeypatch.setattr(sm, "parse_execution_events", counting_validate)
+    # Patched where the loaders look them up, so every decode on the way is counted.
+    monkeypatch.setattr(spline_parse, "decode_json", counting_decode)
+    monkeypatch.setattr(spline_parse, "parse_execution_events", counting_validate)
 
     rows = event_rows(store, events_key, params)
     assert (len(decoded), len(validated)) == (1, 1)
