@@ -11,9 +11,9 @@ from audit_lake import TimedLake, at, build_timed_lake, events_at, ms
 from raw_zone_builder import put
 from typer.testing import CliRunner
 
+from glue_jobs.audit import run_verify
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
 from lineage.verification import Area, Problem
-from lineage_cli.commands.verify import run_verify
 from lineage_cli.main import app
 from stores import LocalStore
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from audit_lake import build_timed_lake
 
+from glue_jobs.audit import run_verify
 from lineage.manifest import MANIFEST_FILE, Manifest, OutputFile
 from lineage.verification import Area, Problem, observe
-from lineage_cli.commands.verify import run_verify
 
 pytestmark = pytest.mark.unit
 

@@ -280,8 +280,8 @@ def test_an_output_folder_holding_other_files_is_refused_and_left_alone(
 def test_verify_skip_rerun_names_payloads_a_build_trusted_against_their_key(
     build: BuildResult, lake: Lake, tmp_path: Path
 ) -> None:
+    from glue_jobs.audit import run_verify
     from lineage.verification import Problem
-    from lineage_cli.commands.verify import run_verify
 
     def no_spark() -> Any:
         raise AssertionError("--skip-rerun must not start Spark")
