@@ -18,13 +18,9 @@ from lineage.quarantine import QuarantineReport, TooManyBadPayloadsError
 from lineage.raw_zone_layout import RawObjectMetadata, RawZoneKeyError
 
 __all__ = [
-    "EXIT_CANNOT_VERIFY",
-    "EXIT_CODE_CHANGED",
-    "EXIT_OK",
-    "EXIT_OUTPUTS_DIFFER",
-    "EXIT_RAW_ZONE_DIFFERS",
     "Area",
     "Finding",
+    "Outcome",
     "Problem",
     "VerificationReport",
     "VerifyError",
@@ -39,12 +35,6 @@ __all__ = [
     "unexpected_keys",
 ]
 
-EXIT_OK = 0
-EXIT_RAW_ZONE_DIFFERS = 1
-EXIT_CANNOT_VERIFY = 2
-EXIT_OUTPUTS_DIFFER = 3
-EXIT_CODE_CHANGED = 4
-
 
 class VerifyError(LineageError):
     """The build cannot be verified at all (unreadable manifest, lake or layer rules)."""
@@ -56,6 +46,15 @@ class Area(StrEnum):
     RAW_ZONE = "raw zone"  # the inputs the manifest names, and objects it should have named
     BUILD = "build"  # the files in the build folder, against the manifest
     RERUN = "re-run"  # the outputs of the normalization re-run now, against the manifest
+
+
+class Outcome(StrEnum):
+    """What a verification concludes; `lineage verify` gives each its exit code."""
+
+    VERIFIED = "verified"
+    RAW_ZONE_DIFFERS = "raw zone differs"  # a changed record comes first, whatever else differs
+    OUTPUTS_DIFFER = "outputs differ"  # the raw zone matches, the build or the re-run does not
+    OUTPUTS_DIFFER_CODE_CHANGED = "outputs differ, code changed"  # as above, under other code
 
 
 class Problem(StrEnum):
@@ -243,10 +242,12 @@ class VerificationReport:
         return [f for f in self.findings if f.area is area]
 
     @property
-    def exit_code(self) -> int:
-        """0 verified; 1 the raw zone differs; 3 outputs differ; 4 outputs differ, code changed."""
+    def outcome(self) -> Outcome:
+        """The conclusion: raw zone first, then outputs (with or without a code change)."""
         if self.of(Area.RAW_ZONE):
-            return EXIT_RAW_ZONE_DIFFERS
+            return Outcome.RAW_ZONE_DIFFERS
         if self.findings:
-            return EXIT_CODE_CHANGED if self.code_changed else EXIT_OUTPUTS_DIFFER
-        return EXIT_OK
+            if self.code_changed:
+                return Outcome.OUTPUTS_DIFFER_CODE_CHANGED
+            return Outcome.OUTPUTS_DIFFER
+        return Outcome.VERIFIED

@@ -17,22 +17,28 @@ from rich.markup import escape
 
 from glue_jobs.audit import run_verify
 from lineage.errors import LineageError
-from lineage.verification import (
-    EXIT_CANNOT_VERIFY,
-    Area,
-    Problem,
-    VerificationReport,
-)
+from lineage.verification import Area, Outcome, Problem, VerificationReport
 
 __all__ = ["register", "render"]
 
+EXIT_CANNOT_VERIFY = 2
+EXIT_GRAPH_DIFFERS = 5
+# The one place an outcome becomes an exit code (documented in _HELP and docs/auditing.md).
+EXIT_CODES = {
+    Outcome.VERIFIED: 0,
+    Outcome.RAW_ZONE_DIFFERS: 1,
+    Outcome.OUTPUTS_DIFFER: 3,
+    Outcome.OUTPUTS_DIFFER_CODE_CHANGED: 4,
+}
+
 _VERDICT = {
-    0: "[bold green]VERIFIED[/]: the raw zone holds exactly what the build read, and the "
-    "re-run reproduced every output byte for byte",
-    1: "[bold red]RAW ZONE DIFFERS[/] from what the build read",
-    3: "[bold red]OUTPUTS DIFFER[/]: the raw zone matches, the build's files do not",
-    4: "[bold red]OUTPUTS DIFFER[/] and the code version differs from the build's: "
-    "re-run verify with the build's code version",
+    Outcome.VERIFIED: "[bold green]VERIFIED[/]: the raw zone holds exactly what the build "
+    "read, and the re-run reproduced every output byte for byte",
+    Outcome.RAW_ZONE_DIFFERS: "[bold red]RAW ZONE DIFFERS[/] from what the build read",
+    Outcome.OUTPUTS_DIFFER: "[bold red]OUTPUTS DIFFER[/]: the raw zone matches, the build's "
+    "files do not",
+    Outcome.OUTPUTS_DIFFER_CODE_CHANGED: "[bold red]OUTPUTS DIFFER[/] and the code version "
+    "differs from the build's: re-run verify with the build's code version",
 }
 
 
@@ -81,7 +87,7 @@ def render(report: VerificationReport, lake: str, build: str, console: Console) 
             f"[dim]{escape(f.detail)}[/]",
             soft_wrap=True,
         )
-    if report.exit_code == 0 and not report.rerun:
+    if report.outcome is Outcome.VERIFIED and not report.rerun:
         console.print(
             "[bold green]VERIFIED[/] (hashes only, --skip-rerun): the raw zone holds exactly "
             "what the build read and agrees with its sidecars and keys; the outputs were not "
@@ -89,7 +95,7 @@ def render(report: VerificationReport, lake: str, build: str, console: Console) 
             soft_wrap=True,
         )
         return
-    console.print(_VERDICT[report.exit_code], soft_wrap=True)
+    console.print(_VERDICT[report.outcome], soft_wrap=True)
 
 
 _HELP = (
@@ -111,8 +117,6 @@ _HELP = (
     "and edge with its properties; each difference is named. Without --lake only the graph "
     "is checked."
 )
-
-EXIT_GRAPH_DIFFERS = 5
 
 
 def _verify_graph(graph: str, build: str) -> int:
@@ -214,7 +218,7 @@ def register(app: typer.Typer) -> None:
             for spark in started:
                 spark.stop()
         render(report, lake, build, Console(soft_wrap=True))
-        code = report.exit_code
+        code = EXIT_CODES[report.outcome]
         if graph is not None:
             graph_code = _verify_graph(graph, build)
             code = code or graph_code

@@ -15,6 +15,7 @@ from lineage.quarantine import QuarantineEntry, QuarantineReport, Reason
 from lineage.verification import (
     Area,
     Finding,
+    Outcome,
     Problem,
     VerificationReport,
     compare_inputs,
@@ -81,14 +82,16 @@ def _report(code: str, *findings: Finding) -> VerificationReport:
     return VerificationReport(_manifest(), code, 0, 0, True, None, findings)
 
 
-def test_exit_code_says_what_differs() -> None:
+def test_outcome_says_what_differs() -> None:
     raw = Finding(Area.RAW_ZONE, Problem.ALTERED, A, "")
     out = Finding(Area.RERUN, Problem.ALTERED, "csv/vertices/Run-00000.csv", "")
-    assert _report("c0de").exit_code == 0
-    assert _report("other").exit_code == 0  # other code, same bytes: still reproduced
-    assert _report("c0de", out).exit_code == 3
-    assert _report("other", out).exit_code == 4
-    assert _report("other", out, raw).exit_code == 1  # a changed record comes first
+    assert _report("c0de").outcome is Outcome.VERIFIED
+    # Other code, same bytes: still reproduced.
+    assert _report("other").outcome is Outcome.VERIFIED
+    assert _report("c0de", out).outcome is Outcome.OUTPUTS_DIFFER
+    assert _report("other", out).outcome is Outcome.OUTPUTS_DIFFER_CODE_CHANGED
+    # A changed record comes first.
+    assert _report("other", out, raw).outcome is Outcome.RAW_ZONE_DIFFERS
 
 
 def test_parameters_read_back_from_the_manifest() -> None:
