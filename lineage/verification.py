@@ -8,35 +8,36 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from lineage.errors import LineageError
 from lineage.integrity import IntegrityError, check_payload
-from lineage.manifest import InputObject, Manifest, OutputFile
+from lineage.manifest import InputObject, Manifest, OutputFile, Param
+from lineage.quarantine import QuarantineReport, TooManyBadPayloadsError
 from lineage.raw_zone_layout import RawObjectMetadata, RawZoneKeyError
 
 __all__ = [
-    "EXIT_CANNOT_VERIFY",
-    "EXIT_CODE_CHANGED",
-    "EXIT_OK",
-    "EXIT_OUTPUTS_DIFFER",
-    "EXIT_RAW_ZONE_DIFFERS",
     "Area",
     "Finding",
+    "Outcome",
     "Problem",
     "VerificationReport",
+    "VerifyError",
     "compare_inputs",
     "compare_outputs",
     "integrity_finding",
     "observe",
+    "parameter_differences",
+    "raw_zone_findings",
+    "rerun_findings",
+    "same_manifest",
     "unexpected_keys",
 ]
 
-EXIT_OK = 0
-EXIT_RAW_ZONE_DIFFERS = 1
-EXIT_CANNOT_VERIFY = 2
-EXIT_OUTPUTS_DIFFER = 3
-EXIT_CODE_CHANGED = 4
+
+class VerifyError(LineageError):
+    """The build cannot be verified at all (unreadable manifest, lake or layer rules)."""
 
 
 class Area(StrEnum):
@@ -45,6 +46,15 @@ class Area(StrEnum):
     RAW_ZONE = "raw zone"  # the inputs the manifest names, and objects it should have named
     BUILD = "build"  # the files in the build folder, against the manifest
     RERUN = "re-run"  # the outputs of the normalization re-run now, against the manifest
+
+
+class Outcome(StrEnum):
+    """What a verification concludes; `lineage verify` gives each its exit code."""
+
+    VERIFIED = "verified"
+    RAW_ZONE_DIFFERS = "raw zone differs"  # a changed record comes first, whatever else differs
+    OUTPUTS_DIFFER = "outputs differ"  # the raw zone matches, the build or the re-run does not
+    OUTPUTS_DIFFER_CODE_CHANGED = "outputs differ, code changed"  # as above, under other code
 
 
 class Problem(StrEnum):
@@ -101,6 +111,21 @@ def compare_inputs(
     return sorted(findings)
 
 
+def raw_zone_findings(
+    expected: Iterable[InputObject],
+    observed: Mapping[str, InputObject],
+    inconsistent: Iterable[Finding],
+) -> list[Finding]:
+    """Altered and missing inputs, then the payloads that disagree with their sidecar or key.
+
+    Same bytes as at build time is not enough: they must also be what was acknowledged. An
+    object already altered or missing gets no second finding (one finding per object).
+    """
+    findings = compare_inputs(expected, observed)
+    seen = {f.key for f in findings}
+    return findings + [f for f in inconsistent if f.key not in seen]
+
+
 def integrity_finding(key: str, body: bytes, sidecar: bytes) -> Finding | None:
     """A finding when a payload's bytes disagree with its sidecar or key (`lineage.integrity`).
 
@@ -128,6 +153,16 @@ def unexpected_keys(named: Iterable[str], selected: Iterable[str]) -> list[Findi
     )
 
 
+def parameter_differences(
+    recorded: Mapping[str, object], rebuilt: Mapping[str, object]
+) -> list[str]:
+    """One line per parameter whose reconstruction differs from what the build recorded."""
+    differing = sorted(
+        k for k in rebuilt.keys() | recorded.keys() if rebuilt.get(k) != recorded.get(k)
+    )
+    return [f"{k}: recorded {recorded.get(k)!r}, here {rebuilt.get(k)!r}" for k in differing]
+
+
 def compare_outputs(
     expected: Iterable[OutputFile], actual: Iterable[OutputFile], area: Area
 ) -> list[Finding]:
@@ -145,6 +180,39 @@ def compare_outputs(
     for path in have.keys() - want.keys():
         findings.append(Finding(area, Problem.UNEXPECTED, path, "not in the manifest"))
     return sorted(findings)
+
+
+def rerun_findings(
+    manifest: Manifest,
+    rerun: Manifest,
+    rerun_report: QuarantineReport,
+    quarantined: Iterable[str],
+    max_bad_share: float,
+    quarantine_file: str,
+) -> list[Finding]:
+    """What a re-run that went to the end shows against the build's manifest.
+
+    Its outputs compared with the recorded ones; the raw objects it selected that the build did
+    not name (neither as input nor in its quarantine report, `quarantined`); and whether the
+    recorded `max_bad_share` would now refuse the run (reported against `quarantine_file`).
+    """
+    findings = compare_outputs(manifest.outputs, rerun.outputs, Area.RERUN)
+    named = {i.key for i in manifest.inputs} | set(quarantined)
+    selected = {i.key for i in rerun.inputs} | {e.key for e in rerun_report.entries}
+    findings += unexpected_keys(named, selected)
+    try:
+        rerun_report.check_share(max_bad_share)
+    except TooManyBadPayloadsError as exc:
+        findings.append(Finding(Area.RERUN, Problem.FAILED, quarantine_file, str(exc)))
+    return findings
+
+
+def same_manifest(rerun: Manifest, parameters: Mapping[str, Param], recorded: bytes) -> bool:
+    """The re-run's manifest, with the build's own parameters, has the recorded bytes.
+
+    The re-run runs with a tolerant share limit, so its parameters are put back first.
+    """
+    return replace(rerun, parameters=parameters).to_json() == recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +242,12 @@ class VerificationReport:
         return [f for f in self.findings if f.area is area]
 
     @property
-    def exit_code(self) -> int:
-        """0 verified; 1 the raw zone differs; 3 outputs differ; 4 outputs differ, code changed."""
+    def outcome(self) -> Outcome:
+        """The conclusion: raw zone first, then outputs (with or without a code change)."""
         if self.of(Area.RAW_ZONE):
-            return EXIT_RAW_ZONE_DIFFERS
+            return Outcome.RAW_ZONE_DIFFERS
         if self.findings:
-            return EXIT_CODE_CHANGED if self.code_changed else EXIT_OUTPUTS_DIFFER
-        return EXIT_OK
+            if self.code_changed:
+                return Outcome.OUTPUTS_DIFFER_CODE_CHANGED
+            return Outcome.OUTPUTS_DIFFER
+        return Outcome.VERIFIED

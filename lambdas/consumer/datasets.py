@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdas.consumer import ids
-from lambdas.consumer.elements import fetch_vertices, require_vertex
-from lambdas.consumer.errors import NotFound
+from lambdas.consumer.elements import fetch_vertices, project_vertex, require_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import (
     ColumnItem,
@@ -51,20 +50,15 @@ def dataset_detail(client: GraphClient, uri: str, max_columns: int) -> DatasetDe
     from gremlin_python.process.graph_traversal import __
 
     vid = dataset_id(ids.dataset_uri(uri))
-    t = (
-        client.source()
-        .V(vid)
-        .has_label(VertexLabel.DATASET)
-        .project("ds", "columns", "writers", "readers")
-        .by(__.element_map())
-        .by(__.in_(EdgeLabel.OF).limit(max_columns).element_map().fold())
-        .by(__.in_(EdgeLabel.WRITES).values("job_name").dedup().fold())
-        .by(__.in_(EdgeLabel.READS).values("job_name").dedup().fold())
+    projection = {
+        "ds": __.element_map(),
+        "columns": __.in_(EdgeLabel.OF).limit(max_columns).element_map().fold(),
+        "writers": __.in_(EdgeLabel.WRITES).values("job_name").dedup().fold(),
+        "readers": __.in_(EdgeLabel.READS).values("job_name").dedup().fold(),
+    }
+    row = project_vertex(
+        client, vid, VertexLabel.DATASET, projection, f"no Dataset {uri!r} in the graph"
     )
-    rows: list[dict[str, Any]] = client.run(t)
-    if not rows:
-        raise NotFound(f"no Dataset {uri!r} in the graph")
-    row = rows[0]
     columns = []
     for em in row["columns"]:
         cid, _, props = element_props(em)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lambdas.consumer.errors import NotFound
@@ -10,7 +10,7 @@ from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.vis import element_props
 from lineage.graph_schema import VertexLabel
 
-__all__ = ["Element", "fetch_vertices", "require_vertex"]
+__all__ = ["Element", "fetch_vertices", "project_vertex", "require_vertex"]
 
 # Ids per `g.V(ids)` request: keeps each bytecode message small.
 _CHUNK = 500
@@ -38,3 +38,20 @@ def require_vertex(
     if not rows:
         raise NotFound(f"no {label} {what!r} in the graph")
     return element_props(rows[0])[2]
+
+
+def project_vertex(
+    client: GraphClient, vertex_id: str, label: VertexLabel, by: Mapping[str, Any], missing: str
+) -> dict[str, Any]:
+    """Vertex `vertex_id` with `label` projected to one value per key of `by`, in one round trip.
+
+    `by` maps each key to the traversal that computes it from the vertex; a graph without that
+    vertex raises NotFound with the message `missing`.
+    """
+    t = client.source().V(vertex_id).has_label(label).project(*by)
+    for step in by.values():
+        t = t.by(step)
+    rows: list[dict[str, Any]] = client.run(t)
+    if not rows:
+        raise NotFound(missing)
+    return rows[0]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.consumer.elements import fetch_vertices
-from lambdas.consumer.errors import NotFound
+from lambdas.consumer.elements import fetch_vertices, project_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import JobDetail, JobList, JobSummary, RunItem
 from lambdas.consumer.vis import element_props, flow_edge, node
 from lineage.graph_schema import EdgeLabel, IdPrefix, VertexLabel, job_id
 
-__all__ = ["job_detail", "list_jobs", "newest_first", "run_item"]
+__all__ = ["job_detail", "jobs_by_id", "list_jobs", "newest_first", "run_item"]
 
 
 def newest_first(runs: Any, limit: int) -> Any:
@@ -29,18 +28,19 @@ def run_item(element_map: dict[Any, Any]) -> RunItem:
     return RunItem.model_validate({**props, "id": vid})
 
 
+def jobs_by_id(client: GraphClient, limit: int) -> Any:
+    """The `Job` vertices in id order, one more than `limit`: a caller tells a capped list by it."""
+    from gremlin_python.process.traversal import T
+
+    return client.source().V().has_label(VertexLabel.JOB).order().by(T.id).limit(limit + 1)
+
+
 def list_jobs(client: GraphClient, limit: int) -> JobList:
     """Jobs by name with plan and run counts and their latest run."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import T
 
     t = (
-        client.source()
-        .V()
-        .has_label(VertexLabel.JOB)
-        .order()
-        .by(T.id)
-        .limit(limit + 1)
+        jobs_by_id(client, limit)
         .project("job", "plans", "runs", "last")
         .by(__.element_map())
         .by(__.out(EdgeLabel.HAS_PLAN).count())
@@ -69,27 +69,20 @@ def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) 
     from gremlin_python.process.graph_traversal import __
 
     job_vid = job_id(name)
-    t = (
-        client.source()
-        .V(job_vid)
-        .has_label(VertexLabel.JOB)
-        .project("job", "plans", "runs")
+    projection = {
+        "job": __.element_map(),
+        "plans": __.out(EdgeLabel.HAS_PLAN)
+        .limit(max_plans)
+        .project("plan", "reads", "writes")
         .by(__.element_map())
-        .by(
-            __.out(EdgeLabel.HAS_PLAN)
-            .limit(max_plans)
-            .project("plan", "reads", "writes")
-            .by(__.element_map())
-            .by(__.out(EdgeLabel.READS).id_().fold())
-            .by(__.out(EdgeLabel.WRITES).id_().fold())
-            .fold()
-        )
-        .by(newest_first(__.out(EdgeLabel.HAS_RUN), runs_limit).element_map().fold())
+        .by(__.out(EdgeLabel.READS).id_().fold())
+        .by(__.out(EdgeLabel.WRITES).id_().fold())
+        .fold(),
+        "runs": newest_first(__.out(EdgeLabel.HAS_RUN), runs_limit).element_map().fold(),
+    }
+    row = project_vertex(
+        client, job_vid, VertexLabel.JOB, projection, f"no job {name!r} in the graph"
     )
-    rows: list[dict[str, Any]] = client.run(t)
-    if not rows:
-        raise NotFound(f"no job {name!r} in the graph")
-    row = rows[0]
     _, _, job_props = element_props(row["job"])
     runs = [run_item(r) for r in row["runs"]]
     job_props["last_status"] = runs[0].status if runs else None

@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.consumer.elements import fetch_vertices
 from lambdas.consumer.graph_client import GraphClient
-from lambdas.consumer.jobs import newest_first
+from lambdas.consumer.jobs import jobs_by_id, newest_first
 from lambdas.consumer.models import GraphView
 from lambdas.consumer.vis import element_props, flow_edge, node
 from lineage.graph_schema import EdgeLabel, VertexLabel
@@ -17,16 +17,10 @@ __all__ = ["overview"]
 def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView:
     """Jobs (at most `max_jobs`), the datasets they read and write, and one edge per flow."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import T
 
     # One round trip: each job with its last run status and the dataset ids of all its plans.
     t = (
-        client.source()
-        .V()
-        .has_label(VertexLabel.JOB)
-        .order()
-        .by(T.id)
-        .limit(max_jobs + 1)
+        jobs_by_id(client, max_jobs)
         .project("job", "last", "reads", "writes")
         .by(__.element_map())
         .by(newest_first(__.out(EdgeLabel.HAS_RUN), 1).values("status").fold())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.consumer.errors import NotFound
+from lambdas.consumer.elements import project_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.jobs import newest_first, run_item
 from lambdas.consumer.models import PlanView
@@ -19,31 +19,24 @@ def plan_view(client: GraphClient, spline_plan_id: str, max_ops: int, runs_limit
     from gremlin_python.process.graph_traversal import __
 
     plan_vid = plan_vertex_id(spline_plan_id)
-    t = (
-        client.source()
-        .V(plan_vid)
-        .has_label(VertexLabel.PLAN)
-        .project("plan", "ops", "follows", "reads", "writes", "runs")
-        .by(__.element_map())
-        .by(__.out(EdgeLabel.HAS_OPERATION).limit(max_ops + 1).element_map().fold())
-        .by(
-            __.out(EdgeLabel.HAS_OPERATION)
-            .limit(max_ops)
-            .out_e(EdgeLabel.FOLLOWS)
-            .project("id", "parent", "child")
-            .by(__.id_())
-            .by(__.out_v().id_())
-            .by(__.in_v().id_())
-            .fold()
-        )
-        .by(__.out(EdgeLabel.READS).element_map().fold())
-        .by(__.out(EdgeLabel.WRITES).element_map().fold())
-        .by(newest_first(__.in_(EdgeLabel.EXECUTED), runs_limit).element_map().fold())
+    projection = {
+        "plan": __.element_map(),
+        "ops": __.out(EdgeLabel.HAS_OPERATION).limit(max_ops + 1).element_map().fold(),
+        "follows": __.out(EdgeLabel.HAS_OPERATION)
+        .limit(max_ops)
+        .out_e(EdgeLabel.FOLLOWS)
+        .project("id", "parent", "child")
+        .by(__.id_())
+        .by(__.out_v().id_())
+        .by(__.in_v().id_())
+        .fold(),
+        "reads": __.out(EdgeLabel.READS).element_map().fold(),
+        "writes": __.out(EdgeLabel.WRITES).element_map().fold(),
+        "runs": newest_first(__.in_(EdgeLabel.EXECUTED), runs_limit).element_map().fold(),
+    }
+    row = project_vertex(
+        client, plan_vid, VertexLabel.PLAN, projection, f"no plan {spline_plan_id!r} in the graph"
     )
-    rows: list[dict[str, Any]] = client.run(t)
-    if not rows:
-        raise NotFound(f"no plan {spline_plan_id!r} in the graph")
-    row = rows[0]
     _, _, plan_props = element_props(row["plan"])
 
     nodes = []

@@ -1,256 +1,44 @@
 """`lineage verify`: check a build against the raw zone: input hashes, then a re-run of the job.
 
-The build's `manifest.json` names every raw object the build read (key, size, SHA-256), the
-parameters and the code version. Verification re-reads those objects, re-runs the normalization
-with the recorded parameters into a temporary folder, and compares every output with the
-manifest. The comparison itself is `lineage.verification`; the job is `glue_jobs.normalize`.
+This module parses the options, calls `glue_jobs.audit.run_verify` (which reads the raw zone and
+re-runs the job; the comparison itself is `lineage.verification`), prints the report and maps
+the outcome to an exit code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from glue_jobs.normalize import QUARANTINE_FILE, NormalizeParams, run_normalize
-from lineage.dataset_identity import LayerRules
+from glue_jobs.audit import run_verify
 from lineage.errors import LineageError
-from lineage.manifest import (
-    MANIFEST_FILE,
-    RUN_INFO_FILE,
-    InputObject,
-    Manifest,
-    OutputFile,
-    code_fingerprint,
-)
-from lineage.quarantine import TooManyBadPayloadsError
-from lineage.raw_zone_layout import EVENTS_PREFIX, PLANS_PREFIX, SIDECAR_SUFFIX
-from lineage.store import RawZoneStore, StorageError
-from lineage.verification import (
-    EXIT_CANNOT_VERIFY,
-    Area,
-    Finding,
-    Problem,
-    VerificationReport,
-    compare_inputs,
-    compare_outputs,
-    integrity_finding,
-    observe,
-    unexpected_keys,
-)
-from stores import LocalStore, open_store
+from lineage.verification import Area, Outcome, Problem, VerificationReport
 
-__all__ = ["VerifyError", "params_from_manifest", "register", "render", "run_verify"]
+__all__ = ["register", "render"]
 
-Progress = Callable[[str], None]
-_READERS = 16  # parallel reads: S3 latency, not CPU, bounds reading many small objects
-
-
-class VerifyError(LineageError):
-    """The build cannot be verified at all (unreadable manifest, lake or layer rules)."""
-
-
-def _quiet(_: str) -> None:
-    return None
-
-
-def read_manifest(build: RawZoneStore) -> tuple[Manifest, bytes]:
-    """The build's manifest and its exact bytes."""
-    try:
-        raw = build.read(MANIFEST_FILE)
-    except StorageError as exc:
-        raise VerifyError(f"no readable {MANIFEST_FILE} in {build.root}: {exc}") from exc
-    return Manifest.from_json(raw, f"{build.root}/{MANIFEST_FILE}"), raw
-
-
-def _layer_rules(recorded: str, override: Path | None) -> LayerRules:
-    if override is not None:
-        return LayerRules.from_file(override)
-    if recorded == "default":
-        return LayerRules.default()
-    # Read the way the job read them (a local path or an s3:// URI, see glue_jobs.entrypoint).
-    root, _, name = recorded.rpartition("/")
-    try:
-        raw = open_store(root or ".").read(name)
-    except StorageError as exc:
-        raise VerifyError(
-            f"the build used layer rules {recorded!r}, which are not readable here ({exc}): "
-            "pass the same file with --layer-rules"
-        ) from exc
-    return LayerRules.from_json_bytes(raw, recorded)
-
-
-def params_from_manifest(
-    manifest: Manifest, lake: str, out: str, layer_rules: Path | None = None
-) -> NormalizeParams:
-    """The job parameters the build recorded, for a run from `lake` into `out`.
-
-    The reconstruction is checked: its `manifest_parameters()` must equal the recorded ones, so
-    a parameter this code does not know (or layer rules with other content) is an error.
-    """
-    p = manifest.parameters
-    try:
-        date_from, date_to = p.get("date_from"), p.get("date_to")
-        params = NormalizeParams(
-            lake=lake,
-            out=out,
-            date_from=dt.date.fromisoformat(str(date_from)) if date_from else None,
-            date_to=dt.date.fromisoformat(str(date_to)) if date_to else None,
-            max_bad_share=float(p["max_bad_share"]),  # type: ignore[arg-type]
-            gzip=bool(p["gzip"]),
-            target_file_bytes=int(p["target_file_bytes"]),  # type: ignore[arg-type]
-            layer_rules=_layer_rules(str(p["layer_rules"]), layer_rules),
-            layer_rules_source=str(p["layer_rules"]),
-            as_of_ms=int(p["as_of_ms"]) if p.get("as_of_ms") is not None else None,  # type: ignore[arg-type]
-            landed_before_ms=(
-                int(p["landed_before_ms"])  # type: ignore[arg-type]
-                if p.get("landed_before_ms") is not None
-                else None
-            ),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise VerifyError(f"the manifest's parameters cannot be read: {exc!r}") from exc
-    rebuilt = params.manifest_parameters()
-    differing = sorted(k for k in rebuilt.keys() | p.keys() if rebuilt.get(k) != p.get(k))
-    if differing:
-        detail = ", ".join(
-            f"{k}: recorded {p.get(k)!r}, here {rebuilt.get(k)!r}" for k in differing
-        )
-        raise VerifyError(f"cannot reproduce the build's parameters ({detail})")
-    return params
-
-
-def _read_inputs(
-    lake: RawZoneStore, expected: Iterable[InputObject], quarantined: set[str], progress: Progress
-) -> tuple[dict[str, InputObject], list[Finding]]:
-    """What the named objects are now, by key (absent keys are left out), and the payloads
-    among them that disagree with their sidecar or key (unless the build quarantined them)."""
-    present: set[str] = set()
-    try:
-        for prefix in (PLANS_PREFIX, EVENTS_PREFIX):
-            present.update(key for key, _ in lake.list(prefix))
-    except StorageError as exc:
-        raise VerifyError(f"cannot list the raw zone: {exc}") from exc
-    keys = [i.key for i in expected if i.key in present]
-    progress(f"hashing {len(keys)} raw objects in {lake.root}")
-
-    def one(key: str) -> tuple[InputObject, Finding | None]:
-        try:
-            data = lake.read(key)
-            sidecar = key + SIDECAR_SUFFIX
-            if key.endswith(SIDECAR_SUFFIX) or key in quarantined or sidecar not in present:
-                return observe(key, data), None
-            return observe(key, data), integrity_finding(key, data, lake.read(sidecar))
-        except StorageError as exc:  # listed a moment ago: a read failure is not "missing"
-            raise VerifyError(str(exc)) from exc
-
-    with ThreadPoolExecutor(_READERS) as pool:
-        results = list(pool.map(one, keys))
-    return {o.key: o for o, _ in results}, sorted(f for _, f in results if f is not None)
-
-
-def _build_files(build: RawZoneStore) -> list[OutputFile]:
-    """Every file of the build folder except the manifest and the wall-clock run info."""
-    found = []
-    try:
-        for key, _ in build.list(""):
-            if key not in (MANIFEST_FILE, RUN_INFO_FILE):
-                seen = observe(key, build.read(key))  # one file in memory at a time
-                found.append(OutputFile(key, "", "", 0, seen.size, seen.sha256))
-    except StorageError as exc:
-        raise VerifyError(f"cannot read the build: {exc}") from exc
-    return found
-
-
-def _quarantined_keys(build: RawZoneStore) -> set[str]:
-    """Keys the build's quarantine report lists (unknown keys are named only there)."""
-    try:
-        doc = orjson.loads(build.read(QUARANTINE_FILE))
-        return {str(e["key"]) for e in doc["entries"]}
-    except (StorageError, orjson.JSONDecodeError, KeyError, TypeError):
-        return set()  # a missing or altered report is itself a build finding
-
-
-def run_verify(
-    spark: Callable[[], Any],
-    lake: str,
-    build: str,
-    *,
-    layer_rules: Path | None = None,
-    rerun: bool = True,
-    progress: Progress = _quiet,
-) -> VerificationReport:
-    """Verify the build folder `build` against the raw zone `lake`.
-
-    `spark` gives the SparkSession for the re-run; it is called only when one is needed, after
-    the manifest and its parameters proved readable.
-    """
-    lake_store, build_store = open_store(lake), open_store(build)
-    manifest, manifest_bytes = read_manifest(build_store)
-    findings: list[Finding] = []
-    # Parameters first: a build this code cannot re-run fails before any reading.
-    params = params_from_manifest(manifest, lake, "", layer_rules) if rerun else None
-
-    # Same bytes as at build time is not enough: they must also be what was acknowledged.
-    observed, inconsistent = _read_inputs(
-        lake_store, manifest.inputs, _quarantined_keys(build_store), progress
-    )
-    findings += compare_inputs(manifest.inputs, observed)
-    altered = {f.key for f in findings}
-    findings += [f for f in inconsistent if f.key not in altered]  # one finding per object
-
-    progress(f"comparing the files of {build_store.root} with the manifest")
-    findings += compare_outputs(manifest.outputs, _build_files(build_store), Area.BUILD)
-
-    identical: bool | None = None
-    if params is not None:
-        with tempfile.TemporaryDirectory(prefix="lineage-verify-") as tmp:
-            # The share check only decides whether a run fails, never what it writes: run to
-            # the end whatever is bad now, then apply the recorded limit here.
-            tolerant = replace(params, out=tmp, max_bad_share=1.0)
-            progress(f"re-running the normalization into {tmp}")
-            try:
-                again = run_normalize(spark(), lake_store, LocalStore(tmp), tolerant, progress)
-            except StorageError as exc:
-                raise VerifyError(f"the re-run could not read or write: {exc}") from exc
-            findings += compare_outputs(manifest.outputs, again.manifest.outputs, Area.RERUN)
-            named = {i.key for i in manifest.inputs} | _quarantined_keys(build_store)
-            selected = {i.key for i in again.manifest.inputs}
-            selected |= {e.key for e in again.report.entries}
-            findings += unexpected_keys(named, selected)
-            try:
-                again.report.check_share(params.max_bad_share)
-            except TooManyBadPayloadsError as exc:
-                findings.append(Finding(Area.RERUN, Problem.FAILED, QUARANTINE_FILE, str(exc)))
-            recorded = replace(again.manifest, parameters=params.manifest_parameters())
-            identical = recorded.to_json() == manifest_bytes
-    return VerificationReport(
-        manifest=manifest,
-        current_code_version=code_fingerprint(["lineage", "glue_jobs"]),
-        inputs_checked=len(manifest.inputs),
-        outputs_checked=len(manifest.outputs),
-        rerun=rerun,
-        manifest_identical=identical,
-        findings=tuple(sorted(findings)),
-    )
-
+EXIT_CANNOT_VERIFY = 2
+EXIT_GRAPH_DIFFERS = 5
+# The one place an outcome becomes an exit code (documented in _HELP and docs/auditing.md).
+EXIT_CODES = {
+    Outcome.VERIFIED: 0,
+    Outcome.RAW_ZONE_DIFFERS: 1,
+    Outcome.OUTPUTS_DIFFER: 3,
+    Outcome.OUTPUTS_DIFFER_CODE_CHANGED: 4,
+}
 
 _VERDICT = {
-    0: "[bold green]VERIFIED[/]: the raw zone holds exactly what the build read, and the "
-    "re-run reproduced every output byte for byte",
-    1: "[bold red]RAW ZONE DIFFERS[/] from what the build read",
-    3: "[bold red]OUTPUTS DIFFER[/]: the raw zone matches, the build's files do not",
-    4: "[bold red]OUTPUTS DIFFER[/] and the code version differs from the build's: "
-    "re-run verify with the build's code version",
+    Outcome.VERIFIED: "[bold green]VERIFIED[/]: the raw zone holds exactly what the build "
+    "read, and the re-run reproduced every output byte for byte",
+    Outcome.RAW_ZONE_DIFFERS: "[bold red]RAW ZONE DIFFERS[/] from what the build read",
+    Outcome.OUTPUTS_DIFFER: "[bold red]OUTPUTS DIFFER[/]: the raw zone matches, the build's "
+    "files do not",
+    Outcome.OUTPUTS_DIFFER_CODE_CHANGED: "[bold red]OUTPUTS DIFFER[/] and the code version "
+    "differs from the build's: re-run verify with the build's code version",
 }
 
 
@@ -299,7 +87,7 @@ def render(report: VerificationReport, lake: str, build: str, console: Console) 
             f"[dim]{escape(f.detail)}[/]",
             soft_wrap=True,
         )
-    if report.exit_code == 0 and not report.rerun:
+    if report.outcome is Outcome.VERIFIED and not report.rerun:
         console.print(
             "[bold green]VERIFIED[/] (hashes only, --skip-rerun): the raw zone holds exactly "
             "what the build read and agrees with its sidecars and keys; the outputs were not "
@@ -307,7 +95,7 @@ def render(report: VerificationReport, lake: str, build: str, console: Console) 
             soft_wrap=True,
         )
         return
-    console.print(_VERDICT[report.exit_code], soft_wrap=True)
+    console.print(_VERDICT[report.outcome], soft_wrap=True)
 
 
 _HELP = (
@@ -329,8 +117,6 @@ _HELP = (
     "and edge with its properties; each difference is named. Without --lake only the graph "
     "is checked."
 )
-
-EXIT_GRAPH_DIFFERS = 5
 
 
 def _verify_graph(graph: str, build: str) -> int:
@@ -432,7 +218,7 @@ def register(app: typer.Typer) -> None:
             for spark in started:
                 spark.stop()
         render(report, lake, build, Console(soft_wrap=True))
-        code = report.exit_code
+        code = EXIT_CODES[report.outcome]
         if graph is not None:
             graph_code = _verify_graph(graph, build)
             code = code or graph_code

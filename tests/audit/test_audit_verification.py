@@ -7,20 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from glue_jobs.audit import VerifyError, params_from_manifest
 from glue_jobs.normalize import NormalizeParams
 from lineage.dataset_identity import LayerRules
 from lineage.manifest import InputObject, Manifest, OutputFile
+from lineage.quarantine import QuarantineEntry, QuarantineReport, Reason
 from lineage.verification import (
     Area,
     Finding,
+    Outcome,
     Problem,
     VerificationReport,
     compare_inputs,
     compare_outputs,
     observe,
+    parameter_differences,
+    raw_zone_findings,
+    rerun_findings,
+    same_manifest,
     unexpected_keys,
 )
-from lineage_cli.commands.verify import VerifyError, params_from_manifest
 
 pytestmark = pytest.mark.unit
 
@@ -76,14 +82,16 @@ def _report(code: str, *findings: Finding) -> VerificationReport:
     return VerificationReport(_manifest(), code, 0, 0, True, None, findings)
 
 
-def test_exit_code_says_what_differs() -> None:
+def test_outcome_says_what_differs() -> None:
     raw = Finding(Area.RAW_ZONE, Problem.ALTERED, A, "")
     out = Finding(Area.RERUN, Problem.ALTERED, "csv/vertices/Run-00000.csv", "")
-    assert _report("c0de").exit_code == 0
-    assert _report("other").exit_code == 0  # other code, same bytes: still reproduced
-    assert _report("c0de", out).exit_code == 3
-    assert _report("other", out).exit_code == 4
-    assert _report("other", out, raw).exit_code == 1  # a changed record comes first
+    assert _report("c0de").outcome is Outcome.VERIFIED
+    # Other code, same bytes: still reproduced.
+    assert _report("other").outcome is Outcome.VERIFIED
+    assert _report("c0de", out).outcome is Outcome.OUTPUTS_DIFFER
+    assert _report("other", out).outcome is Outcome.OUTPUTS_DIFFER_CODE_CHANGED
+    # A changed record comes first.
+    assert _report("other", out, raw).outcome is Outcome.RAW_ZONE_DIFFERS
 
 
 def test_parameters_read_back_from_the_manifest() -> None:
@@ -135,3 +143,57 @@ def test_unknown_parameters_are_refused() -> None:
     manifest = _manifest(**params.manifest_parameters(), partition_count=7)
     with pytest.raises(VerifyError, match="partition_count"):
         params_from_manifest(manifest, "/lake", "/b")
+
+
+def test_raw_zone_findings_give_one_finding_per_object() -> None:
+    recorded = [observe(A, b"one"), observe(B, b"two")]
+    now = {A: observe(A, b"onE"), B: observe(B, b"two")}
+    inconsistent = [
+        Finding(Area.RAW_ZONE, Problem.INCONSISTENT, A, "sidecar says otherwise"),
+        Finding(Area.RAW_ZONE, Problem.INCONSISTENT, B, "key says otherwise"),
+    ]
+    found = raw_zone_findings(recorded, now, inconsistent)
+    # A is altered (the stronger finding), B has the same bytes but disagrees with its sidecar.
+    assert [(f.problem, f.key) for f in found] == [
+        (Problem.ALTERED, A),
+        (Problem.INCONSISTENT, B),
+    ]
+
+
+def test_parameter_differences_name_each_parameter() -> None:
+    assert parameter_differences({"gzip": True}, {"gzip": True}) == []
+    assert parameter_differences({"gzip": True, "x": 1}, {"gzip": False}) == [
+        "gzip: recorded True, here False",
+        "x: recorded 1, here None",
+    ]
+
+
+def _out(path: str, data: bytes) -> OutputFile:
+    o = observe(path, data)
+    return OutputFile(path, "vertex", "Run", 1, o.size, o.sha256)
+
+
+def test_rerun_findings_outputs_unexpected_and_share() -> None:
+    run = "csv/vertices/Run-00000.csv"
+    build = Manifest("c0de", {}, (observe(A, b"a"),), (_out(run, b"x"),), {}, {})
+    quarantined = QuarantineEntry(B, Reason.UNPARSABLE, "not JSON")
+    c = "events/date=2025-11-22/" + "c" * 64 + ".json"
+    rerun = Manifest("c0de", {}, (observe(A, b"a"), observe(c, b"c")), (_out(run, b"y"),), {}, {})
+    report = QuarantineReport.build(3, 2, 0, [quarantined])
+    found = rerun_findings(build, rerun, report, [B], 0.5, "quarantine.json")
+    assert [(f.area, f.problem, f.key) for f in sorted(found)] == [
+        (Area.RAW_ZONE, Problem.UNEXPECTED, c),  # B is named by the build's quarantine report
+        (Area.RERUN, Problem.ALTERED, run),
+    ]
+    strict = rerun_findings(build, build, report, [B], 0.1, "quarantine.json")
+    assert [(f.problem, f.key) for f in strict] == [(Problem.FAILED, "quarantine.json")]
+    assert "1 of 3 payloads quarantined" in strict[0].detail
+    assert rerun_findings(build, build, report, [B], 0.5, "quarantine.json") == []
+
+
+def test_same_manifest_puts_the_recorded_parameters_back() -> None:
+    recorded = Manifest("c0de", {"max_bad_share": 0.05}, (), (), {}, {})
+    tolerant = Manifest("c0de", {"max_bad_share": 1.0}, (), (), {}, {})
+    assert same_manifest(tolerant, recorded.parameters, recorded.to_json())
+    other = Manifest("c0de", {"max_bad_share": 1.0}, (observe(A, b"a"),), (), {}, {})
+    assert not same_manifest(other, recorded.parameters, recorded.to_json())

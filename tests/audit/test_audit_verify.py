@@ -11,9 +11,9 @@ from audit_lake import TimedLake, at, build_timed_lake, events_at, ms
 from raw_zone_builder import put
 from typer.testing import CliRunner
 
+from glue_jobs.audit import run_verify
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
-from lineage.verification import Area, Problem
-from lineage_cli.commands.verify import run_verify
+from lineage.verification import Area, Outcome, Problem
 from lineage_cli.main import app
 from stores import LocalStore
 
@@ -61,7 +61,7 @@ def _change_one_byte(path: Path) -> None:
 def test_untouched_build_verifies(spark: Any, lake: TimedLake, build: BuildResult) -> None:
     report = run_verify(lambda: spark, str(lake.root), build.out)
     assert report.findings == ()
-    assert report.exit_code == 0
+    assert report.outcome is Outcome.VERIFIED
     assert report.manifest_identical is True
     assert report.inputs_checked == len(build.manifest.inputs) > 0
     # Payloads left out by --landed-before are not "unexpected": they had not landed.
@@ -83,7 +83,7 @@ def test_one_changed_byte_is_named(
     rerun = {(f.problem, f.key) for f in report.of(Area.RERUN)}
     assert (Problem.ALTERED, "csv/vertices/Plan-00000.csv") in rerun
     assert report.manifest_identical is False
-    assert report.exit_code == 1
+    assert report.outcome is Outcome.RAW_ZONE_DIFFERS
 
 
 def test_missing_and_unexpected_objects_are_named(
@@ -108,7 +108,7 @@ def test_missing_and_unexpected_objects_are_named(
         (Problem.UNEXPECTED, slipped),
         (Problem.UNEXPECTED, f"{slipped}.meta"),
     }
-    assert report.exit_code == 1
+    assert report.outcome is Outcome.RAW_ZONE_DIFFERS
 
 
 def test_payloads_landing_after_the_instant_do_not_disturb_it(
@@ -142,7 +142,7 @@ def test_an_altered_build_file_is_named(
         (Area.BUILD, Problem.ALTERED, "csv/vertices/Run-00000.csv"),
         (Area.BUILD, Problem.UNEXPECTED, "csv/edges/EXTRA-00000.csv"),
     }
-    assert report.exit_code == 3
+    assert report.outcome is Outcome.OUTPUTS_DIFFER
 
 
 def test_cli_exit_codes_and_report(lake: TimedLake, build: BuildResult, tmp_path: Path) -> None:

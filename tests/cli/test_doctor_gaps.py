@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lineage.agent_gaps import AGENT_GAPS
-from lineage_cli.commands.doctor import Doctor, Finding, Verdict
+from lineage_cli.doctor import Doctor, Finding, Verdict
 from lineage_cli.main import app
 
 pytestmark = pytest.mark.unit

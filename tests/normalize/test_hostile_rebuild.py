@@ -280,14 +280,14 @@ def test_an_output_folder_holding_other_files_is_refused_and_left_alone(
 def test_verify_skip_rerun_names_payloads_a_build_trusted_against_their_key(
     build: BuildResult, lake: Lake, tmp_path: Path
 ) -> None:
-    from lineage.verification import Problem
-    from lineage_cli.commands.verify import run_verify
+    from glue_jobs.audit import run_verify
+    from lineage.verification import Outcome, Problem
 
     def no_spark() -> Any:
         raise AssertionError("--skip-rerun must not start Spark")
 
     # Quarantined tampering is the build being right: nothing to report.
-    assert run_verify(no_spark, str(lake.root), build.out, rerun=False).exit_code == 0
+    assert run_verify(no_spark, str(lake.root), build.out, rerun=False).outcome is Outcome.VERIFIED
 
     # What an older build that trusted the bytes would look like: a normalized event batch
     # rewritten in place, its sidecar and the manifest's record made to agree with it.
@@ -306,4 +306,4 @@ def test_verify_skip_rerun_names_payloads_a_build_trusted_against_their_key(
 
     report = run_verify(no_spark, str(root), str(out), rerun=False)
     assert [(f.problem, f.key) for f in report.findings] == [(Problem.INCONSISTENT, key)]
-    assert report.exit_code == 1
+    assert report.outcome is Outcome.RAW_ZONE_DIFFERS
