@@ -38,7 +38,9 @@ __all__ = ["CONDITION_ROLE", "DML_MODES", "dml_lineage"]
 DML_MODES = frozenset({WriteMode.MERGE, WriteMode.UPDATE, WriteMode.DELETE})
 CONDITION_ROLE = "condition"
 # A column in a Spark expression string: `name#123` (long ids end in L); backticks optional.
-_SPARK_COLUMN = re.compile(r"`?([A-Za-z_][A-Za-z0-9_]*)`?#\d+L?")
+# Bounded name length: an unbounded `*` rescanned every long identifier-like run from each of
+# its characters (quadratic on hostile clause text); Spark column names stay far below it.
+_SPARK_COLUMN = re.compile(r"`?([A-Za-z_][A-Za-z0-9_]{0,255})`?#\d+L?")
 _SPARK_CAST = re.compile(r"^cast\(\s*`?[A-Za-z_][A-Za-z0-9_]*`?#\d+L?\s+as\s+[^()]+\)$", re.I)
 
 
@@ -136,8 +138,10 @@ def _update(
     for index, name in enumerate(names):
         text = texts[index] if aligned and isinstance(texts, list) else None
         own = [src for src, _k in dml.sources_named(name) if dml.is_target(src, name)]
-        if not isinstance(text, str) or (
-            _names(text) == [name] and _kind_of(text) is cl.DerivationKind.DIRECT
+        if (
+            not isinstance(text, str)
+            or not text.strip()
+            or (_names(text) == [name] and _kind_of(text) is cl.DerivationKind.DIRECT)
         ):
             # Unassigned (its own reference) or not understood: the column keeps its value.
             for src in own:

@@ -30,12 +30,14 @@ __all__ = ["CONTENT_KEY_NAMESPACE", "plan_content_key", "stable_text", "statemen
 CONTENT_KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:spark-lineage:plan-content")
 _TIMES = re.compile(r"^(Created Time|Last Access):[^\n]*$", re.MULTILINE)
 # `package.Class@1a2b3c` (Java's default toString): the hash is the object's identity, per run.
-_OBJECT_HASH = re.compile(r"([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)@[0-9a-fA-F]{1,16}\b")
+# Anchored at the `@` with a one-character look-behind, so the scan is linear: a pattern that
+# first matched the dotted class name backtracked quadratically over long identifier-like text.
+_OBJECT_HASH = re.compile(r"(?<=[\w$])@[0-9a-fA-F]{1,16}\b")
 
 
 def stable_text(text: str) -> str:
     """`text` with run-specific creation times and object identity hashes blanked."""
-    return _OBJECT_HASH.sub(r"\1@", _TIMES.sub(r"\1:", text))
+    return _OBJECT_HASH.sub("@", _TIMES.sub(r"\1:", text))
 
 
 def _canonical(value: object) -> object:

@@ -122,3 +122,13 @@ def test_other_statements_have_other_statement_keys() -> None:
     # The CTAS pair is the only shared key: an UPDATE and a DELETE of one table, or two MERGEs
     # of one source into one target with other values, are other statements.
     assert len(keys) == len(list(RECORDED.glob("*.plan.json"))) - 1
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("filler", ["a", "a.", "a1", "a$_"])
+def test_stable_text_is_linear_on_long_identifier_like_text(filler: str) -> None:
+    # Anything the producer accepts reaches this: a plan string of identifier characters without
+    # an `@` used to backtrack quadratically and hang the nightly job's Python worker.
+    text = filler * (400_000 // len(filler))
+    assert stable_text(text) == text
+    assert stable_text(text + "Cls@1f2e") == text + "Cls@"
