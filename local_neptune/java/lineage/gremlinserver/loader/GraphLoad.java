@@ -24,6 +24,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -35,6 +37,7 @@ import org.apache.tinkerpop.gremlin.structure.Property;
 import org.apache.tinkerpop.gremlin.structure.T;
 import org.apache.tinkerpop.gremlin.structure.Vertex;
 import org.apache.tinkerpop.gremlin.structure.VertexProperty;
+import org.apache.tinkerpop.gremlin.tinkergraph.structure.AbstractTinkerGraph;
 
 /**
  * Runs one load: the CSV files of the source, vertex files first, read straight into the graph
@@ -61,13 +64,14 @@ final class GraphLoad {
     }
 
     /** A file changed or vanished during the load. */
-    private static final class FeedChanged extends Exception {
+    static final class FeedChanged extends Exception {
         FeedChanged(final String message) {
             super(message);
         }
     }
 
-    private static final class Feed {
+    /** One file of the load: where it is, what it was when the load began, its counts. */
+    static final class Feed {
         final Path path;
         final String uri;
         final boolean edges;
@@ -83,6 +87,11 @@ final class GraphLoad {
             this.modified = attributes.lastModifiedTime().toMillis();
             this.counts = new LoadJob.Counts(uri, BulkLoader.NOT_STARTED);
         }
+
+        /** The file as RESUME and AUTO remember it: a changed file is read again. */
+        String key() {
+            return uri + "|" + size + "|" + modified;
+        }
     }
 
     private final LoadJob job;
@@ -92,6 +101,8 @@ final class GraphLoad {
 
     private final Map<Object, Vertex> vertexMap;
     private final Map<Object, Edge> edgeMap;
+    /** TinkerGraph's id counter where it gives vertex properties the next free number; else null. */
+    private final AtomicLong propertyIds;
 
     GraphLoad(final LoadJob job, final Graph graph, final Map<String, Boolean> doneFiles) {
         this.job = job;
@@ -100,6 +111,40 @@ final class GraphLoad {
         this.doneFiles = doneFiles;
         this.vertexMap = elementMap(graph, "vertices");
         this.edgeMap = elementMap(graph, "edges");
+        this.propertyIds = propertyIds(graph);
+    }
+
+    /**
+     * The counter TinkerGraph draws vertex property ids from, when they are plain numbers from it.
+     *
+     * TinkerGraph's ANY and LONG managers take {@code currentId + 1} through a stream that skips
+     * numbers already used as vertex or edge ids; with STRING vertex and edge ids no number ever
+     * is, so the next id is simply the counter's next value. The stream, per property, was a tenth
+     * of the load's time. Any other configuration keeps TinkerGraph's own generation.
+     */
+    private static AtomicLong propertyIds(final Graph graph) {
+        if (!(graph instanceof AbstractTinkerGraph)) {
+            return null;
+        }
+        try {
+            final Object vertices = field(graph, "vertexIdManager");
+            final Object edges = field(graph, "edgeIdManager");
+            final Object properties = field(graph, "vertexPropertyIdManager");
+            final Object counter = field(graph, "currentId");
+            final boolean stringIds = vertices == AbstractTinkerGraph.DefaultIdManager.STRING
+                    && edges == AbstractTinkerGraph.DefaultIdManager.STRING;
+            final boolean counted = properties == AbstractTinkerGraph.DefaultIdManager.ANY
+                    || properties == AbstractTinkerGraph.DefaultIdManager.LONG;
+            return stringIds && counted && counter instanceof AtomicLong ? (AtomicLong) counter : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Object field(final Graph graph, final String name) throws ReflectiveOperationException {
+        final java.lang.reflect.Field field = AbstractTinkerGraph.class.getDeclaredField(name);
+        field.setAccessible(true);
+        return field.get(graph);
     }
 
     /**
@@ -183,41 +228,67 @@ final class GraphLoad {
                 job.feeds.add(feed.counts);
             }
         }
+        try (LoadThreads threads = new LoadThreads(request.threads(Runtime.getRuntime().availableProcessors()))) {
+            return load(feeds, threads);
+        }
+    }
+
+    private String load(final List<Feed> feeds, final LoadThreads threads) {
         // Read every file through before writing: a broken file fails without half loading.
+        // The checks run on the parser threads; their outcomes are taken in the files' order.
+        final List<Future<Checked>> checks = new ArrayList<>();
+        for (final Feed feed : feeds) {
+            checks.add(threads.submit(() -> Checked.of(feed)));
+        }
         final Map<Feed, CsvLayout> layouts = new LinkedHashMap<>();
         boolean unreadable = false;
-        for (final Feed feed : feeds) {
+        for (int i = 0; i < feeds.size(); i++) {
+            final Feed feed = feeds.get(i);
             if (job.cancelled) {
                 return BulkLoader.CANCELLED;
             }
-            try {
-                layouts.put(feed, check(feed));
-            } catch (CsvLayout.FormatError e) {
+            final Checked checked = threads.result(checks.get(i));
+            if (checked.format != null) {
                 unreadable = true;
-                failFeed(feed, PARSING_ERROR, e.getMessage(), e.line, BulkLoader.FAILED);
+                failFeed(feed, PARSING_ERROR, checked.format.getMessage(), checked.format.line, BulkLoader.FAILED);
                 feed.counts.parsingErrors++;
                 synchronized (job) {
                     job.overall.parsingErrors++;
                 }
-            } catch (FeedChanged e) {
-                failFeed(feed, FEED_CHANGED, e.getMessage(), 0, FEED_CHANGED);
+            } else if (checked.changed != null) {
+                failFeed(feed, FEED_CHANGED, checked.changed.getMessage(), 0, FEED_CHANGED);
                 return BulkLoader.FAILED;
+            } else {
+                layouts.put(feed, checked.layout);
             }
         }
         if (unreadable && request.failOnError) {
             return BulkLoader.FAILED;
         }
+        // RESUME / AUTO: a file an earlier load completed is not read again.
+        final List<Feed> toRead = new ArrayList<>();
+        for (final Feed feed : layouts.keySet()) {
+            if ("NEW".equals(request.mode) || !doneFiles.containsKey(feed.key())) {
+                toRead.add(feed);
+            }
+        }
+        try (Batches.Window window = new Batches.Window(threads, toRead, layouts, request.allowEmptyStrings)) {
+            return write(layouts, toRead, window);
+        }
+    }
+
+    /** Applies the files in order, each from its prepared batches; the load's final status. */
+    private String write(final Map<Feed, CsvLayout> layouts, final List<Feed> toRead, final Batches.Window window) {
         for (final Map.Entry<Feed, CsvLayout> entry : layouts.entrySet()) {
             final Feed feed = entry.getKey();
             if (job.cancelled) {
                 return BulkLoader.CANCELLED;
             }
-            final String key = feed.uri + "|" + feed.size + "|" + feed.modified;
-            if (!"NEW".equals(request.mode) && doneFiles.containsKey(key)) {
+            if (!toRead.contains(feed)) {
                 synchronized (job) {
                     feed.counts.status = BulkLoader.COMPLETED;
                 }
-                continue;  // RESUME / AUTO: a file an earlier load completed is not read again
+                continue;
             }
             synchronized (job) {
                 feed.counts.status = BulkLoader.IN_PROGRESS;
@@ -226,7 +297,12 @@ final class GraphLoad {
             final long began = System.currentTimeMillis();
             try {
                 unchanged(feed);
-                read(feed, entry.getValue());
+                final Batches batches = window.open(feed);
+                if (entry.getValue().kind == CsvLayout.Kind.VERTEX) {
+                    applyVertices(feed, batches);
+                } else {
+                    applyEdges(feed, batches);
+                }
                 unchanged(feed);
             } catch (Stop e) {
                 synchronized (job) {
@@ -243,10 +319,29 @@ final class GraphLoad {
                 feed.counts.status = feed.counts.errors() > 0 ? BulkLoader.FAILED : BulkLoader.COMPLETED;
             }
             if (feed.counts.errors() == 0) {
-                doneFiles.put(key, Boolean.TRUE);
+                doneFiles.put(feed.key(), Boolean.TRUE);
             }
         }
         return BulkLoader.COMPLETED;
+    }
+
+    /** What the read-through check of one file found: its layout, or why it cannot load. */
+    private static final class Checked {
+        CsvLayout layout;
+        CsvLayout.FormatError format;
+        FeedChanged changed;
+
+        static Checked of(final Feed feed) {
+            final Checked checked = new Checked();
+            try {
+                checked.layout = check(feed);
+            } catch (CsvLayout.FormatError e) {
+                checked.format = e;
+            } catch (FeedChanged e) {
+                checked.changed = e;
+            }
+            return checked;
+        }
     }
 
     private void failFeed(final Feed feed, final String code, final String message, final long line,
@@ -307,7 +402,7 @@ final class GraphLoad {
         return feeds;
     }
 
-    private static Reader open(final Path path) throws IOException {
+    static Reader open(final Path path) throws IOException {
         return new InputStreamReader(stream(path), StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
     }
@@ -325,7 +420,7 @@ final class GraphLoad {
     }
 
     /** The header layout, after reading the whole file through (decompressed, strict UTF-8). */
-    private CsvLayout check(final Feed feed) throws CsvLayout.FormatError, FeedChanged {
+    private static CsvLayout check(final Feed feed) throws CsvLayout.FormatError, FeedChanged {
         unchanged(feed);
         final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -388,7 +483,7 @@ final class GraphLoad {
         }
     }
 
-    private static void unchanged(final Feed feed) throws FeedChanged {
+    static void unchanged(final Feed feed) throws FeedChanged {
         final BasicFileAttributes now;
         try {
             now = Files.readAttributes(feed.path, BasicFileAttributes.class);
@@ -408,41 +503,67 @@ final class GraphLoad {
 
     // --- records --------------------------------------------------------------------------
 
-    private void read(final Feed feed, final CsvLayout layout) throws Stop, FeedChanged {
-        try (Reader reader = open(feed.path)) {
-            final CsvRecords records = new CsvRecords(reader);
-            try {
-                records.next();  // the header, parsed by the check
-            } catch (CsvRecords.BadRecord e) {
-                error(feed, PARSING_ERROR, e.getMessage(), e.line, 'p');
-                return;
-            }
-            long count = 0;
-            while (true) {
-                try {
-                    if (!records.next()) {
-                        break;
+    /** Applies a vertex file's prepared steps in order (a method of its own: see applyEdges). */
+    private void applyVertices(final Feed feed, final Batches batches) throws Stop, FeedChanged {
+        long count = 0;
+        for (List<Prepared> batch = batches.take(); batch != null; batch = batches.take()) {
+            for (final Prepared step : batch) {
+                if (step.kind == Prepared.Kind.VERTEX) {
+                    if ((++count & 1023) == 0 && job.cancelled) {
+                        throw new Stop();
                     }
-                } catch (CsvRecords.BadRecord e) {
                     count(feed, 1, 0);
-                    error(feed, PARSING_ERROR, e.getMessage(), e.line, 'p');
-                    if (e.fatal) {
-                        break;
-                    }
-                    continue;
+                    vertex(feed, step);
+                } else {
+                    count = other(feed, step, count);
                 }
-                if ((++count & 1023) == 0 && job.cancelled) {
+            }
+        }
+    }
+
+    /**
+     * Applies an edge file's prepared steps in order. Vertex and edge records go through separate
+     * methods: one method for both, compiled while the vertex files load, deoptimized on every edge
+     * record after (the JIT gave up recompiling it), which ran the whole edge phase interpreted.
+     */
+    private void applyEdges(final Feed feed, final Batches batches) throws Stop, FeedChanged {
+        long count = 0;
+        for (List<Prepared> batch = batches.take(); batch != null; batch = batches.take()) {
+            for (final Prepared step : batch) {
+                if (step.kind == Prepared.Kind.EDGE) {
+                    if ((++count & 1023) == 0 && job.cancelled) {
+                        throw new Stop();
+                    }
+                    count(feed, 1, 0);
+                    edge(feed, step);
+                } else {
+                    count = other(feed, step, count);
+                }
+            }
+        }
+    }
+
+    /** A step that is no record to apply: an error to count and log, or the file's change. */
+    private long other(final Feed feed, final Prepared step, final long count) throws Stop, FeedChanged {
+        switch (step.kind) {
+            case BAD_RECORD:
+                count(feed, 1, 0);
+                error(feed, step.code, step.message, step.line, step.errorKind);
+                return count;
+            case REFUSED:
+                if ((count + 1 & 1023) == 0 && job.cancelled) {
                     throw new Stop();
                 }
                 count(feed, 1, 0);
-                record(feed, layout, records);
-            }
-        } catch (NoSuchFileException e) {
-            throw new FeedChanged("file " + feed.uri + " was deleted after the load started");
-        } catch (IOException e) {
-            unchanged(feed);  // a file replaced under the reader fails as modified
-            count(feed, 0, 0);
-            error(feed, PARSING_ERROR, "cannot read on (" + describe(e) + ")", 0, 'p');
+                error(feed, step.code, step.message, step.line, step.errorKind);
+                return count + 1;
+            case FILE_ERROR:
+                error(feed, step.code, step.message, step.line, step.errorKind);
+                return count;
+            case FEED_CHANGED:
+                throw new FeedChanged(step.message);
+            default:
+                throw new IllegalStateException("a " + step.kind + " record in a file of the other kind");
         }
     }
 
@@ -473,90 +594,12 @@ final class GraphLoad {
         }
     }
 
-    /** One property's values from a record (several for arrays and sets). */
-    private static final class Values {
-        final CsvLayout.Column column;
-        final List<Object> values;
-
-        Values(final CsvLayout.Column column, final List<Object> values) {
-            this.column = column;
-            this.values = values;
-        }
-    }
-
-    private void record(final Feed feed, final CsvLayout layout, final CsvRecords records) throws Stop {
-        final List<String> fields = records.fields;
-        final long line = records.recordLine;
-        if (fields.size() != layout.width) {
-            if (fields.size() == 1 && fields.get(0).isEmpty()) {
-                error(feed, PARSING_ERROR, "blank line", line, 'p');
-            } else {
-                error(feed, PARSING_ERROR, "expected " + layout.width + " fields as in the header, found "
-                        + fields.size(), line, 'p');
-            }
-            return;
-        }
-        final String id = fields.get(layout.idIndex);
-        if (id.isEmpty()) {
-            error(feed, PARSING_ERROR, "empty ~id", line, 'p');
-            return;
-        }
-        final List<Values> properties = new ArrayList<>(layout.columns.length);
-        for (final CsvLayout.Column column : layout.columns) {
-            final String text = fields.get(column.index);
-            if (text.isEmpty()) {
-                if (column.type == CsvLayout.Type.STRING && request.allowEmptyStrings
-                        && records.emptyQuoted.get(column.index)) {
-                    properties.add(new Values(column, List.of("")));
-                }
-                continue;
-            }
-            try {
-                if (column.array) {
-                    final List<Object> values = new ArrayList<>();
-                    for (final String part : CsvLayout.arrayParts(text)) {
-                        values.add(CsvLayout.value(column.type, part));
-                    }
-                    if (!values.isEmpty()) {
-                        properties.add(new Values(column, values));
-                    }
-                } else {
-                    properties.add(new Values(column, List.of(CsvLayout.value(column.type, text))));
-                }
-            } catch (IllegalArgumentException e) {
-                error(feed, DATATYPE_ERROR, "column '" + column.header + "': " + e.getMessage() + ": '"
-                        + clip(text) + "'", line, 'd');
-                return;
-            }
-        }
-        final String labelText = layout.labelIndex >= 0 ? fields.get(layout.labelIndex) : "";
-        if (layout.kind == CsvLayout.Kind.VERTEX) {
-            vertex(feed, id, labelText.isEmpty() ? "vertex" : joinedLabel(labelText), properties, line);
-        } else {
-            final String from = fields.get(layout.fromIndex);
-            final String to = fields.get(layout.toIndex);
-            if (from.isEmpty() || to.isEmpty()) {
-                error(feed, PARSING_ERROR, from.isEmpty() ? "empty ~from" : "empty ~to", line, 'p');
-                return;
-            }
-            edge(feed, id, from, to, labelText.isEmpty() ? "edge" : labelText, properties, line);
-        }
-    }
-
-    /** Several labels ({@code A;B}) as the one label Neptune returns for them, {@code A::B}. */
-    private static String joinedLabel(final String text) {
-        if (text.indexOf(';') < 0) {
-            return text;
-        }
-        return String.join("::", new TreeSet<>(CsvLayout.arrayParts(text)));
-    }
-
     /** A value as an error message shows it: strings quoted, so {@code '1'} and {@code 1} differ. */
     private static String show(final Object value) {
         return value instanceof String ? "'" + clip((String) value) + "'" : String.valueOf(value);
     }
 
-    private static String clip(final String text) {
+    static String clip(final String text) {
         return text.length() <= 200 ? text : text.substring(0, 200) + "...";
     }
 
@@ -564,31 +607,31 @@ final class GraphLoad {
         return found.hasNext() ? found.next().value() : null;
     }
 
-    private void vertex(final Feed feed, final String id, final String label, final List<Values> properties,
-                        final long line) throws Stop {
+    private void vertex(final Feed feed, final Prepared record) throws Stop {
+        final String id = record.id;
+        final String label = record.label;
+        final CsvLayout.Column[] columns = record.columns;
+        final Object[] values = record.values;
         final Vertex existing = findVertex(id);
         if (existing == null) {
             final Vertex vertex = graph.addVertex(T.id, id, T.label, label);
-            for (final Values property : properties) {
-                for (final Object value : property.values) {
-                    vertex.property(property.column.single ? VertexProperty.Cardinality.single
-                            : VertexProperty.Cardinality.set, property.column.name, value);
-                }
+            for (int i = 0; i < columns.length; i++) {
+                addProperty(vertex, columns[i], values[i]);
             }
             return;
         }
         final Vertex vertex = existing;
         if (!vertex.label().equals(label)) {
             error(feed, "LABEL_CONFLICT", "vertex '" + id + "' exists with label '" + vertex.label() + "', not '"
-                    + label + "' (the local graph cannot relabel a vertex)", line, 'i');
+                    + label + "' (the local graph cannot relabel a vertex)", record.line, 'i');
             return;
         }
         // Check every single value first: a refused record changes nothing.
         boolean changes = false;
-        for (final Values property : properties) {
-            final String name = property.column.name;
-            if (property.column.single) {
-                final Object value = property.values.get(0);
+        for (int i = 0; i < columns.length; i++) {
+            final String name = columns[i].name;
+            final Object value = values[i];
+            if (columns[i].single) {
                 final Iterator<VertexProperty<Object>> old = vertex.properties(name);
                 if (!old.hasNext()) {
                     changes = true;
@@ -599,28 +642,37 @@ final class GraphLoad {
                     if (!request.updateSingleCardinality) {
                         error(feed, "CARDINALITY_VIOLATION", "vertex '" + id + "': single property '" + name
                                 + "' holds " + show(current) + ", not " + show(value)
-                                + " (updateSingleCardinalityProperties is off)", line, 'i');
+                                + " (updateSingleCardinalityProperties is off)", record.line, 'i');
                         return;
                     }
                     changes = true;
                 }
-            } else {
-                for (final Object value : property.values) {
-                    if (!hasValue(vertex, name, value)) {
-                        changes = true;
-                    }
-                }
+            } else if (!hasValue(vertex, name, value)) {
+                changes = true;
             }
         }
         if (!changes) {
             count(feed, 0, 1);
             return;
         }
-        for (final Values property : properties) {
-            for (final Object value : property.values) {
-                vertex.property(property.column.single ? VertexProperty.Cardinality.single
-                        : VertexProperty.Cardinality.set, property.column.name, value);
+        for (int i = 0; i < columns.length; i++) {
+            if (columns[i].single || !hasValue(vertex, columns[i].name, values[i])) {
+                addProperty(vertex, columns[i], values[i]);
             }
+        }
+    }
+
+    /**
+     * Adds one value as the column's cardinality says. The id of the new vertex property is the
+     * one TinkerGraph would generate (see {@link #propertyIds}), taken without its id stream.
+     */
+    private void addProperty(final Vertex vertex, final CsvLayout.Column column, final Object value) {
+        final VertexProperty.Cardinality cardinality = column.single ? VertexProperty.Cardinality.single
+                : VertexProperty.Cardinality.set;
+        if (propertyIds != null) {
+            vertex.property(cardinality, column.name, value, T.id, propertyIds.incrementAndGet());
+        } else {
+            vertex.property(cardinality, column.name, value);
         }
     }
 
@@ -634,28 +686,32 @@ final class GraphLoad {
         return false;
     }
 
-    private void edge(final Feed feed, final String id, final String from, final String to, final String label,
-                      final List<Values> properties, final long line) throws Stop {
+    private void edge(final Feed feed, final Prepared record) throws Stop {
+        final String id = record.id;
+        final String from = record.from;
+        final String to = record.to;
+        final String label = record.label;
+        final CsvLayout.Column[] columns = record.columns;
+        final Object[] values = record.values;
         final Edge edge = findEdge(id);
         if (edge != null) {
             final String out = String.valueOf(edge.outVertex().id());
             final String in = String.valueOf(edge.inVertex().id());
             if (!edge.label().equals(label) || !out.equals(from) || !in.equals(to)) {
                 error(feed, "EDGE_ID_CONFLICT", "edge '" + id + "' exists as '" + out + "'-" + edge.label() + "->'"
-                        + in + "', not '" + from + "'-" + label + "->'" + to + "'", line, 'i');
+                        + in + "', not '" + from + "'-" + label + "->'" + to + "'", record.line, 'i');
                 return;
             }
             boolean changes = false;
-            for (final Values property : properties) {
-                final Object value = property.values.get(0);
-                final Object current = stored(edge.properties(property.column.name));
+            for (int i = 0; i < columns.length; i++) {
+                final Object current = stored(edge.properties(columns[i].name));
                 if (current == null) {
                     changes = true;
-                } else if (!Objects.equals(current, value)) {
+                } else if (!Objects.equals(current, values[i])) {
                     if (!request.updateSingleCardinality) {
-                        error(feed, "CARDINALITY_VIOLATION", "edge '" + id + "': property '" + property.column.name
-                                + "' holds " + show(current) + ", not " + show(value)
-                                + " (updateSingleCardinalityProperties is off)", line, 'i');
+                        error(feed, "CARDINALITY_VIOLATION", "edge '" + id + "': property '" + columns[i].name
+                                + "' holds " + show(current) + ", not " + show(values[i])
+                                + " (updateSingleCardinalityProperties is off)", record.line, 'i');
                         return;
                     }
                     changes = true;
@@ -665,8 +721,8 @@ final class GraphLoad {
                 count(feed, 0, 1);
                 return;
             }
-            for (final Values property : properties) {
-                edge.property(property.column.name, property.values.get(0));
+            for (int i = 0; i < columns.length; i++) {
+                edge.property(columns[i].name, values[i]);
             }
             return;
         }
@@ -675,18 +731,16 @@ final class GraphLoad {
         if (out == null || in == null) {
             error(feed, "FROM_OR_TO_VERTEX_ARE_MISSING", "edge '" + id + "': "
                     + (out == null ? "from vertex '" + from + "'" : "to vertex '" + to + "'")
-                    + " is not in the graph", line, 'i');
+                    + " is not in the graph", record.line, 'i');
             return;
         }
-        final Object[] keyValues = new Object[4 + 2 * properties.size()];
+        final Object[] keyValues = new Object[2 + 2 * columns.length];
         keyValues[0] = T.id;
         keyValues[1] = id;
-        int i = 2;
-        for (final Values property : properties) {
-            keyValues[i++] = property.column.name;
-            keyValues[i++] = property.values.get(0);
+        for (int i = 0; i < columns.length; i++) {
+            keyValues[2 + 2 * i] = columns[i].name;
+            keyValues[3 + 2 * i] = values[i];
         }
-        final Object[] trimmed = java.util.Arrays.copyOf(keyValues, i);
-        out.addEdge(label, in, trimmed);
+        out.addEdge(label, in, keyValues);
     }
 }

@@ -45,6 +45,23 @@ final class LoadRequest {
         this.allowEmptyStrings = allowEmptyStrings;
     }
 
+    /**
+     * The load's threads on a machine of {@code vcpus} CPUs, as Neptune sizes them: LOW a
+     * vCPU in 8, MEDIUM half of them, HIGH one per vCPU, OVERSUBSCRIBE two per vCPU; at least one.
+     */
+    int threads(final int vcpus) {
+        switch (parallelism) {
+            case "LOW":
+                return Math.max(1, vcpus / 8);
+            case "MEDIUM":
+                return Math.max(1, vcpus / 2);
+            case "OVERSUBSCRIBE":
+                return Math.max(1, vcpus * 2);
+            default:
+                return Math.max(1, vcpus);
+        }
+    }
+
     static LoadRequest from(final Map<String, Object> body) throws ApiError {
         for (final String key : body.keySet()) {
             if (!KNOWN.contains(key)) {

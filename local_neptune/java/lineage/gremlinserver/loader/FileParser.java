@@ -1,0 +1,273 @@
+package lineage.gremlinserver.loader;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads one load file into {@link Prepared} steps, a batch at a time: CSV records split, fields
+ * checked against the header's layout, cells typed. It touches no graph, so parser threads run
+ * it for several files at once while the one writer applies earlier batches.
+ *
+ * Repeated short strings (labels, enumerations like a status) are shared within a file: the graph
+ * then holds one copy instead of one per element, which keeps the heap of a large load smaller.
+ */
+final class FileParser implements AutoCloseable {
+    static final int BATCH = 2048;
+    private static final int SHARED_MAX_LENGTH = 64;
+    private static final int SHARED_MAX_ENTRIES = 4096;
+
+    private final GraphLoad.Feed feed;
+    private final CsvLayout layout;
+    private final boolean allowEmptyStrings;
+    private final Map<String, String> labels = new HashMap<>();
+    private final List<Map<String, String>> shared = new ArrayList<>();
+    private Reader reader;
+    private CsvRecords records;
+    private boolean done;
+
+    FileParser(final GraphLoad.Feed feed, final CsvLayout layout, final boolean allowEmptyStrings) {
+        this.feed = feed;
+        this.layout = layout;
+        this.allowEmptyStrings = allowEmptyStrings;
+        for (int i = 0; i < layout.columns.length; i++) {
+            shared.add(new HashMap<>());
+        }
+    }
+
+    /** The next steps of the file (at most {@link #BATCH}), or null once it has ended. Never throws. */
+    List<Prepared> next() {
+        if (done) {
+            return null;
+        }
+        final List<Prepared> batch = new ArrayList<>(BATCH);
+        try {
+            if (records == null) {
+                reader = GraphLoad.open(feed.path);
+                records = new CsvRecords(reader);
+                try {
+                    records.next();  // the header, parsed by the read-through check
+                } catch (CsvRecords.BadRecord e) {
+                    return end(batch, Prepared.error(Prepared.Kind.FILE_ERROR, e.line, GraphLoad.PARSING_ERROR,
+                            e.getMessage(), 'p'));
+                }
+            }
+            while (batch.size() < BATCH) {
+                try {
+                    if (!records.next()) {
+                        return end(batch, null);
+                    }
+                } catch (CsvRecords.BadRecord e) {
+                    batch.add(Prepared.error(Prepared.Kind.BAD_RECORD, e.line, GraphLoad.PARSING_ERROR,
+                            e.getMessage(), 'p'));
+                    if (e.fatal) {
+                        return end(batch, null);
+                    }
+                    continue;
+                }
+                batch.add(layout.kind == CsvLayout.Kind.VERTEX ? vertex() : edge());
+            }
+            return batch;
+        } catch (NoSuchFileException e) {
+            return end(batch, changed());
+        } catch (IOException e) {
+            try {
+                GraphLoad.unchanged(feed);  // a file replaced under the reader fails as modified
+            } catch (GraphLoad.FeedChanged changed) {
+                return end(batch, Prepared.error(Prepared.Kind.FEED_CHANGED, 0, GraphLoad.FEED_CHANGED,
+                        changed.getMessage(), 'p'));
+            }
+            return end(batch, Prepared.error(Prepared.Kind.FILE_ERROR, 0, GraphLoad.PARSING_ERROR,
+                    "cannot read on (" + GraphLoad.describe(e) + ")", 'p'));
+        }
+    }
+
+    private Prepared changed() {
+        return Prepared.error(Prepared.Kind.FEED_CHANGED, 0, GraphLoad.FEED_CHANGED,
+                "file " + feed.uri + " was deleted after the load started", 'p');
+    }
+
+    private List<Prepared> end(final List<Prepared> batch, final Prepared last) {
+        if (last != null) {
+            batch.add(last);
+        }
+        done = true;
+        close();
+        return batch;
+    }
+
+    @Override
+    public void close() {
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (IOException e) {
+                // nothing more is read from it
+            }
+            reader = null;
+        }
+    }
+
+    // --- one record -----------------------------------------------------------------------
+
+    private Prepared refused(final String message) {
+        return Prepared.error(Prepared.Kind.REFUSED, records.recordLine, GraphLoad.PARSING_ERROR, message, 'p');
+    }
+
+    /** The record's shape checked; null when it is fine, else the refusal. */
+    private Prepared shape(final List<String> fields) {
+        if (fields.size() != layout.width) {
+            if (fields.size() == 1 && fields.get(0).isEmpty()) {
+                return refused("blank line");
+            }
+            return refused("expected " + layout.width + " fields as in the header, found " + fields.size());
+        }
+        if (fields.get(layout.idIndex).isEmpty()) {
+            return refused("empty ~id");
+        }
+        return null;
+    }
+
+    private Prepared vertex() {
+        final List<String> fields = records.fields;
+        final Prepared wrong = shape(fields);
+        if (wrong != null) {
+            return wrong;
+        }
+        final List<Object> typed = new ArrayList<>(layout.columns.length);
+        final Prepared refused = typed(fields, typed);
+        if (refused != null) {
+            return refused;
+        }
+        final String labelText = layout.labelIndex >= 0 ? fields.get(layout.labelIndex) : "";
+        final String label = labelText.isEmpty() ? "vertex" : label(joinedLabel(labelText));
+        final String id = fields.get(layout.idIndex);
+        id.hashCode();  // cached in the string, ready for the writer's lookups
+        return Prepared.vertex(records.recordLine, id, label, columnsOf(typed), valuesOf(typed));
+    }
+
+    private Prepared edge() {
+        final List<String> fields = records.fields;
+        final Prepared wrong = shape(fields);
+        if (wrong != null) {
+            return wrong;
+        }
+        final List<Object> typed = new ArrayList<>(layout.columns.length);
+        final Prepared refused = typed(fields, typed);
+        if (refused != null) {
+            return refused;
+        }
+        final String from = fields.get(layout.fromIndex);
+        final String to = fields.get(layout.toIndex);
+        if (from.isEmpty() || to.isEmpty()) {
+            return refused(from.isEmpty() ? "empty ~from" : "empty ~to");
+        }
+        final String labelText = layout.labelIndex >= 0 ? fields.get(layout.labelIndex) : "";
+        final String label = labelText.isEmpty() ? "edge" : label(labelText);
+        final String id = fields.get(layout.idIndex);
+        // Strings cache their hash: computed here, the writer's three map lookups find it ready.
+        id.hashCode();
+        from.hashCode();
+        to.hashCode();
+        return Prepared.edge(records.recordLine, id, from, to, label, columnsOf(typed), valuesOf(typed));
+    }
+
+    /**
+     * The typed values of the record's property cells, as (column, value) pairs in {@code out};
+     * null when every cell converts, else the datatype refusal of the first that does not.
+     */
+    private Prepared typed(final List<String> fields, final List<Object> out) {
+        for (int c = 0; c < layout.columns.length; c++) {
+            final CsvLayout.Column column = layout.columns[c];
+            final String text = fields.get(column.index);
+            if (text.isEmpty()) {
+                if (column.type == CsvLayout.Type.STRING && allowEmptyStrings
+                        && records.emptyQuoted.get(column.index)) {
+                    out.add(column);
+                    out.add("");
+                }
+                continue;
+            }
+            try {
+                if (column.array) {
+                    // A set holds each value once: the duplicates of one cell are dropped here.
+                    final Set<Object> values = new LinkedHashSet<>();
+                    for (final String part : CsvLayout.arrayParts(text)) {
+                        values.add(share(c, CsvLayout.value(column.type, part)));
+                    }
+                    for (final Object value : values) {
+                        out.add(column);
+                        out.add(value);
+                    }
+                } else {
+                    out.add(column);
+                    out.add(share(c, CsvLayout.value(column.type, text)));
+                }
+            } catch (IllegalArgumentException e) {
+                return Prepared.error(Prepared.Kind.REFUSED, records.recordLine, GraphLoad.DATATYPE_ERROR,
+                        "column '" + column.header + "': " + e.getMessage() + ": '" + GraphLoad.clip(text) + "'",
+                        'd');
+            }
+        }
+        return null;
+    }
+
+    private static CsvLayout.Column[] columnsOf(final List<Object> pairs) {
+        final CsvLayout.Column[] columns = new CsvLayout.Column[pairs.size() / 2];
+        for (int i = 0; i < columns.length; i++) {
+            columns[i] = (CsvLayout.Column) pairs.get(2 * i);
+        }
+        return columns;
+    }
+
+    private static Object[] valuesOf(final List<Object> pairs) {
+        final Object[] values = new Object[pairs.size() / 2];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = pairs.get(2 * i + 1);
+        }
+        return values;
+    }
+
+    /** One shared copy of a short repeated string value of column {@code c}. */
+    private Object share(final int c, final Object value) {
+        if (!(value instanceof String) || ((String) value).length() > SHARED_MAX_LENGTH) {
+            return value;
+        }
+        final Map<String, String> seen = shared.get(c);
+        final String text = (String) value;
+        final String known = seen.get(text);
+        if (known != null) {
+            return known;
+        }
+        if (seen.size() < SHARED_MAX_ENTRIES) {
+            seen.put(text, text);
+        }
+        return text;
+    }
+
+    private String label(final String text) {
+        final String known = labels.get(text);
+        if (known != null) {
+            return known;
+        }
+        if (labels.size() < SHARED_MAX_ENTRIES) {
+            labels.put(text, text);
+        }
+        return text;
+    }
+
+    /** Several labels ({@code A;B}) as the one label Neptune returns for them, {@code A::B}. */
+    private static String joinedLabel(final String text) {
+        if (text.indexOf(';') < 0) {
+            return text;
+        }
+        return String.join("::", new TreeSet<>(CsvLayout.arrayParts(text)));
+    }
+}
