@@ -56,6 +56,8 @@ class LocalTarget:
     deadline_seconds: float = 6 * 3600.0
     request_timeout_s: float = 30.0
     """A server that does not answer one API call in this long (hung, stopped) fails the load."""
+    parallelism: Parallelism = "HIGH"
+    """Threads of the server's load, as Neptune sizes them per vCPU (one writes, the rest parse)."""
 
     @property
     def loader_endpoint(self) -> str:
@@ -256,6 +258,7 @@ def _load_local(
         iam_role_arn=LOCAL_IAM_ROLE,
         region="local",
         fail_on_error=fail_on_error,
+        parallelism=target.parallelism,
         queue_request=True,
         update_single_cardinality=update_single_cardinality,
         allow_empty_strings=allow_empty_strings,

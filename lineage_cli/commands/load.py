@@ -94,7 +94,9 @@ def register(app: typer.Typer) -> None:
         ),
         mode: str = typer.Option("NEW", "--mode", help="Neptune load mode: NEW, RESUME or AUTO."),
         parallelism: str = typer.Option(
-            "HIGH", "--parallelism", help="Neptune: LOW, MEDIUM, HIGH or OVERSUBSCRIBE."
+            "HIGH",
+            "--parallelism",
+            help="Load threads per vCPU as Neptune sizes them: LOW, MEDIUM, HIGH, OVERSUBSCRIBE.",
         ),
         dependency: Annotated[
             list[str] | None,
@@ -135,6 +137,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         target: LocalTarget | NeptuneTarget
+        if parallelism not in ("LOW", "MEDIUM", "HIGH", "OVERSUBSCRIBE"):
+            raise _fail(f"unknown --parallelism {parallelism!r}", EXIT_USAGE)
         if neptune_endpoint:
             missing = [
                 name
@@ -145,8 +149,6 @@ def register(app: typer.Typer) -> None:
                 raise _fail(f"loading into Neptune needs {' and '.join(missing)}", EXIT_USAGE)
             if mode not in ("NEW", "RESUME", "AUTO"):
                 raise _fail(f"--mode must be NEW, RESUME or AUTO, not {mode!r}", EXIT_USAGE)
-            if parallelism not in ("LOW", "MEDIUM", "HIGH", "OVERSUBSCRIBE"):
-                raise _fail(f"unknown --parallelism {parallelism!r}", EXIT_USAGE)
             assert iam_role is not None and region is not None
             target = NeptuneTarget(
                 endpoint=neptune_endpoint,
@@ -162,7 +164,11 @@ def register(app: typer.Typer) -> None:
         else:
             if full_rebuild:
                 raise _fail("--full-rebuild-i-accept-downtime applies to Neptune only", EXIT_USAGE)
-            target = LocalTarget(url=graph, deadline_seconds=deadline)
+            target = LocalTarget(
+                url=graph,
+                deadline_seconds=deadline,
+                parallelism=parallelism,  # type: ignore[arg-type]
+            )
         path = report_path or _default_report()
         report = _run(
             source, target, fail_on_error, allow_empty_strings, update_single, full_rebuild, path
