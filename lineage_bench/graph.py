@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lineage_bench.machine import listener_pid
 from local_neptune import ServerLayout, ServerSettings, project_root, start, stop
 
-__all__ = ["clear_graph", "graph_counts", "graph_server", "server_heap_bytes"]
+__all__ = ["clear_graph", "graph_counts", "graph_server", "server_heap_bytes", "url_port"]
 
 
 @contextmanager
@@ -57,9 +58,17 @@ def graph_counts(url: str) -> tuple[int, int]:
         connection.close()
 
 
+def url_port(url: str) -> int:
+    """The port of a graph URL (`ws://host:port/gremlin`, `http://host:port`)."""
+    port = urlsplit(url).port
+    if port is None:
+        raise ValueError(f"graph URL {url!r} names no port")
+    return port
+
+
 def server_heap_bytes(url: str) -> int | None:
     """Used heap of the server listening on `url`'s port after a full GC (`jcmd`), if readable."""
-    pid = listener_pid(int(url.rsplit(":", 1)[1].split("/", 1)[0]))
+    pid = listener_pid(url_port(url))
     if pid is None or shutil.which("jcmd") is None:
         return None
     subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, check=False, timeout=120)
