@@ -58,8 +58,13 @@ class BenchOptions:
         return cls(**{**base.__dict__, **values})
 
 
+def _wanted_heap_gib(plans: int) -> int:
+    """The heap a graph of `plans` plans is sized for: about 1 GiB per 10k plans, plus 2."""
+    return -(-plans // 10_000) + 2
+
+
 def _heap_for(plans: int, setting: str) -> str:
-    """The Gremlin Server heap: the whole graph lives in it (about 1 GiB per 10k plans)."""
+    """The Gremlin Server heap: the whole graph lives in it; `auto` is capped by free memory."""
     if setting != "auto":
         return setting
     available_gib = 8.0
@@ -69,8 +74,7 @@ def _heap_for(plans: int, setting: str) -> str:
                 available_gib = int(line.split()[1]) / 2**20
     except (OSError, ValueError):
         pass
-    wanted = -(-plans // 10_000) + 2
-    return f"{max(1, min(wanted, int(available_gib * 0.6)))}g"
+    return f"{max(1, min(_wanted_heap_gib(plans), int(available_gib * 0.6)))}g"
 
 
 def _measure_graph(
@@ -155,6 +159,12 @@ def run_bench(
                 continue
             scale = scale_label(plans)
             heap = _heap_for(plans, options.heap)
+            if options.heap == "auto" and heap != f"{_wanted_heap_gib(plans)}g":
+                # A graph that outgrows its heap crawls in full collections: say why.
+                load.notes.append(
+                    f"{scale}: server heap {heap}, capped by free memory below the "
+                    f"{_wanted_heap_gib(plans)}g this graph is sized for"
+                )
             try:
                 _measure_graph(
                     options, plans, builds[plans], heap, normalize, load, read_api, e2e, say
