@@ -43,6 +43,12 @@ import org.apache.tinkerpop.gremlin.tinkergraph.structure.AbstractTinkerGraph;
  * Runs one load: the CSV files of the source, vertex files first, read straight into the graph
  * with the meaning Neptune's bulk loader gives them.
  *
+ * This class is the writer: it runs on the load's own thread and is the only one to touch the
+ * graph. Parser threads ({@link LoadThreads}, as many as {@code parallelism} allows beside it) run
+ * the read-through checks and turn the files into typed {@link Prepared} records
+ * ({@link FileParser}), which the writer applies file by file in the load's order
+ * ({@link Batches}): the outcome is the same for every parallelism.
+ *
  * Every file is read through (gzip and bzip2 decompressed, decoded as UTF-8, header parsed) before anything is
  * written, so a truncated {@code .gz} fails as that file instead of half of it loading. A repeated
  * id merges: {@code set} properties gain values, {@code (single)} ones (and every edge property)
