@@ -3,7 +3,7 @@
 Checked with the real agent on Spark 3.5 (tests/events/lake_formats, recorded by
 tests/support/record_lake_format_fixtures.py). For these statements the agent sends no plan and no
 event, so nothing downstream can show that the write happened; `lineage doctor` names them and
-docs/graph-model.md explains why ("What the agent does not send").
+docs/graph-model.md explains why ("What the agent does not send, and the plugin that sends it").
 
 The project's agent plugin (`agent_plugin/`, attached by `lineage spark-submit` once `make install`
 built it) closes the Iceberg gaps: a gap it closes remains only for jobs run without it.
