@@ -192,7 +192,8 @@ def test_copy_on_write_and_merge_on_read_give_one_lineage_per_statement() -> Non
         assert cow
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+# No per-example deadline: on a loaded machine one plan graph can take longer than 200 ms.
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=_HOSTILE, name=st.sampled_from(["MergeRows", "Expand", "Project"]))
 def test_row_level_params_of_any_shape_never_crash(value: object, name: str) -> None:
     doc = _doc("iceberg_mor_merge")
