@@ -22,8 +22,11 @@ prereqs:
 # Idempotent: re-runs only when its inputs change. The Spline agent jar is checked every time
 # (a quick sha256) so a missing or damaged cache is refilled: Maven Central first, else the
 # team's copy in ../shared/spline-agent/ checked against its sha256 (lineage_cli/agent_jar.py).
+# The project's agent plugin (agent_plugin/) is compiled beside it, only when its inputs' checksum
+# changed (lineage_cli/agent_plugin.py).
 install: $(STAMP)
 	@$(PY) -m lineage_cli.agent_jar install
+	@$(PY) -m lineage_cli.agent_plugin build
 
 $(STAMP): pyproject.toml build-support/gremlin-server-pom.xml build-support/lake-formats-pom.xml $(wildcard ui/package.json ui/package-lock.json infra/requirements.txt infra/requirements-scan.txt)
 	@$(MAKE) --no-print-directory prereqs

@@ -3,7 +3,10 @@
 Checked with the real agent on Spark 3.5 (tests/events/lake_formats, recorded by
 tests/support/record_lake_format_fixtures.py). For these statements the agent sends no plan and no
 event, so nothing downstream can show that the write happened; `lineage doctor` names them and
-docs/graph-model.md explains why ("What the agent does not send").
+docs/graph-model.md explains why ("What the agent does not send, and the plugin that sends it").
+
+The project's agent plugin (`agent_plugin/`, attached by `lineage spark-submit` once `make install`
+built it) closes the Iceberg gaps: a gap it closes remains only for jobs run without it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class AgentGap:
     statements: str
     spark_node: str
     agent_behaviour: str
+    # True when the project's agent plugin reports these writes: a gap only without it.
+    closed_by_plugin: bool = False
 
     def line(self) -> str:
         """One line for a report: the statements, Spark's node and what the agent does."""
@@ -41,22 +46,26 @@ AGENT_GAPS: tuple[AgentGap, ...] = (
         TableFormat.ICEBERG,
         "Iceberg MERGE INTO, UPDATE and DELETE FROM ... WHERE (copy-on-write)",
         "ReplaceData",
-        "the agent logs 'Write extraction failed for: ... ReplaceData' (it looks for a "
-        "writeOptions field Spark 3.5's row-level writes do not have) and sends nothing, "
-        "not even a failed event",
+        "without the project's agent plugin the agent logs 'Write extraction failed for: ... "
+        "ReplaceData' (it looks for a writeOptions field Spark 3.5's row-level writes do not "
+        "have) and sends nothing, not even a failed event",
+        closed_by_plugin=True,
     ),
     AgentGap(
         TableFormat.ICEBERG,
         "Iceberg MERGE INTO, UPDATE and DELETE FROM ... WHERE (merge-on-read tables)",
         "WriteDelta",
-        "WriteDelta is a row-level write like ReplaceData and lacks the same field: nothing "
-        "is sent (seen by the team on merge-on-read tables; not in the committed recording)",
+        "without the project's agent plugin nothing is sent: WriteDelta is a row-level "
+        "write like ReplaceData and lacks the same field",
+        closed_by_plugin=True,
     ),
     AgentGap(
         TableFormat.ICEBERG,
         "Iceberg DELETE FROM without a WHERE clause (or one on partition columns only)",
         "DeleteFromTable, run as a metadata-only delete",
-        "no write is planned at all: the agent sees nothing and logs nothing",
+        "without the project's agent plugin nothing is sent: no built-in handler knows "
+        "DeleteFromTable, and the agent logs nothing",
+        closed_by_plugin=True,
     ),
 )
 
@@ -81,6 +90,14 @@ def formats_in_conf(conf: Mapping[str, str]) -> frozenset[TableFormat]:
     return frozenset(found)
 
 
-def gaps_for(formats: frozenset[TableFormat] | None = None) -> tuple[AgentGap, ...]:
-    """The gaps that concern jobs using `formats` (every gap when None)."""
-    return tuple(g for g in AGENT_GAPS if formats is None or g.table_format in formats)
+def gaps_for(
+    formats: frozenset[TableFormat] | None = None, *, plugin_attached: bool = False
+) -> tuple[AgentGap, ...]:
+    """The gaps that concern jobs using `formats` (every format when None); with the project's
+    agent plugin attached, only those it does not close."""
+    return tuple(
+        g
+        for g in AGENT_GAPS
+        if (formats is None or g.table_format in formats)
+        and not (plugin_attached and g.closed_by_plugin)
+    )

@@ -15,6 +15,15 @@ as a pass-through) and the statement's conditions give no `USES`. What the real 
   reference expressions the agent never sends (the plan stays partial); their lineage is read
   from the clause strings instead (`_clause_values`).
 
+- Spark's row-level writes (`ReplaceData`, `WriteDelta`: Iceberg through the project's agent
+  plugin, `agent_plugin/`): the write's child is the rewritten query. `params.condition` is the
+  statement's WHERE/ON string. A MERGE's rows come from a `MergeRows` operator and a merge-on-read
+  UPDATE's from an `Expand`: their output attributes are new, and the values are in their
+  parameters, positional to the output (`MergeRows`: each instruction's children after its
+  condition; `Expand`: each projection list). Spark's and Iceberg's row metadata (`_file`,
+  `_pos`, `__row_operation`, ...) are not table columns; a merge-on-read DELETE writes only
+  them, so its columns are the target's.
+
 Rules (docs/graph-model.md, "DML writes"): a target column derives from the columns of its
 assignments with their own kind; from itself with kind `kept` where rows keep its value (a
 column no clause assigns, rows an UPDATE's WHERE leaves, target rows a MERGE does not match);
@@ -41,6 +50,19 @@ CONDITION_ROLE = "condition"
 # Bounded name length: an unbounded `*` rescanned every long identifier-like run from each of
 # its characters (quadratic on hostile clause text); Spark column names stay far below it.
 _SPARK_COLUMN = re.compile(r"`?([A-Za-z_][A-Za-z0-9_]{0,255})`?#\d+L?")
+# Row-level writes carry these beside the table's columns: Iceberg's metadata columns and
+# Spark's row-operation column (`RowDeltaUtils`); they are how rows are found, not data.
+ROW_METADATA_COLUMNS = frozenset(
+    {"_file", "_pos", "_spec_id", "_partition", "_deleted", "__row_operation", "__row_id"}
+)
+ROW_LEVEL_WRITES = frozenset({"ReplaceData", "WriteDelta"})
+# Operators whose output attributes are new and whose values are positional in their parameters.
+_POSITIONAL_OPS = frozenset({"MergeRows", "Expand"})
+_MERGE_INSTRUCTIONS = (
+    "matchedInstructions",
+    "notMatchedInstructions",
+    "notMatchedBySourceInstructions",
+)
 _SPARK_CAST = re.compile(r"^cast\(\s*`?[A-Za-z_][A-Za-z0-9_]*`?#\d+L?\s+as\s+[^()]+\)$", re.I)
 
 
@@ -72,6 +94,7 @@ class _Dml:
         self.plan = plan
         self.walker = walker
         self.write = plan.operations.write
+        self.row_level = (self.write.name or "").rsplit(".", 1)[-1] in ROW_LEVEL_WRITES
         self.target_uri = normalize_uri(self.write.output_source)
         self.read_uris: dict[str, frozenset[str]] = {
             r.id: frozenset(normalize_uri(u) for u in r.input_sources)
@@ -86,11 +109,18 @@ class _Dml:
         ids: list[str] = []
         for child in self.write.child_ids:
             op = self.plan.operation_by_id.get(child)
-            if op is not None and (op.name or "").endswith("MergeIntoCommand"):
+            if op is not None and (
+                (op.name or "").endswith("MergeIntoCommand") or op.name in _POSITIONAL_OPS
+            ):
                 for side in op.child_ids:
                     ids.extend(self.walker.output_of(side))
             else:
                 ids.extend(self.walker.output_of(child))
+        if self.row_level:
+            # A rewritten query may drop the columns its condition names (a merge-on-read
+            # DELETE writes row positions only): the reads are what the statement reads.
+            for read in self.plan.operations.reads:
+                ids.extend(self.walker.output_of(read.id))
         return list(dict.fromkeys(ids))
 
     def sources_named(self, name: str) -> list[tuple[cl.SourceColumn, cl.DerivationKind]]:
@@ -229,6 +259,126 @@ def _merge(
     return found
 
 
+def _refs(value: sm.JsonValue) -> list[sm.ChildRef]:
+    """The attribute/expression references in one parameter value, in order (lists flattened,
+    iteratively: a hostile payload may nest lists deeper than Python's recursion limit)."""
+    found: list[sm.ChildRef] = []
+    stack: list[sm.JsonValue] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            attr, expr = item.get("__attrId"), item.get("__exprId")
+            if isinstance(attr, str):
+                found.append(sm.AttrRef(attr))
+            elif isinstance(expr, str):
+                found.append(sm.ExprRef(expr))
+    return found
+
+
+def _positional_values(plan: sm.ExecutionPlan, op: sm.Operation) -> dict[str, list[sm.ChildRef]]:
+    """Output attribute id -> the value references a `MergeRows` / `Expand` gives it."""
+    output = list(getattr(op, "output", ()) or ())
+    if not output:
+        return {}
+    rows: list[list[sm.ChildRef]] = []
+    if op.name == "Expand":
+        projections = op.params.get("projections")
+        rows = [_refs(row) for row in projections] if isinstance(projections, list) else []
+    else:
+        functions = {f.id: f for f in plan.expressions.functions}
+        for ref in _refs([op.params.get(key) for key in _MERGE_INSTRUCTIONS]):
+            instruction = functions.get(ref.id) if isinstance(ref, sm.ExprRef) else None
+            if instruction is None:
+                continue
+            values = list(instruction.child_refs[1:])  # the first child is its condition
+            # A split instruction lists two rows, one after the other.
+            rows.extend(values[i : i + len(output)] for i in range(0, len(values), len(output)))
+    found: dict[str, list[sm.ChildRef]] = {attr_id: [] for attr_id in output}
+    for row in rows:
+        if len(row) == len(output):
+            for attr_id, ref in zip(output, row, strict=True):
+                found[attr_id].append(ref)
+    return found
+
+
+def _row_level(
+    dml: _Dml, traced: cl.ColumnLineage, mode: WriteMode
+) -> tuple[
+    tuple[tuple[str, str | None], ...],
+    dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]],
+]:
+    """Written columns and derivations of a `ReplaceData` / `WriteDelta` (Iceberg DML)."""
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
+    walker = dml.walker
+    written = tuple(c for c in traced.written if c[0] not in ROW_METADATA_COLUMNS)
+    target_columns = [
+        attr_id
+        for read, uris in dml.read_uris.items()
+        if dml.target_uri in uris
+        for attr_id in walker.output_of(read)
+        if walker.attribute(attr_id).name not in ROW_METADATA_COLUMNS
+    ]
+    if mode is WriteMode.DELETE:
+        # The rows left keep every column; a merge-on-read DELETE writes only row positions,
+        # so the columns are the target's.
+        if not written:
+            types = {
+                walker.attribute(a).name: walker.type_of(walker.attribute(a))
+                for a in target_columns
+            }
+            written = tuple(types.items())
+        for attr_id in target_columns:
+            src = walker.source_column(attr_id)
+            _strongest(found, src.name, src, cl.DerivationKind.KEPT, src.name)
+        return written, found
+    names = {name for name, _type in written}
+    positional: dict[str, list[sm.ChildRef]] = {}
+    for child in dml.write.child_ids:
+        op = dml.plan.operation_by_id.get(child)
+        if op is not None and op.name in _POSITIONAL_OPS:
+            positional.update(_positional_values(dml.plan, op))
+    for attr_id in walker.output_of(dml.write.id):
+        attr = walker.attribute(attr_id)
+        if attr.name not in names:
+            continue
+        refs = positional.get(attr_id) or list(attr.child_refs or (sm.AttrRef(attr_id),))
+        for ref in (branch for r in refs for branch in _branches(dml.plan, r)):
+            text = walker.text(ref, expand=True)
+            for src_id, kind in sorted(walker.sources(ref).items()):
+                src = walker.source_column(src_id)
+                if dml.is_target(src, attr.name) and kind == cl.DerivationKind.DIRECT:
+                    _strongest(found, attr.name, src, cl.DerivationKind.KEPT, attr.name)
+                else:
+                    _strongest(found, attr.name, src, kind, text)
+    # Rows the statement leaves (unmatched by a MERGE, outside an UPDATE's WHERE) keep every
+    # column, whether the table format rewrites them (copy-on-write) or not (merge-on-read).
+    for attr_id in target_columns:
+        src = walker.source_column(attr_id)
+        if src.name in names:
+            _strongest(found, src.name, src, cl.DerivationKind.KEPT, src.name)
+    return written, found
+
+
+def _branches(plan: sm.ExecutionPlan, ref: sm.ChildRef) -> list[sm.ChildRef]:
+    """A copy-on-write UPDATE's `if(condition, new, old)` as its two values (aliases looked
+    through); the condition picks the rows, it is not data. Any other reference as it is."""
+    functions = {f.id: f for f in plan.expressions.functions}
+    for _depth in range(8):
+        expr = functions.get(ref.id) if isinstance(ref, sm.ExprRef) else None
+        if expr is None:
+            return [ref]
+        name = expr.class_name.lower()
+        if name == "alias" and len(expr.child_refs) == 1:
+            ref = expr.child_refs[0]
+            continue
+        if name == "if" and len(expr.child_refs) == 3:
+            return list(expr.child_refs[1:])
+        return [ref]
+    return [ref]
+
+
 def dml_lineage(
     plan: sm.ExecutionPlan, walker: cl.PlanWalker, mode: WriteMode, traced: cl.ColumnLineage
 ) -> cl.ColumnLineage:
@@ -237,7 +387,11 @@ def dml_lineage(
         return traced
     dml = _Dml(plan, walker)
     params = dml.write.params
-    if mode is WriteMode.MERGE:
+    written = traced.written
+    row_level = dml.row_level
+    if row_level:
+        written, found = _row_level(dml, traced, mode)
+    elif mode is WriteMode.MERGE:
         merge_op = next(
             (
                 op
@@ -262,7 +416,11 @@ def dml_lineage(
             found.items(), key=lambda item: (item[0][0], item[0][1].read_op_id, item[0][1].name)
         )
     )
-    uses = tuple(u for u in traced.uses if u.op_id != dml.write.id) + tuple(
-        dml.condition_uses(params.get("condition"))
+    conditions = tuple(dml.condition_uses(params.get("condition")))
+    named = {u.source for u in conditions}
+    # A row-level write's query is Spark's rewrite of the statement: its filter and join on
+    # the condition's columns are that condition, already one `condition` use each.
+    uses = tuple(
+        u for u in traced.uses if u.op_id != dml.write.id and not (row_level and u.source in named)
     )
-    return cl.ColumnLineage(traced.written, derivations, uses)
+    return cl.ColumnLineage(written, derivations, uses + conditions)

@@ -1,9 +1,10 @@
 """How a PySpark script is started with the real Spline agent attached, and how it is watched.
 
-One `AgentLaunch` builds the virtualenv's `spark-submit` command line (the agent jar, its
-listener, the producer URL, the Java 17 `--add-opens` the agent's constructor needs, a driver
-bound to loopback) merged with the user's own `--conf` settings; `run_with_agent` runs it while
-the agent's log lines are scanned. `lineage spark-submit` and `lineage doctor` share both.
+One `AgentLaunch` builds the virtualenv's `spark-submit` command line (the agent jar and the
+project's agent plugin, its listener, the producer URL, the Java 17 `--add-opens` the agent's
+constructor needs, a driver bound to loopback) merged with the user's own `--conf` settings;
+`run_with_agent` runs it while the agent's log lines are scanned. `lineage spark-submit` and
+`lineage doctor` share both.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def parse_conf(pairs: Sequence[str]) -> dict[str, str]:
     return conf
 
 
-def _merged_list(ours: str, theirs: str | None) -> str:
-    items = [ours, *(item.strip() for item in (theirs or "").split(",") if item.strip())]
+def _merged_list(ours: str | Sequence[str], theirs: str | None) -> str:
+    mine = [ours] if isinstance(ours, str) else list(ours)
+    items = [*mine, *(item.strip() for item in (theirs or "").split(",") if item.strip())]
     return ",".join(dict.fromkeys(items))
 
 
@@ -73,6 +75,9 @@ class AgentLaunch:
     jar: Path
     producer_url: str
     user_conf: Mapping[str, str] = field(default_factory=dict)
+    # Agent plugins (the project's, lineage_cli.agent_plugin): on spark.jars beside the agent,
+    # which discovers them on the classpath by itself.
+    plugins: tuple[Path, ...] = ()
 
     @property
     def effective_producer_url(self) -> str:
@@ -101,7 +106,9 @@ class AgentLaunch:
             DRIVER_OPTIONS_KEY: ADD_OPENS,
             **self.user_conf,
         }
-        merged[JARS_KEY] = _merged_list(str(self.jar), self.user_conf.get(JARS_KEY))
+        merged[JARS_KEY] = _merged_list(
+            [str(self.jar), *map(str, self.plugins)], self.user_conf.get(JARS_KEY)
+        )
         merged[LISTENERS_KEY] = _merged_list(LISTENER_CLASS, self.user_conf.get(LISTENERS_KEY))
         merged[PRODUCER_URL_KEY] = self.effective_producer_url
         return merged

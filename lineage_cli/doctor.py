@@ -31,6 +31,7 @@ from lineage_cli.agent_launch import (
     AgentRun,
     run_with_agent,
 )
+from lineage_cli.agent_plugin import NOT_BUILT, PLUGIN_JAR_NAME, locate_plugin
 from lineage_cli.producer_handshake import Handshake, handshake
 from lineage_cli.producer_relay import Exchange, ProducerRelay
 from stores import open_store
@@ -103,7 +104,13 @@ class Doctor:
         except LineageError as exc:
             self._fail("agent jar", str(exc))
         self._note("agent jar", Verdict.OK, str(jar))
-        launch = AgentLaunch(jar, self.producer_url, self.user_conf)
+        plugin = locate_plugin()
+        if plugin is None:
+            self._note("agent plugin", Verdict.WARN, f"{PLUGIN_JAR_NAME} {NOT_BUILT}")
+        else:
+            self._note("agent plugin", Verdict.OK, str(plugin))
+        plugins = () if plugin is None else (plugin,)
+        launch = AgentLaunch(jar, self.producer_url, self.user_conf, plugins)
         problem = launch.driver_options_problem()
         if problem is not None:
             self._fail("driver options", problem)
@@ -134,7 +141,7 @@ class Doctor:
             (work / "input").mkdir()
             (work / "input" / "part-0.csv").write_text("id,name\n1,doctor\n", encoding="utf-8")
             with ProducerRelay(launch.effective_producer_url) as relay, open(handle, "wb") as out:
-                relayed = AgentLaunch(launch.jar, relay.url, own_conf)
+                relayed = AgentLaunch(launch.jar, relay.url, own_conf, launch.plugins)
                 try:
                     run = run_with_agent(
                         relayed.command(DOCTOR_JOB, [app, str(work)]),
@@ -223,10 +230,13 @@ class Doctor:
             )
         self._note("raw zone", Verdict.OK, f"plan {plan_id} and its event are in {lake}")
 
-    def _known_gaps(self) -> None:
-        """Warn about the writes of the formats in use whose lineage the agent never sends."""
+    def _known_gaps(self, plugin_attached: bool | None = None) -> None:
+        """Warn about the writes of the formats in use whose lineage the agent never sends
+        (with the project's agent plugin attached, by default when it is built, fewer)."""
+        if plugin_attached is None:
+            plugin_attached = locate_plugin() is not None
         formats = formats_in_conf(self.user_conf)
-        for gap in gaps_for(formats) if formats else ():
+        for gap in gaps_for(formats, plugin_attached=plugin_attached) if formats else ():
             self._note("no lineage sent", Verdict.WARN, gap.line())
 
 

@@ -15,6 +15,7 @@ from lineage.agent_gaps import AgentGap, gaps_for
 from lineage.errors import LineageError
 from lineage_cli.agent_jar import AGENT_JAR_ENV
 from lineage_cli.agent_launch import ADD_OPENS, parse_conf
+from lineage_cli.agent_plugin import locate_plugin
 from lineage_cli.commands.spark_submit import DEFAULT_PRODUCER_URL
 from lineage_cli.doctor import JOB_TIMEOUT_S, Doctor, Finding, Verdict
 
@@ -39,17 +40,25 @@ HELP = "\n\n".join(
         "The test job's lineage really reaches the producer: a job lineage-doctor-<id> then "
         "shows in the graph after the next rebuild.",
         "Last, when your --conf loads Iceberg or Delta Lake, a warn line per kind of write "
-        "whose lineage the agent does not send at all (Iceberg MERGE/UPDATE/DELETE, ...): "
-        "those writes will never show in the graph. --gaps lists them all and runs nothing.",
+        "whose lineage the agent does not send at all: those writes will never show in the "
+        "graph. The project's agent plugin (built by `make install`, attached by `lineage "
+        "spark-submit`) closes the Iceberg MERGE/UPDATE/DELETE gaps. --gaps lists every gap "
+        "and whether the plugin closes it here, and runs nothing.",
         "Exit code: 0 when lineage arrives, 1 when it would not (the line marked FAIL says "
         "why), 2 for bad arguments.",
     ]
 )
 
 
-def gap_lines(gaps: tuple[AgentGap, ...]) -> list[str]:
-    """`lineage doctor --gaps`: one line per kind of write the agent sends no lineage for."""
-    return [f"{gap.table_format.value:<8} {gap.line()}" for gap in gaps]
+def gap_lines(gaps: tuple[AgentGap, ...], plugin: Path | None) -> list[str]:
+    """`lineage doctor --gaps`: one line per kind of write the agent sends no lineage for, each
+    gap the project's agent plugin closes marked so when the plugin is built."""
+    lines = []
+    for gap in gaps:
+        closed = plugin is not None and gap.closed_by_plugin
+        state = f" [closed here by the agent plugin {plugin}]" if closed else ""
+        lines.append(f"{gap.table_format.value:<8} {gap.line()}{state}")
+    return lines
 
 
 def register(app: typer.Typer) -> None:
@@ -83,7 +92,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         if gaps:
-            for line in gap_lines(gaps_for()):
+            for line in gap_lines(gaps_for(), locate_plugin()):
                 typer.echo(line)
             return
         try:

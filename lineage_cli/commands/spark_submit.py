@@ -18,6 +18,7 @@ from lineage_cli.agent_launch import (
     parse_conf,
     run_with_agent,
 )
+from lineage_cli.agent_plugin import NOT_BUILT, PLUGIN_JAR_NAME, locate_plugin
 from lineage_cli.producer_handshake import handshake
 
 DEFAULT_PRODUCER_URL = "http://127.0.0.1:8080/producer"
@@ -27,7 +28,8 @@ HELP = "\n\n".join(
     [
         "Run a PySpark SCRIPT (with its ARGS) with the real Spline agent attached, so its "
         "lineage goes to a Spline producer. The script needs no lineage code.",
-        "The virtualenv's spark-submit runs the script with the agent bundle jar on spark.jars, "
+        "The virtualenv's spark-submit runs the script with the agent bundle jar (and the "
+        "project's agent plugin, which reports Iceberg MERGE/UPDATE/DELETE) on spark.jars, "
         f"spark.sql.queryExecutionListeners={LISTENER_CLASS}, {PRODUCER_URL_KEY}=URL, "
         f"spark.driver.extraJavaOptions={ADD_OPENS} (Java 17: without it the SparkSession "
         "itself fails) and a driver bound to 127.0.0.1. --conf KEY=VALUE (repeatable) adds or "
@@ -64,12 +66,16 @@ def run_script(
     when the job cannot deliver lineage as configured."""
     if not script.is_file():
         raise SparkSubmitUsageError(f"script not found: {script}")
-    launch = AgentLaunch(locate(agent_jar), producer_url, parse_conf(conf_pairs))
+    plugin = locate_plugin()
+    plugins = () if plugin is None else (plugin,)
+    launch = AgentLaunch(locate(agent_jar), producer_url, parse_conf(conf_pairs), plugins)
     problem = launch.driver_options_problem()
     if problem is not None:
         raise AgentLaunchError(problem)
     answer = handshake(launch.effective_producer_url, conf=launch.conf())
     _say(f"{script} with the Spline agent {launch.jar}")
+    if plugin is None:
+        _say(f"the project's agent plugin {PLUGIN_JAR_NAME} {NOT_BUILT}")
     _say(f"producer {launch.effective_producer_url}: {answer.summary()}")
     run = run_with_agent(
         launch.command(script, args),

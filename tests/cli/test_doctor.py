@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from lineage_cli.agent_jar import locate
 from lineage_cli.agent_launch import ADD_OPENS
+from lineage_cli.agent_plugin import locate_plugin
 from lineage_cli.main import app as cli
 from lineage_cli.pipeline import Workdir, start_serve, stop_process
 from local_neptune.ports import free_port
@@ -52,9 +53,11 @@ def test_a_good_producer_passes_every_check_and_the_payloads_land(tmp_path: Path
         stop_process(serve)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     checks = [line.split(":", 1)[0] for line in _lines(done.stdout)]
-    assert [c.split()[0] for c in checks[:-1]] == ["ok"] * 5
-    jar, options, shake, job, raw = _lines(done.stdout)[:5]
+    assert [c.split()[0] for c in checks[:-1]] == ["ok"] * 6
+    jar, plugin, options, shake, job, raw = _lines(done.stdout)[:6]
     assert jar == f"ok   agent jar: {locate()}"
+    # `make install` built the project's agent plugin; the doctor attaches it like spark-submit.
+    assert plugin == f"ok   agent plugin: {locate_plugin()}"
     assert options == f"ok   driver options: spark.driver.extraJavaOptions has {ADD_OPENS}"
     assert shake == (
         f"ok   producer handshake: HEAD {url}/status 200: 1.2, 1.1, 1 -> the agent sends v1.2, "
@@ -80,15 +83,15 @@ def test_no_version_header_and_a_refused_plan_are_named(tmp_path: Path) -> None:
         plan_types = [r.headers.get("Content-Type") for r in producer.posts("execution-plans")]
     assert done.returncode == 1, done.stdout + done.stderr[-2000:]
     lines = _lines(done.stdout)
-    assert lines[2].startswith("warn producer handshake: ")
-    assert "no ABSA-Spline-API-Version header -> the agent sends v1 (the old layout" in lines[2]
-    assert lines[3].startswith("FAIL test job lineage-doctor-")
-    assert lines[3].endswith(
+    assert lines[3].startswith("warn producer handshake: ")
+    assert "no ABSA-Spline-API-Version header -> the agent sends v1 (the old layout" in lines[3]
+    assert lines[4].startswith("FAIL test job lineage-doctor-")
+    assert lines[4].endswith(
         "the producer refused the plan: HTTP 415 rejected by the capture server; the agent sent "
         "the old v1.0 layout because the status reply had no ABSA-Spline-API-Version header; "
         "the agent drops it and does not retry"
     )
-    assert len(lines) == 4  # nothing is checked after the first failure
+    assert len(lines) == 5  # nothing is checked after the first failure
     assert plan_types == ["application/json"]  # the real agent's v1.0 fallback
     assert _lines(done.stderr)[-1].startswith("lineage doctor: lineage would not arrive: the ")
 

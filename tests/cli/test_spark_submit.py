@@ -130,6 +130,16 @@ def test_the_agent_is_attached_through_spark_conf(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
+def test_the_agent_plugin_goes_on_spark_jars_beside_the_agent(tmp_path: Path) -> None:
+    # The agent discovers plugins on the classpath: the jar beside the agent's is all it takes.
+    jar, plugin = tmp_path / "agent.jar", tmp_path / "lineage-spline-plugin.jar"
+    launch = AgentLaunch(
+        jar, "http://h:1/producer", {"spark.jars": f"/opt/x.jar,{plugin}"}, (plugin,)
+    )
+    assert launch.conf()["spark.jars"] == f"{jar},{plugin},/opt/x.jar"  # once, agent first
+
+
+@pytest.mark.unit
 def test_user_conf_is_passed_through_and_merged(tmp_path: Path) -> None:
     jar = tmp_path / "agent.jar"
     launch = AgentLaunch(

@@ -53,6 +53,13 @@ def test_iceberg_row_level_writes_are_gaps_and_delta_has_none() -> None:
     assert all("MERGE" in g.line() or "DELETE" in g.line() for g in iceberg)
 
 
+def test_the_agent_plugin_closes_the_iceberg_gaps() -> None:
+    """With the project's plugin attached the recorded Iceberg row-level writes are sent
+    (tests/events/lake_formats): no Iceberg gap is left."""
+    assert all(g.closed_by_plugin for g in gaps_for(frozenset({TableFormat.ICEBERG})))
+    assert gaps_for(frozenset({TableFormat.ICEBERG}), plugin_attached=True) == ()
+
+
 @given(st.dictionaries(st.text(max_size=40), st.text(max_size=80), max_size=8))
 def test_any_settings_give_a_set_of_formats_never_an_error(conf: dict[str, str]) -> None:
     assert formats_in_conf(conf) <= set(TableFormat)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lineage import spline as sm
 from lineage.dataset_identity import LayerRules
 from lineage.graph_schema import DerivesFromEdge, UsesEdge
+from lineage.limits import MAX_JSON_DEPTH
 from lineage.plan_graph import PlanGraph, RawSource, plan_graph
 
 pytestmark = pytest.mark.unit
@@ -153,3 +154,67 @@ def test_clause_text_with_a_long_identifier_run_is_read_in_linear_time() -> None
     # A MERGE clause is agent text; a long run of name characters without `#` must not hang.
     assert _names("a1" * 200_000) == []
     assert _names("`amount`#12 * 3") == ["amount"]
+
+
+# ------------------------------------------------------------------ Iceberg row-level writes
+
+
+ICE_ORDERS = "iceberg/db/orders"
+DAY21 = "raw/orders_incoming/day=21"
+
+
+def test_a_copy_on_write_update_derives_from_its_assignment_and_keeps_the_rest() -> None:
+    """UPDATE ... SET amount = amount * 1.1 WHERE customer_id = 'C001' arrives as Spark's
+    `if(condition, new, old)` per column: the condition is not data, `old` is the kept value."""
+    edges = _edges(_graph(_doc("iceberg_update")))
+    assert (_col(ICE_ORDERS, "amount"), _col(ICE_ORDERS, "amount"), "expression") in edges
+    for column in ("order_id", "customer_id", "order_date"):
+        assert (_col(ICE_ORDERS, column), _col(ICE_ORDERS, column), "kept") in edges
+    # customer_id is only in the WHERE: no column derives from it but itself.
+    assert {frm for frm, to, _ in edges if to == _col(ICE_ORDERS, "customer_id")} == {
+        _col(ICE_ORDERS, "customer_id")
+    }
+    # Iceberg's row metadata is not a table column.
+    assert not {frm for frm, _, _ in edges if frm.endswith(("#_file", "#_pos"))}
+
+
+def test_copy_on_write_and_merge_on_read_give_one_lineage_per_statement() -> None:
+    def lineage(write: str, target: str) -> set[tuple[str, str, str]]:
+        return {
+            (frm.replace(target, "T"), to.replace(target, "T"), kind)
+            for frm, to, kind in _edges(_graph(_doc(write)))
+        }
+
+    for statement in ("merge", "update", "delete"):
+        cow = lineage(f"iceberg_{statement}", ICE_ORDERS)
+        mor = lineage(f"iceberg_mor_{statement}", "iceberg/db/orders_mor")
+        assert cow == mor, statement
+        assert cow
+
+
+# No per-example deadline: on a loaded machine one plan graph can take longer than 200 ms.
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_HOSTILE, name=st.sampled_from(["MergeRows", "Expand", "Project"]))
+def test_row_level_params_of_any_shape_never_crash(value: object, name: str) -> None:
+    doc = _doc("iceberg_mor_merge")
+    doc["operations"]["write"]["params"]["condition"] = value
+    for op in doc["operations"]["other"]:
+        if op["id"] == "op-1":
+            op["name"] = name
+            op["params"] = {"matchedInstructions": value, "projections": [value, [value]]}
+    _graph(doc)
+
+
+@pytest.mark.timeout(30)
+def test_deeply_nested_row_level_params_and_a_long_condition_are_read() -> None:
+    # As deep as the producer lets a payload nest (lineage.limits.MAX_JSON_DEPTH), and a
+    # 100k-character condition against the column regex.
+    doc = _doc("iceberg_mor_update")
+    nested: list[object] = [{"__exprId": "expr-0"}]
+    for _ in range(MAX_JSON_DEPTH - 8):
+        nested = [nested]
+    for op in doc["operations"]["other"]:
+        if op["name"] == "Expand":
+            op["params"] = {"projections": nested}
+    doc["operations"]["write"]["params"]["condition"] = "(" * 100_000 + "amount#1"
+    _graph(doc)

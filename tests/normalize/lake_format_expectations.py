@@ -263,6 +263,92 @@ EXPECTED.update(
     }
 )
 
+# Iceberg row-level writes, sent through the project's agent plugin (agent_plugin/). The job's
+# day-21 orders (`incoming_orders`, typed from CSV) are merged into lake.db.orders (copy-on-write:
+# Spark's ReplaceData) and lake.db.orders_mor (merge-on-read: WriteDelta), then the same UPDATE
+# and DELETE run on both.
+ICE_MOR = "iceberg/db/orders_mor"
+
+
+def _iceberg_merge(target: str) -> dict[str, frozenset[Source]]:
+    """MERGE ... ON t.order_id = s.order_id: matched rows SET amount = s.amount * 3, the others
+    are inserted as typed (INSERT *); target rows no clause changes keep every column."""
+    kinds = {**_TYPED, "amount": "expression"}  # s.amount * 3 ranks above the insert's cast
+    return _cols(**{c: [(DAY21, c, kinds[c]), (target, c, "kept")] for c in _ORDER_COLUMNS})
+
+
+def _iceberg_update(target: str) -> dict[str, frozenset[Source]]:
+    """UPDATE ... SET amount = amount * 1.1 WHERE customer_id = 'C001'."""
+    return _cols(
+        **{c: [(target, c, "expression" if c == "amount" else "kept")] for c in _ORDER_COLUMNS}
+    )
+
+
+def _iceberg_dml(target: str, mode: str, inputs: frozenset[str], **rest: object) -> LakeWrite:
+    table = "lake.db.orders" if target == ICE_ORDERS else "lake.db.orders_mor"
+    return LakeWrite(
+        job="iceberg_tables",
+        inputs=inputs,
+        output=target,
+        append=False,
+        table=table,
+        fmt="iceberg",
+        mode=mode,
+        **rest,  # type: ignore[arg-type]
+    )
+
+
+for _target, _prefix in ((ICE_ORDERS, "iceberg"), (ICE_MOR, "iceberg_mor")):
+    EXPECTED[f"{_prefix}_merge"] = _iceberg_dml(
+        _target,
+        "merge",
+        frozenset({DAY21, _target}),
+        columns=_iceberg_merge(_target),
+        uses=frozenset({("condition", DAY21, "order_id"), ("condition", _target, "order_id")}),
+    )
+    EXPECTED[f"{_prefix}_update"] = _iceberg_dml(
+        _target,
+        "update",
+        frozenset({_target}),
+        columns=_iceberg_update(_target),
+        uses=frozenset({("condition", _target, "customer_id")}),
+    )
+    # DELETE ... WHERE amount < 10: the rows left keep every column.
+    EXPECTED[f"{_prefix}_delete"] = _iceberg_dml(
+        _target,
+        "delete",
+        frozenset({_target}),
+        columns=_cols(**{c: [(_target, c, "kept")] for c in _ORDER_COLUMNS}),
+        uses=frozenset({("condition", _target, "amount")}),
+    )
+EXPECTED.update(
+    {
+        # DELETE FROM lake.db.country_counts: a metadata-only delete (Spark's DeleteFromTable);
+        # every row goes, nothing is read and no column derives from anything.
+        "iceberg_delete_all": LakeWrite(
+            job="iceberg_tables",
+            inputs=frozenset(),
+            output=ICE_COUNTS,
+            append=False,
+            table="lake.db.country_counts",
+            fmt="iceberg",
+            mode="delete",
+            columns={},
+        ),
+        # INSERT INTO lake.db.orders_mor SELECT * FROM lake.db.orders.
+        "iceberg_mor_insert": LakeWrite(
+            job="iceberg_tables",
+            inputs=frozenset({ICE_ORDERS}),
+            output=ICE_MOR,
+            append=True,
+            table="lake.db.orders_mor",
+            fmt="iceberg",
+            mode="append",
+            columns=_cols(**{c: [(ICE_ORDERS, c, "direct")] for c in _ORDER_COLUMNS}),
+        ),
+    }
+)
+
 # Plans the quarantine report lists as partial: the agent sends references to expressions it
 # does not define (their lineage is recovered from the clause strings, the payload stays partial).
 PARTIAL = frozenset({"delta_merge_computed", "delta_merge_python"})

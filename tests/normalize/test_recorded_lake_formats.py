@@ -147,27 +147,31 @@ def test_recorded_bodies_are_what_the_agent_sent(request_: dict[str, Any]) -> No
 
 
 @pytest.mark.unit
-def test_iceberg_row_level_writes_send_nothing_and_are_named_as_gaps() -> None:
-    """The Iceberg job runs MERGE, UPDATE, DELETE ... WHERE and a whole-table DELETE: the agent
-    sent a lineage for none of them (the recorder checks the list), and the gap list names them."""
+def test_iceberg_row_level_writes_are_sent_through_the_agent_plugin() -> None:
+    """The Iceberg job runs MERGE, UPDATE, DELETE ... WHERE (copy-on-write and merge-on-read) and
+    a whole-table DELETE: with the project's plugin the agent sends each as a write of the
+    table, named by Spark's node, with the command; the gap list marks them closed by it."""
     script = (JOB_SCRIPTS / "iceberg_tables.py").read_text()
-    for statement in ("MERGE INTO lake.db.orders", "UPDATE lake.db.orders", "DELETE FROM"):
+    for statement in ("MERGE INTO lake.db.orders ", "UPDATE lake.db.orders ", "DELETE FROM"):
         assert statement in script
-    (iceberg,) = [job for job in TRANSCRIPT if job["job"] == "iceberg_tables"]
     sent = {
-        json.loads((RECORDED / r["file"]).read_bytes())["operations"]["write"]["name"]
-        for r in iceberg["requests"]
-        if r["file"] and r["file"].endswith(".plan.json")
+        write: _plan(write)["operations"]["write"]
+        for write in EXPECTED
+        if write.startswith("iceberg_")
+        and ("_merge" in write or "_update" in write or "_delete" in write)
     }
-    assert sent == {
-        "AppendData",
-        "OverwriteByExpression",
-        "OverwritePartitionsDynamic",
-        "CreateTableAsSelect",
-        "InsertIntoHadoopFsRelationCommand",
+    nodes = {name: (w["name"], w["params"]["command"]) for name, w in sent.items()}
+    assert nodes == {
+        "iceberg_merge": ("ReplaceData", "MERGE"),
+        "iceberg_update": ("ReplaceData", "UPDATE"),
+        "iceberg_delete": ("ReplaceData", "DELETE"),
+        "iceberg_delete_all": ("DeleteFromTable", "DELETE"),
+        "iceberg_mor_merge": ("WriteDelta", "MERGE"),
+        "iceberg_mor_update": ("WriteDelta", "UPDATE"),
+        "iceberg_mor_delete": ("WriteDelta", "DELETE"),
     }
-    named = {(gap.table_format.value, gap.spark_node.split(",")[0]) for gap in AGENT_GAPS}
-    assert {("iceberg", "ReplaceData"), ("iceberg", "DeleteFromTable")} <= named
+    closed = {gap.spark_node.split(",")[0] for gap in AGENT_GAPS if gap.closed_by_plugin}
+    assert closed == {"ReplaceData", "WriteDelta", "DeleteFromTable"}
 
 
 # ------------------------------------------------------------------ through producer and rebuild

@@ -2,9 +2,10 @@
 
 The writes Glue 5.0 users make to Iceberg tables, one statement each: an append, a static
 `INSERT OVERWRITE`, a dynamic partition overwrite, a CTAS, a read by table name and a read by
-path, then `MERGE INTO`, `UPDATE`, `DELETE` and a whole-table `DELETE` (copy-on-write row-level
-writes the Spline agent 2.2.0 cannot extract). Needs the iceberg-spark-runtime jar in
-`spark.jars`.
+path, then `MERGE INTO`, `UPDATE`, `DELETE` and a whole-table `DELETE` on copy-on-write tables and
+`MERGE INTO`, `UPDATE`, `DELETE` on a merge-on-read table (row-level writes the Spline agent 2.2.0
+reports only with the project's agent plugin, `agent_plugin/`). Needs the iceberg-spark-runtime
+jar in `spark.jars`.
 
 Usage: python tests/spline_jobs/iceberg_tables.py --lake DIR
 """
@@ -81,4 +82,19 @@ spark.sql(
 spark.sql("UPDATE lake.db.orders SET amount = amount * 1.1 WHERE customer_id = 'C001'")
 spark.sql("DELETE FROM lake.db.orders WHERE amount < 10")
 spark.sql("DELETE FROM lake.db.country_counts")
+# The same statements on a merge-on-read table (Spark plans them as WriteDelta, not ReplaceData).
+spark.sql(
+    "CREATE TABLE lake.db.orders_mor (order_id BIGINT, customer_id STRING, amount DOUBLE,"
+    " order_date STRING) USING iceberg PARTITIONED BY (order_date)"
+    " TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read',"
+    " 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read')"
+)
+spark.sql("INSERT INTO lake.db.orders_mor SELECT * FROM lake.db.orders")
+spark.sql(
+    "MERGE INTO lake.db.orders_mor t USING incoming_orders s ON t.order_id = s.order_id"
+    " WHEN MATCHED THEN UPDATE SET t.amount = s.amount * 3"
+    " WHEN NOT MATCHED THEN INSERT *"
+)
+spark.sql("UPDATE lake.db.orders_mor SET amount = amount * 1.1 WHERE customer_id = 'C001'")
+spark.sql("DELETE FROM lake.db.orders_mor WHERE amount < 10")
 spark.stop()

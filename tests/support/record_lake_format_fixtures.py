@@ -8,7 +8,9 @@ files, same claim that `JOBS` lists every lineage the agent sends, same transcri
 table-format runtimes Glue 5.0 ships on the classpath: Apache Iceberg 1.6.1 and Delta Lake 3.2.1,
 the jars `make install` puts in `.cache/lake-formats/lib/` (`build-support/lake-formats-pom.xml`).
 The jobs read the raw files `examples/generate_raw_data.py` lands in a lake of their own, so this
-recording and the main one never share a lake.
+recording and the main one never share a lake. `lineage spark-submit` attaches the project's agent
+plugin (`make install` builds it); the recorder refuses to run without it, since the Iceberg
+row-level writes in `JOBS` are sent only through it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from record_spline_fixtures import CAPTURED, DEFAULT_JAR, EXAMPLES, REPO, Job, r
 from record_spline_fixtures import write_recording as write_jobs
 from spline_capture import CapturedRequest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from lineage_cli.agent_plugin import PluginPlaces
+
 OUT = REPO / "tests" / "events" / "lake_formats"
 DEFAULT_LAKE = Path("/tmp/lineage-lake-formats")
 FORMAT_JARS = REPO / ".cache" / "lake-formats" / "lib"
@@ -36,7 +41,8 @@ def _jars(*names: str) -> tuple[str, ...]:
 
 
 JOBS: tuple[Job, ...] = (
-    # MERGE, UPDATE and both DELETEs send nothing (lineage.agent_gaps): six lineages, not ten.
+    # MERGE, UPDATE and both DELETEs are sent only through the project's agent plugin
+    # (agent_plugin/), which `lineage spark-submit` attaches: without it six lineages, not fourteen.
     Job(
         "tests/spline_jobs/iceberg_tables.py",
         (
@@ -46,6 +52,14 @@ JOBS: tuple[Job, ...] = (
             "iceberg_ctas_append",
             "iceberg_ctas",
             "iceberg_read_by_path",
+            "iceberg_merge",
+            "iceberg_update",
+            "iceberg_delete",
+            "iceberg_delete_all",
+            "iceberg_mor_insert",
+            "iceberg_mor_merge",
+            "iceberg_mor_update",
+            "iceberg_mor_delete",
         ),
         conf=_jars(ICEBERG_JAR),
     ),
@@ -96,7 +110,9 @@ def main() -> None:
         results.update(pickle.loads((scratch / CAPTURED).read_bytes()))
     if args.rerun or not args.from_scratch:
         jar = args.agent_jar.resolve()
-        missing = [p for p in (jar, *(p for j in JOBS for p in _jar_paths(j))) if not p.is_file()]
+        plugin = PluginPlaces(REPO).jar
+        needed = (jar, plugin, *(p for j in JOBS for p in _jar_paths(j)))
+        missing = [p for p in needed if not p.is_file()]
         if missing:
             raise SystemExit(f"not found: {', '.join(map(str, missing))} (run `make install`)")
         sys.path.insert(0, str(EXAMPLES))
