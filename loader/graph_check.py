@@ -85,16 +85,21 @@ def _load_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (kinds[p] != "vertex", str(p)))
 
 
-def expected_graph(build: Path) -> dict[str, Element]:
-    """Every element the build's CSVs describe, keyed by `v:<id>` / `e:<id>`."""
-    folder = load_folder_of(build)
+def expected_graph(build: Path, *later: Path) -> dict[str, Element]:
+    """Every element the build's CSVs describe, keyed by `v:<id>` / `e:<id>`.
+
+    With `later` builds (a chain: a full build, then deltas), the graph after loading each in
+    turn onto the one before.
+    """
     elements: dict[str, Element] = {}
-    for path in _load_files(folder):
-        try:
-            for record in iter_records(path, name=str(path.relative_to(folder.parent))):
-                _merge(elements, record)
-        except NeptuneCsvError as exc:
-            raise SourceError(f"the build does not load cleanly: {exc}") from exc
+    for each in (build, *later):
+        folder = load_folder_of(each)
+        for path in _load_files(folder):
+            try:
+                for record in iter_records(path, name=str(path.relative_to(folder.parent))):
+                    _merge(elements, record)
+            except NeptuneCsvError as exc:
+                raise SourceError(f"the build does not load cleanly: {exc}") from exc
     for element in elements.values():
         element["props"] = {name: sorted(set(vs)) for name, vs in element["props"].items()}
     return elements
