@@ -28,7 +28,7 @@ import orjson
 from lineage.dataset_properties import DatasetClaims
 from lineage.errors import LineageError
 from lineage.graph_csv import csv_line
-from lineage.raw_zone_layout import parse_raw_key
+from lineage.raw_zone_layout import RawZoneKeyError, parse_raw_key
 
 __all__ = [
     "DATASET_GROUP",
@@ -218,9 +218,7 @@ def index_files(
         if cutoff_ms is None
         else dt.datetime.fromtimestamp(cutoff_ms / 1000, tz=dt.UTC).date().isoformat()
     )
-    recent = sorted(
-        {(key, str(size)) for key, size in read if cutoff_ms and parse_raw_key(key).date >= day}
-    )
+    recent = sorted({(key, str(size)) for key, size in read if cutoff_ms and _day_of(key) >= day})
     pending = sorted(
         (plan_id, batch)
         for batch, plan_ids in named.items()
@@ -232,3 +230,10 @@ def index_files(
         encode_lines(PENDING_FILE, pending),
         encode_lines(RECENT_FILE, recent),
     )
+
+
+def _day_of(key: str) -> str:
+    try:
+        return parse_raw_key(key).date
+    except RawZoneKeyError:
+        return ""  # not a payload key: never listed again by a delta

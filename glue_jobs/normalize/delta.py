@@ -58,7 +58,7 @@ from lineage.store import BuildStore, RawZoneStore
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["DeltaError", "run_delta"]
+__all__ = ["DeltaError", "prepare_delta", "run_delta"]
 
 
 def run_delta(
@@ -72,29 +72,10 @@ def run_delta(
     """Build the delta from the parent in `parent_store` up to `params.landed_before_ms`.
 
     Raises a `DeltaError` (not a build, another lake, not older) or `FullRebuildNeededError`
-    before anything is written to `out`.
+    (named objects or a vertex the raw zone changed); `out` then holds no manifest.
     """
     started = time.time()
-    cutoff = params.landed_before_ms
-    if cutoff is None:
-        raise DeltaError("a delta build needs its own cut-off (landed_before)")
-    if out.root.rstrip("/") == parent_store.root.rstrip("/"):
-        raise DeltaError(f"--out {out.root} is the parent build; write the delta elsewhere")
-    parent = read_parent(parent_store)
-    rules_sha = NormalizeParams("", "", layer_rules=params.layer_rules).manifest_parameters()
-    check_parent(
-        parent,
-        cutoff,
-        rules_sha["layer_rules_sha256"],
-        code_fingerprint(["lineage", "glue_jobs"]),
-    )
-    params = _with_parent(params, parent)
-    progress(f"listing raw zone {lake.root} since {parent_store.root}")
-    selection = select_delta(lake, parent, cutoff)
-    progress(
-        f"selected {len(selection.plan_keys)} new plan and {len(selection.event_keys)} new "
-        f"event payloads, {len(selection.pending_keys)} earlier batches now resolvable"
-    )
+    parent, selection, params = prepare_delta(lake, parent_store, out, params, progress)
     _retire_previous_build(out)
     event_keys = (*selection.event_keys, *selection.pending_keys)
     events = _events(spark, lake, event_keys, params, selection)
@@ -111,6 +92,36 @@ def run_delta(
         f"{sum(counts['edges'].values())} edges to load onto {parent_store.root}"
     )
     return BuildResult(out.root, manifest, accounts.report, run_info)
+
+
+def prepare_delta(
+    lake: RawZoneStore,
+    parent_store: RawZoneStore,
+    out: BuildStore,
+    params: NormalizeParams,
+    progress: Progress = _quiet,
+) -> tuple[ParentBuild, DeltaSelection, NormalizeParams]:
+    """The parent, what the delta reads, and its parameters; every refusal, before Spark runs."""
+    cutoff = params.landed_before_ms
+    if cutoff is None:
+        raise DeltaError("a delta build needs its own cut-off (landed_before)")
+    if out.root.rstrip("/") == parent_store.root.rstrip("/"):
+        raise DeltaError(f"--out {out.root} is the parent build; write the delta elsewhere")
+    parent = read_parent(parent_store)
+    rules_sha = NormalizeParams("", "", layer_rules=params.layer_rules).manifest_parameters()
+    check_parent(
+        parent,
+        cutoff,
+        rules_sha["layer_rules_sha256"],
+        code_fingerprint(["lineage", "glue_jobs"]),
+    )
+    progress(f"listing raw zone {lake.root} since {parent_store.root}")
+    selection = select_delta(lake, parent, cutoff)
+    progress(
+        f"selected {len(selection.plan_keys)} new plan and {len(selection.event_keys)} new "
+        f"event payloads, {len(selection.pending_keys)} earlier batches now resolvable"
+    )
+    return parent, selection, _with_parent(params, parent)
 
 
 def _with_parent(params: NormalizeParams, parent: ParentBuild) -> NormalizeParams:
