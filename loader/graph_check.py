@@ -226,9 +226,10 @@ def _differences(expected: dict[str, Element], actual: dict[str, Element]) -> It
                 )
 
 
-def check_graph(url: str, build: Path) -> GraphCheck:
-    """Compare the graph at `url` with the build folder (or CSV folder) `build`."""
-    expected = expected_graph(build)
+def check_graph(url: str, build: Path, *later: Path) -> GraphCheck:
+    """Compare the graph at `url` with the build folder (or CSV folder) `build`, or with a
+    chain: `build` and the `later` deltas loaded onto it in turn."""
+    expected = expected_graph(build, *later)
     actual = graph_elements(url)
     result = GraphCheck(
         expected_counts=_counts(expected),

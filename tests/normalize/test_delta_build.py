@@ -23,10 +23,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from raw_zone_builder import put
 
+from glue_jobs.audit import run_verify
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
 from glue_jobs.normalize.delta import prepare_delta, run_delta
 from lineage.delta_selection import ForeignParentError, NotABuildError, ParentTooNewError
 from lineage.delta_state import FullRebuildNeededError
+from lineage.verification import Outcome, VerifyError
 from loader.graph_check import expected_graph, graph_elements
 from stores import LocalStore
 
@@ -226,3 +228,30 @@ def test_a_changed_object_needs_a_full_rebuild(builds: Builds, tmp_path: Path) -
         _prepare(builds, parent, builds.cutoff(20), lake=lake)
     assert key in str(refused.value)
     assert "a full rebuild is needed" in str(refused.value)
+
+
+# --------------------------------------------------------------------------- verifying a chain
+
+
+def test_a_chain_verifies_link_by_link(builds: Builds) -> None:
+    parent = builds.full(builds.cutoff(_BEFORE_ITS_PLAN))
+    delta = builds.delta(parent, builds.cutoff(len(builds.landed) // 2))
+    lake = str(builds.lake)
+    full_report = run_verify(lambda: builds.spark, lake, str(parent))
+    delta_report = run_verify(lambda: builds.spark, lake, str(delta), parent=str(parent))
+    assert full_report.outcome is Outcome.VERIFIED, full_report.findings
+    assert delta_report.outcome is Outcome.VERIFIED, delta_report.findings
+    assert delta_report.manifest_identical
+
+
+def test_a_delta_is_verified_only_with_the_parent_it_names(builds: Builds) -> None:
+    parent = builds.full(builds.cutoff(_BEFORE_ITS_PLAN))
+    other = builds.full(builds.cutoff(10))
+    delta = builds.delta(parent, builds.cutoff(len(builds.landed) // 2))
+    lake = str(builds.lake)
+    with pytest.raises(VerifyError, match="is a delta build: give the chain"):
+        run_verify(lambda: builds.spark, lake, str(delta))
+    with pytest.raises(VerifyError, match="built on a parent whose manifest"):
+        run_verify(lambda: builds.spark, lake, str(delta), parent=str(other))
+    with pytest.raises(VerifyError, match="is a full build: it has no parent"):
+        run_verify(lambda: builds.spark, lake, str(other), parent=str(parent))
