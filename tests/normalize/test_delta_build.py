@@ -11,6 +11,7 @@ through the real Gremlin Server and the real loader.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Iterator
@@ -23,9 +24,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from raw_zone_builder import put
 
+from glue_jobs import entrypoint
 from glue_jobs.audit import run_verify
 from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
 from glue_jobs.normalize.delta import prepare_delta, run_delta
+from glue_jobs.normalize.scheduled import read_pointer
+from lineage.build_pointer import BuildKind, BuildPointerError
 from lineage.delta_selection import ForeignParentError, NotABuildError, ParentTooNewError
 from lineage.delta_state import FullRebuildNeededError
 from lineage.verification import Outcome, VerifyError
@@ -255,3 +259,39 @@ def test_a_delta_is_verified_only_with_the_parent_it_names(builds: Builds) -> No
         run_verify(lambda: builds.spark, lake, str(delta), parent=str(other))
     with pytest.raises(VerifyError, match="is a full build: it has no parent"):
         run_verify(lambda: builds.spark, lake, str(other), parent=str(parent))
+
+
+# ---------------------------------------------------------------------------- scheduled runs
+
+
+def _iso(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_scheduled_runs_continue_from_the_pointer(builds: Builds, tmp_path: Path) -> None:
+    prefix = tmp_path / "builds"
+    cuts = [builds.cutoff(i) for i in (_BEFORE_ITS_PLAN, len(builds.landed) // 2)]
+    base = ["--lake", str(builds.lake), "--out", str(prefix), "--scheduled", "true"]
+    base += ["--max_bad_share", "1"]
+    kinds = []
+    for cutoff, extra in ((cuts[0], []), (cuts[1], []), (cuts[1] + 1, ["--full", "true"])):
+        assert entrypoint.main([*base, "--landed_before", _iso(cutoff), *extra]) == 0
+        pointer = read_pointer(str(prefix))
+        assert pointer is not None and pointer.landed_before_ms == cutoff
+        kinds.append(pointer.kind)
+    assert kinds == [BuildKind.FULL, BuildKind.DELTA, BuildKind.FULL]
+    folders = sorted(p.name for p in (prefix / "builds").iterdir())
+    assert [f.rsplit("-", 1)[1] for f in folders] == ["full", "delta", "full"]
+    chain = expected_graph(*(prefix / "builds" / f for f in folders[:2]))
+    assert chain == expected_graph(builds.full(cuts[1]))
+
+
+def test_a_broken_pointer_is_named(tmp_path: Path) -> None:
+    (tmp_path / "LATEST.json").write_text(
+        '{"build": "../elsewhere", "kind": "full", "landed_before_ms": 1}'
+    )
+    with pytest.raises(BuildPointerError, match="not a folder under builds/"):
+        read_pointer(str(tmp_path))
+    (tmp_path / "LATEST.json").write_text("{" * 100_000)
+    with pytest.raises(BuildPointerError, match="not a build pointer"):
+        read_pointer(str(tmp_path))
