@@ -14,6 +14,7 @@ __all__ = [
     "describe_machine",
     "listener_cpu_seconds",
     "load_average",
+    "process_tree_cpu_seconds",
     "process_tree_rss",
     "summary_line",
 ]
@@ -144,6 +145,23 @@ def _children(pid: int) -> Iterator[int]:
                 yield int(child)
     except OSError:
         return
+
+
+def process_tree_cpu_seconds(root_pid: int) -> float:
+    """CPU seconds used so far by a process and its live descendants (Linux; 0 elsewhere)."""
+    total = 0.0
+    stack, seen = [root_pid], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            total += cpu_seconds(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+        stack.extend(_children(pid))
+    return total
 
 
 def process_tree_rss(root_pid: int) -> int:
