@@ -61,7 +61,8 @@ def register(app: typer.Typer) -> None:
         skip: Annotated[
             list[str] | None,
             typer.Option(
-                "--skip", help="Leave out a stage: producer, normalize, load, read_api, end_to_end, delta."
+                "--skip",
+                help="Leave out a stage: producer, normalize, load, read_api, end_to_end, delta.",
             ),
         ] = None,
         heap: str = typer.Option(
