@@ -148,16 +148,22 @@ def _children(pid: int) -> Iterator[int]:
 
 
 def process_tree_cpu_seconds(root_pid: int) -> float:
-    """CPU seconds used so far by a process and its live descendants (Linux; 0 elsewhere)."""
+    """CPU seconds used so far by a process and all its descendants, the exited ones included
+    (each live process's own time plus what it reaped: Linux `cutime`/`cstime`; 0 elsewhere).
+
+    A descendant that exits before its parent reaps it is lost, so short-lived workers can be
+    undercounted; Spark's Python workers are reaped by their daemon."""
     total = 0.0
     stack, seen = [root_pid], set()
+    tick = os.sysconf("SC_CLK_TCK")
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
         seen.add(pid)
         try:
-            total += cpu_seconds(pid)
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15]) / tick
         except (OSError, ValueError, IndexError):
             continue
         stack.extend(_children(pid))
