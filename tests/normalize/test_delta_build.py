@@ -111,7 +111,7 @@ def test_the_lake_holds_the_hard_cases(builds: Builds) -> None:
     assert len({item.received_at.date() for item in builds.landed}) >= 3
 
 
-@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 @example(data=None)
 def test_full_plus_deltas_is_the_full_rebuild(builds: Builds, data: Any) -> None:
