@@ -9,6 +9,7 @@ comparison in `lineage.verification`, which decides what differs. `lineage verif
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,10 @@ from typing import Any
 import orjson
 
 from glue_jobs.normalize import QUARANTINE_FILE, NormalizeParams, run_normalize
+from glue_jobs.normalize.delta import run_delta
 from lineage.dataset_identity import LayerRules
+from lineage.delta_selection import DeltaError
+from lineage.delta_state import FullRebuildNeededError
 from lineage.manifest import (
     MANIFEST_FILE,
     RUN_INFO_FILE,
@@ -108,6 +112,14 @@ def params_from_manifest(
                 if p.get("landed_before_ms") is not None
                 else None
             ),
+            since_manifest_sha256=(
+                str(p["since_manifest_sha256"]) if p.get("since_manifest_sha256") else None
+            ),
+            since_landed_before_ms=(
+                int(p["since_landed_before_ms"])  # type: ignore[arg-type]
+                if p.get("since_landed_before_ms") is not None
+                else None
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise VerifyError(f"the manifest's parameters cannot be read: {exc!r}") from exc
@@ -168,6 +180,27 @@ def _quarantined_keys(build: RawZoneStore) -> set[str]:
         return set()  # a missing or altered report is itself a build finding
 
 
+def _parent_of(manifest: Manifest, build: str, parent: str | None) -> RawZoneStore | None:
+    """The parent build of a delta (checked against the sha the delta names), else None."""
+    named = manifest.parameters.get("since_manifest_sha256")
+    if named is None:
+        if parent is not None:
+            raise VerifyError(f"{build} is a full build: it has no parent, {parent} precedes it")
+        return None
+    if parent is None:
+        raise VerifyError(
+            f"{build} is a delta build: give the chain, its parent's --build before it"
+        )
+    store = open_store(parent)
+    _, raw = read_manifest(store)
+    if hashlib.sha256(raw).hexdigest() != named:
+        raise VerifyError(
+            f"{build} was built on a parent whose manifest has SHA-256 {str(named)[:16]}…, "
+            f"not {parent}'s"
+        )
+    return store
+
+
 def run_verify(
     spark: Callable[[], Any],
     lake: str,
@@ -175,17 +208,20 @@ def run_verify(
     *,
     layer_rules: Path | None = None,
     rerun: bool = True,
+    parent: str | None = None,
     progress: Progress = _quiet,
 ) -> VerificationReport:
     """Verify the build folder `build` against the raw zone `lake`.
 
     `spark` gives the SparkSession for the re-run; it is called only when one is needed, after
-    the manifest and its parameters proved readable.
+    the manifest and its parameters proved readable. A delta build is re-run from `parent`, the
+    build before it in its chain (whose manifest must be the one the delta names).
     """
     lake_store, build_store = open_store(lake), open_store(build)
     manifest, manifest_bytes = read_manifest(build_store)
     # Parameters first: a build this code cannot re-run fails before any reading.
     params = params_from_manifest(manifest, lake, "", layer_rules) if rerun else None
+    parent_store = _parent_of(manifest, build, parent)
 
     quarantined = _quarantined_keys(build_store)
     observed, inconsistent = _read_inputs(lake_store, manifest.inputs, quarantined, progress)
@@ -202,9 +238,17 @@ def run_verify(
             tolerant = replace(params, out=tmp, max_bad_share=1.0)
             progress(f"re-running the normalization into {tmp}")
             try:
-                again = run_normalize(spark(), lake_store, LocalStore(tmp), tolerant, progress)
+                again = (
+                    run_normalize(spark(), lake_store, LocalStore(tmp), tolerant, progress)
+                    if parent_store is None
+                    else run_delta(
+                        spark(), lake_store, parent_store, LocalStore(tmp), tolerant, progress
+                    )
+                )
             except StorageError as exc:
                 raise VerifyError(f"the re-run could not read or write: {exc}") from exc
+            except (DeltaError, FullRebuildNeededError) as exc:
+                raise VerifyError(f"the delta cannot be re-run: {exc}") from exc
             findings += rerun_findings(
                 manifest,
                 again.manifest,

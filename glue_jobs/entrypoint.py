@@ -4,6 +4,9 @@ Glue job arguments (all `--name value`): `--lake`, `--out` (required), `--date_f
 (YYYY-MM-DD), `--max_bad_share` (0..1), `--gzip` (true/false), `--layer_rules` (a local path or
 s3:// URI of a layer-rules JSON), `--as_of` / `--landed_before` (ISO-8601 UTC), and
 `--on_built module:function`, a callable given the BuildResult (e.g. the loader's Glue hook).
+With `--scheduled true`, `--out` is a build prefix: each run writes a delta build on top of the
+last one into its own folder and records it in `LATEST.json` after the hook (the load)
+succeeded (glue_jobs/normalize/scheduled.py); `--full true` forces a full rebuild.
 The loader itself is never imported here. On Glue, a run without `--landed_before` uses its
 own start time, so the build stays verifiable after more payloads land. Nothing here is
 imported by the transforms.
@@ -33,6 +36,8 @@ _OPTIONAL = (
     "as_of",
     "landed_before",
     "on_built",
+    "scheduled",
+    "full",
 )
 
 
@@ -147,9 +152,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             builder = builder.config(key, value)
     spark = builder.getOrCreate()
     params = build_params(args)
+    if _flag(args, "scheduled"):
+        return _scheduled(spark, args, params)
     result = run_normalize(spark, open_store(params.lake), open_store(params.out), params, print)
     if args.get("on_built"):
         resolve_hook(args["on_built"])(result)
+    return 0
+
+
+def _flag(args: dict[str, str], name: str) -> bool:
+    return (args.get(name) or "false").lower() == "true"
+
+
+def _scheduled(spark: Any, args: dict[str, str], params: NormalizeParams) -> int:
+    """A scheduled run: delta (or full) build under the prefix, load, then record the pointer."""
+    from glue_jobs.normalize.scheduled import record_pointer, run_scheduled
+
+    if params.landed_before_ms is None:
+        args = with_nightly_cutoff(args, dt.datetime.now(dt.UTC))
+        params = build_params(args)
+    lake = open_store(params.lake)
+    result, pointer = run_scheduled(
+        spark, lake, params.out, params, full=_flag(args, "full"), progress=print
+    )
+    if not any(o.kind in ("vertex", "edge") for o in result.manifest.outputs):
+        print(f"{pointer.build}: nothing new to load")
+    elif args.get("on_built"):
+        resolve_hook(args["on_built"])(result)
+    record_pointer(params.out, pointer)
+    print(f"recorded {pointer.kind.value} build {pointer.build} in {params.out}")
     return 0
 
 

@@ -13,6 +13,7 @@ from lineage_bench.graph import graph_server
 from lineage_bench.machine import describe_machine, load_average
 from lineage_bench.results import BenchReport, StageResult, check_targets
 from lineage_bench.stages import (
+    measure_delta,
     measure_load,
     measure_normalize,
     measure_producer,
@@ -24,7 +25,7 @@ from lineage_bench.stages import (
 
 __all__ = ["STAGES", "BenchOptions", "run_bench"]
 
-STAGES = ("producer", "normalize", "load", "read_api", "end_to_end")
+STAGES = ("producer", "normalize", "load", "read_api", "end_to_end", "delta")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class BenchOptions:
     seed: int = 1
     normalize_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     graph_sizes: tuple[int, ...] = (10_000, 100_000)
+    # Delta builds of 1 % and 10 % new payloads against the full rebuild (lineage_bench.delta).
+    delta_sizes: tuple[int, ...] = (10_000, 100_000)
+    delta_shares: tuple[float, ...] = (0.01, 0.1)
     api_requests: int = 40
     heap: str = "auto"
     master: str = "local[*]"
@@ -50,6 +54,7 @@ class BenchOptions:
                 work=work,
                 normalize_sizes=(100, 400),
                 graph_sizes=(400,),
+                delta_sizes=(),  # three more Spark builds: the full run measures deltas
                 api_requests=5,
             )
         else:
@@ -130,7 +135,9 @@ def run_bench(
         report.stages.append(measure_producer(options.quick))
         checkpoint(report)
 
-    sizes = sorted(set(options.normalize_sizes) | set(options.graph_sizes))
+    sizes = sorted(
+        set(options.normalize_sizes) | set(options.graph_sizes) | set(options.delta_sizes)
+    )
     lakes: dict[int, Path] = {}
     for plans in sizes:
         lakes[plans], summary = workload_lake(options.work, plans, options.seed, say)
@@ -177,6 +184,10 @@ def run_bench(
         for stage in (load, read_api, e2e):
             if stage.stage in graph_stages and (stage.measurements or stage.notes):
                 report.stages.append(stage)
+
+    if "delta" not in options.skip and options.delta_sizes:
+        report.stages.append(measure_delta(options, lakes, say))
+        checkpoint(report)
 
     report.targets = check_targets(report.stages)
     report.finished_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

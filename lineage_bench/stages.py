@@ -35,6 +35,7 @@ from lineage_bench.workload import (
 
 __all__ = [
     "PeakMemory",
+    "measure_delta",
     "measure_load",
     "measure_normalize",
     "measure_producer",
@@ -104,6 +105,54 @@ def workload_lake(work: Path, plans: int, seed: int, say: Say) -> tuple[Path, Wo
 
     say(f"workload {scale_label(plans)}: generating into {root}")
     return root, generate_workload(root, plans, seed, progress)
+
+
+def measure_delta(options: Any, lakes: dict[int, Path], say: Say) -> StageResult:
+    """Delta build + load against full rebuild + load, per history size and share
+    (`lineage_bench.delta`), on one Spark session and one Gremlin Server."""
+    import tempfile
+
+    from glue_jobs.local_spark import local_spark, stop_local_spark
+    from lineage_bench.delta import measure as measure_deltas
+    from lineage_bench.graph import graph_server
+
+    result = StageResult("delta")
+    began = time.perf_counter()
+    spark = local_spark(options.master, "4g")
+    try:
+        for plans in options.delta_sizes:
+            scale = scale_label(plans)
+            heap = options.heap if options.heap != "auto" else f"{-(-plans // 10_000) + 2}g"
+            work = Path(tempfile.mkdtemp(prefix="lineage-bench-delta-", dir=options.work))
+            try:
+                with graph_server(heap, say) as url:
+                    figures = measure_deltas(
+                        spark, lakes[plans], plans, list(options.delta_shares), url, work, say
+                    )
+            except Exception as exc:  # one size failing (e.g. out of memory) keeps the others
+                result.notes.append(f"{scale}: not measured, {type(exc).__name__}: {exc}")
+                continue
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            for f in figures:
+                where = f"{scale}, {f.share:.0%} new"
+                result.add("delta_build_s", f.delta_build.seconds, "s", where)
+                result.add("delta_load_s", f.delta_load.seconds, "s", where)
+                result.add(
+                    "delta_cpu_s", f.delta_build.cpu_seconds + f.delta_load.cpu_seconds, "s", where
+                )
+                result.add("delta_over_full_pct", 100 * f.delta_over_full, "%", where)
+                result.notes.append(
+                    f"{where} ({f.new_payloads:,} payloads): delta {f.delta_build.seconds:.1f} s "
+                    f"+ load {f.delta_load.seconds:.1f} s vs full {f.full_build.seconds:.1f} s + "
+                    f"load {f.full_load.seconds:.1f} s (load average {f.delta_build.load_average})"
+                )
+            result.add("full_build_s", figures[0].full_build.seconds, "s", scale)
+            result.add("full_load_s", figures[0].full_load.seconds, "s", scale)
+    finally:
+        stop_local_spark(spark)
+    result.seconds = round(time.perf_counter() - began, 1)
+    return result
 
 
 def measure_producer(quick: bool) -> StageResult:

@@ -85,16 +85,23 @@ def _load_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (kinds[p] != "vertex", str(p)))
 
 
-def expected_graph(build: Path) -> dict[str, Element]:
-    """Every element the build's CSVs describe, keyed by `v:<id>` / `e:<id>`."""
-    folder = load_folder_of(build)
+def expected_graph(build: Path, *later: Path) -> dict[str, Element]:
+    """Every element the build's CSVs describe, keyed by `v:<id>` / `e:<id>`.
+
+    With `later` builds (a chain: a full build, then deltas), the graph after loading each in
+    turn onto the one before.
+    """
     elements: dict[str, Element] = {}
-    for path in _load_files(folder):
-        try:
-            for record in iter_records(path, name=str(path.relative_to(folder.parent))):
-                _merge(elements, record)
-        except NeptuneCsvError as exc:
-            raise SourceError(f"the build does not load cleanly: {exc}") from exc
+    for each in (build, *later):
+        if later and (each / "manifest.json").is_file() and not (each / "csv").exists():
+            continue  # a delta with nothing new: loading it changes nothing
+        folder = load_folder_of(each)
+        for path in _load_files(folder):
+            try:
+                for record in iter_records(path, name=str(path.relative_to(folder.parent))):
+                    _merge(elements, record)
+            except NeptuneCsvError as exc:
+                raise SourceError(f"the build does not load cleanly: {exc}") from exc
     for element in elements.values():
         element["props"] = {name: sorted(set(vs)) for name, vs in element["props"].items()}
     return elements
@@ -221,9 +228,10 @@ def _differences(expected: dict[str, Element], actual: dict[str, Element]) -> It
                 )
 
 
-def check_graph(url: str, build: Path) -> GraphCheck:
-    """Compare the graph at `url` with the build folder (or CSV folder) `build`."""
-    expected = expected_graph(build)
+def check_graph(url: str, build: Path, *later: Path) -> GraphCheck:
+    """Compare the graph at `url` with the build folder (or CSV folder) `build`, or with a
+    chain: `build` and the `later` deltas loaded onto it in turn."""
+    expected = expected_graph(build, *later)
     actual = graph_elements(url)
     result = GraphCheck(
         expected_counts=_counts(expected),

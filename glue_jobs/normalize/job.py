@@ -15,6 +15,7 @@ from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import transform
 from glue_jobs.normalize.selection import Selection, plans_to_read, select_inputs
 from glue_jobs.normalize.write import Written, collect_written, load
+from lineage.delta_state import STATE_PREFIX, chosen_plan_keys, index_files
 from lineage.errors import LineageError
 from lineage.graph_csv import EDGES_PREFIX, LOAD_PREFIX, VERTICES_PREFIX
 from lineage.manifest import (
@@ -26,7 +27,7 @@ from lineage.manifest import (
     code_fingerprint,
     is_build_file,
 )
-from lineage.quarantine import Accounts, QuarantineReport, reconcile
+from lineage.quarantine import Accounts, Outcome, QuarantineReport, reconcile
 from lineage.store import BuildStore, RawZoneStore
 
 if TYPE_CHECKING:
@@ -113,7 +114,8 @@ def run_normalize(
         written.statuses, events.batches, selection.event_keys, selection.unknown_keys
     )
     report_file = _write_report(out, accounts.report, params.max_bad_share)
-    manifest = _write_manifest(out, params, accounts, (*written.files, report_file))
+    index = _write_index(out, written, events, accounts, params)
+    manifest = _write_manifest(out, params, accounts, (*written.files, *index, report_file))
     run_info = _write_run_info(spark, out, started)
     counts = manifest.counts()
     progress(
@@ -131,7 +133,7 @@ def _retire_previous_build(out: BuildStore) -> None:
     failed or killed rebuild leaves no manifest naming files that are gone.
     """
     check_output_folder(out)
-    for name in (MANIFEST_FILE, RUN_INFO_FILE, QUARANTINE_FILE):
+    for name in (MANIFEST_FILE, RUN_INFO_FILE, QUARANTINE_FILE, STATE_PREFIX):
         out.delete_prefix(name)
 
 
@@ -182,9 +184,26 @@ def _write_graph(
     try:
         keys = _keys_frame(spark, plan_keys, _PLAN_KEYS_PER_PARTITION)
         rows = transform(keys, lake, broadcast, params, selection.duplicates)
-        return collect_written(load(rows, out, params).collect())
+        return collect_written(load(rows, out, params, state=True).collect())
     finally:
         broadcast.unpersist()
+
+
+def _write_index(
+    out: BuildStore, written: Written, events: Events, accounts: Accounts, params: NormalizeParams
+) -> tuple[OutputFile, ...]:
+    """Write the plan index, pending events and recent objects a delta build starts from."""
+    landed = [s.key for s in written.statuses if s.outcome is not Outcome.NOT_LANDED]
+    named = {
+        key: batch.plans
+        for key, batch in events.batches.items()
+        if batch.status.outcome is not Outcome.NOT_LANDED
+    }
+    read = [(item.key, item.size) for item in accounts.inputs]
+    files = index_files(chosen_plan_keys(landed), named, read, params.landed_before_ms)
+    for made in files:
+        out.write(made.path, made.data)
+    return tuple(OutputFile(f.path, "state", f.path, f.rows, len(f.data), f.sha256) for f in files)
 
 
 def _write_report(out: BuildStore, report: QuarantineReport, max_bad_share: float) -> OutputFile:

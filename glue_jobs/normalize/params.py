@@ -28,10 +28,21 @@ class NormalizeParams:
     as_of_ms: int | None = None
     # A build as the lake stood at a past instant: only payloads received before this.
     landed_before_ms: int | None = None
+    # A delta build: its parent's manifest (SHA-256) and cut-off (glue_jobs/normalize/delta.py).
+    since_manifest_sha256: str | None = None
+    since_landed_before_ms: int | None = None
 
     def manifest_parameters(self) -> dict[str, str | int | float | bool | None]:
         """Parameters that shape the output (locations excluded: a copied lake builds the same)."""
-        return {
+        since: dict[str, str | int | float | bool | None] = (
+            {
+                "since_manifest_sha256": self.since_manifest_sha256,
+                "since_landed_before_ms": self.since_landed_before_ms,
+            }
+            if self.since_manifest_sha256 is not None
+            else {}  # absent from full builds: their manifests keep their bytes
+        )
+        return since | {
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
             "max_bad_share": self.max_bad_share,

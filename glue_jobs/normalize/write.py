@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.rows import DATASETS, GROUPS, STATUS_GROUP
 from lineage.dataset_properties import DatasetClaims
-from lineage.graph_csv import VERTICES_PREFIX, CsvFile, LabelFiles, csv_line
+from lineage.delta_state import STATE_PREFIX, STATEFUL_GROUPS, encode_lines, state_path
+from lineage.graph_csv import EDGES_PREFIX, VERTICES_PREFIX, CsvFile, LabelFiles, csv_line
 from lineage.manifest import OutputFile
 from lineage.quarantine import PayloadStatus
 from lineage.store import BuildStore
@@ -52,12 +53,16 @@ def _stored(store: BuildStore, written: CsvFile) -> tuple[Any, ...]:
     )
 
 
-def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[..., Iterator[Any]]:
+def write_partition(
+    store: BuildStore, params: NormalizeParams, state: bool = False
+) -> Callable[..., Iterator[Any]]:
     """The `mapInArrow` function that writes the sorted rows of its partition to files.
 
     Rows arrive sorted by (group, id, line); the first line of each (group, id) wins (the
     smallest), so a vertex or edge seen in several payloads is written once. `Dataset` rows are
-    claims instead: all claims on one id merge into the one line written.
+    claims instead: all claims on one id merge into the one line written. With `state`, the
+    value kept for each id of a stateful label is also written to its state file (the next
+    delta build's input, lineage.delta_state); a group lives in one partition, so one file each.
     """
     import pyarrow as pa
 
@@ -67,6 +72,11 @@ def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[...,
         last: tuple[str, str] | None = None
         pending: DatasetClaims | None = None
         results: list[tuple[Any, ...]] = []
+        kept: dict[str, list[tuple[str, str]]] = {}
+
+        def keep(group: str, row_id: str, value: str) -> None:
+            if state and group in STATEFUL_GROUPS:
+                kept.setdefault(group, []).append((row_id, value))
 
         def close() -> None:
             finished = files.close() if files is not None else None
@@ -89,6 +99,8 @@ def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[...,
             nonlocal pending
             if pending is not None:
                 emit(DATASETS, csv_line(pending.vertex()))
+                assert last is not None
+                keep(DATASETS, last[1], pending.to_json())
                 pending = None
 
         for batch in batches:
@@ -113,8 +125,14 @@ def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[...,
                     results.append((OutRowKind.STATUS.value, None, None, None, None, None, line))
                     continue
                 emit(group, line)
+                keep(group, row_id, line)
         flush_dataset()
         close()
+        for group, pairs in kept.items():
+            kept_file = encode_lines(state_path(group), pairs)
+            store.write(kept_file.path, kept_file.data)
+            row = (OutRowKind.FILE.value, group, kept_file.path, kept_file.rows)
+            results.append((*row, len(kept_file.data), kept_file.sha256, None))
         cols: list[Any] = list(zip(*results, strict=True)) if results else [[]] * 7
         yield pa.RecordBatch.from_arrays(
             [
@@ -132,13 +150,16 @@ def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[...,
     return run
 
 
-def load(rows: DataFrame, store: BuildStore, params: NormalizeParams) -> DataFrame:
-    """Shuffle rows by label, sort by id, and write them: one OUT_SCHEMA row per file or status."""
+def load(
+    rows: DataFrame, store: BuildStore, params: NormalizeParams, state: bool = False
+) -> DataFrame:
+    """Shuffle rows by label, sort by id, and write them: one OUT_SCHEMA row per file or status
+    (with `state`, also the stateful labels' state files)."""
     # Fewer, larger tasks: each one writes whole labels, so this changes speed, never bytes.
     parallelism = rows.sparkSession.sparkContext.defaultParallelism
     partitions = max(1, min(len(GROUPS) + 1, parallelism * 2))
     ordered = rows.repartition(partitions, "group").sortWithinPartitions("group", "id", "line")
-    return ordered.mapInArrow(write_partition(store, params), OUT_SCHEMA)
+    return ordered.mapInArrow(write_partition(store, params, state), OUT_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -155,7 +176,15 @@ def collect_written(rows: Iterable[Row]) -> Written:
     statuses: dict[str, PayloadStatus] = {}
     for row in rows:
         if row["kind"] == OutRowKind.FILE:
-            kind = "vertex" if row["path"].startswith(VERTICES_PREFIX) else "edge"
+            path = row["path"]
+            kind = (
+                "vertex"
+                if path.startswith(VERTICES_PREFIX)
+                else "edge"
+                if path.startswith(EDGES_PREFIX)
+                else "state"
+            )
+            assert kind != "state" or path.startswith(STATE_PREFIX), path
             files.append(
                 OutputFile(row["path"], kind, row["label"], row["rows"], row["size"], row["sha256"])
             )

@@ -75,6 +75,8 @@ RUNTIME = RuntimeNames()
 
 _NEPTUNE_VERSION = re.compile(r"^1\.(3|4)\.(\d+)\.(\d+)$")
 _CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+# Delta schedules Glue's cron can express evenly: minutes dividing an hour, hours dividing a day.
+DELTA_INTERVALS = (15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440)
 _NAME = re.compile(r"^[a-z][a-z0-9-]{2,30}$")
 
 
@@ -102,8 +104,9 @@ class DeploymentConfig:
     object_lock_days: int = 365
     build_expiry_days: int = 30
     log_retention_days: int = 365
-    # Nightly rebuild (EventBridge-style Glue cron, UTC).
-    nightly_cron: str = "cron(0 2 * * ? *)"
+    # Full rebuild (Glue cron, UTC), weekly; delta builds in between, every N minutes.
+    full_rebuild_cron: str = "cron(0 2 ? * SUN *)"
+    delta_interval_minutes: int = 60
     glue_worker_type: str = "G.1X"
     glue_workers: int = 2
     glue_timeout_minutes: int = 120
@@ -142,9 +145,14 @@ class DeploymentConfig:
                 f"neptuneEngineVersion {self.neptune_engine_version!r}: need 1.3.2.x-1.4.x "
                 "(TinkerPop 3.7, the minor gremlinpython is pinned to)"
             )
-        if not _CRON.match(self.nightly_cron):
+        if not _CRON.match(self.full_rebuild_cron):
             raise ConfigError(
-                f"nightlyCron {self.nightly_cron!r}: need a six-field cron(...) expression"
+                f"fullRebuildCron {self.full_rebuild_cron!r}: need a six-field cron(...) expression"
+            )
+        if self.delta_interval_minutes not in DELTA_INTERVALS:
+            raise ConfigError(
+                f"deltaIntervalMinutes {self.delta_interval_minutes!r}: need one of "
+                f"{', '.join(map(str, DELTA_INTERVALS))} (minutes that divide an hour or a day)"
             )
         if self.object_lock_mode not in ("GOVERNANCE", "COMPLIANCE"):
             raise ConfigError(
@@ -186,6 +194,17 @@ class DeploymentConfig:
         """Parameter group family of the engine version: neptune1.3 or neptune1.4."""
         major_minor = ".".join(self.neptune_engine_version.split(".")[:2])
         return f"neptune{major_minor}"
+
+    @property
+    def delta_cron(self) -> str:
+        """The Glue cron of the delta builds: ten minutes into each slot, so a delta never
+        starts in the same minute as a full rebuild on the hour (Glue refuses a second
+        concurrent run of the job; that delta is skipped, the next one catches up)."""
+        minutes = self.delta_interval_minutes
+        if minutes < 60:
+            return f"cron(10/{minutes} * * * ? *)"
+        hours = minutes // 60
+        return "cron(10 * * * ? *)" if hours == 1 else f"cron(10 0/{hours} * * ? *)"
 
     @classmethod
     def from_context(cls, node: Node) -> DeploymentConfig:

@@ -198,6 +198,8 @@ class NightlyJob(Construct):
                     f"{build_uri}/{RUNTIME.build_prefix.rstrip('/')}"
                 ),
                 f"--{RUNTIME.glue_arg_on_built}": RUNTIME.glue_load_hook,
+                # --out is a build prefix: a delta on top of LATEST.json, or a full rebuild.
+                "--scheduled": "true",
                 f"--{RUNTIME.glue_arg_neptune_endpoint}": neptune_endpoint,
                 f"--{RUNTIME.glue_arg_loader_role}": loader_role.role_arn,
                 "--TempDir": f"{build_uri}/glue-temp/",
@@ -209,14 +211,29 @@ class NightlyJob(Construct):
         self.job.node.add_dependency(connection)
         self.job.node.add_dependency(security)
 
+        # Deltas on a short interval, a full rebuild weekly (docs/deploy.md, "Schedules"):
+        # the job keeps LATEST.json under the build prefix and continues from it.
         self.trigger = glue.CfnTrigger(
             self,
-            "Nightly",
-            name=f"{self.job_name}-nightly",
-            description="Nightly lineage rebuild",
+            "FullRebuild",
+            name=f"{self.job_name}-full",
+            description="Weekly full lineage rebuild",
             type="SCHEDULED",
-            schedule=config.nightly_cron,
+            schedule=config.full_rebuild_cron,
+            start_on_creation=True,
+            actions=[
+                glue.CfnTrigger.ActionProperty(job_name=self.job_name, arguments={"--full": "true"})
+            ],
+        )
+        self.trigger.node.add_dependency(self.job)
+        self.delta_trigger = glue.CfnTrigger(
+            self,
+            "Delta",
+            name=f"{self.job_name}-delta",
+            description=f"Delta lineage build every {config.delta_interval_minutes} minutes",
+            type="SCHEDULED",
+            schedule=config.delta_cron,
             start_on_creation=True,
             actions=[glue.CfnTrigger.ActionProperty(job_name=self.job_name)],
         )
-        self.trigger.node.add_dependency(self.job)
+        self.delta_trigger.node.add_dependency(self.job)

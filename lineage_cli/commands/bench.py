@@ -27,7 +27,8 @@ def register(app: typer.Typer) -> None:
     bench = typer.Typer(
         help=(
             "Measure every stage (producer ingest, normalize at 1k/10k/100k plans, load into "
-            "the local Gremlin Server, read API latency, end to end) on a generated workload; "
+            "the local Gremlin Server, read API latency, end to end, delta builds against full "
+            "rebuilds) on a generated workload; "
             "print a table and write the figures as JSON. `lineage bench generate` writes the "
             "workload alone."
         ),
@@ -60,7 +61,8 @@ def register(app: typer.Typer) -> None:
         skip: Annotated[
             list[str] | None,
             typer.Option(
-                "--skip", help="Leave out a stage: producer, normalize, load, read_api, end_to_end."
+                "--skip",
+                help="Leave out a stage: producer, normalize, load, read_api, end_to_end, delta.",
             ),
         ] = None,
         heap: str = typer.Option(

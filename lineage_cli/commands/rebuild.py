@@ -15,7 +15,10 @@ import typer
 from glue_jobs.entrypoint import parse_instant
 from glue_jobs.local_spark import local_spark
 from glue_jobs.normalize import BuildResult, NormalizeParams, check_output_folder, run_normalize
+from glue_jobs.normalize.delta import prepare_delta, run_delta
 from lineage.dataset_identity import LayerRules
+from lineage.delta_selection import DeltaError
+from lineage.delta_state import FullRebuildNeededError
 from lineage.errors import LineageError
 from lineage.quarantine import TooManyBadPayloadsError
 from stores import open_store
@@ -24,6 +27,8 @@ __all__ = ["rebuild", "register"]
 
 EXIT_FAILED = 2
 EXIT_TOO_MANY_BAD = 3
+EXIT_BAD_PARENT = 4
+EXIT_FULL_REBUILD_NEEDED = 5
 
 
 @contextmanager
@@ -73,10 +78,16 @@ def _progress(spark: Any, enabled: bool) -> Iterator[Any]:
             thread.join(timeout=2)
 
 
-def rebuild(params: NormalizeParams, spark: Any, show_progress: bool = True) -> BuildResult:
-    """Run the normalize job on `spark` with progress output; exceptions propagate."""
+def rebuild(
+    params: NormalizeParams, spark: Any, show_progress: bool = True, since: str | None = None
+) -> BuildResult:
+    """Run the normalize job on `spark` with progress output (a delta build from the build at
+    `since`, when given); exceptions propagate."""
     with _progress(spark, show_progress) as phase:
-        return run_normalize(spark, open_store(params.lake), open_store(params.out), params, phase)
+        lake, out = open_store(params.lake), open_store(params.out)
+        if since is not None:
+            return run_delta(spark, lake, open_store(since), out, params, phase)
+        return run_normalize(spark, lake, out, params, phase)
 
 
 def _load_build(result: BuildResult, graph: str) -> None:
@@ -96,6 +107,13 @@ def _date(value: str | None, flag: str) -> dt.date | None:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
 
 
+def _cutoff(landed_before: str | None, since_build: str | None) -> int | None:
+    """The build's cut-off: as given; for a delta without one, now (a delta always has one)."""
+    if landed_before:
+        return parse_instant(landed_before)
+    return int(time.time() * 1000) if since_build else None
+
+
 def register(app: typer.Typer) -> None:
     """Add `lineage rebuild` to the CLI."""
 
@@ -108,9 +126,14 @@ def register(app: typer.Typer) -> None:
             "--no-load. Same inputs and options give byte-identical files. OUT must be empty or "
             "hold a previous build only (anything else is refused, nothing deleted); the old "
             "manifest is removed first and the new one written last. Each bad payload is "
-            "quarantined with a reason (docs/limits.md). Exit codes: 0 built; 2 failed (bad "
-            "arguments, unreadable raw zone, OUT holds other files); 3 more bad payloads than "
-            "--max-bad-share (quarantine.json written, no manifest, no CSV)."
+            "quarantined with a reason (docs/limits.md). With --since-build PREV, a delta build: "
+            "only payloads landed after PREV's cut-off are read, and OUT/csv, loaded onto a "
+            "graph holding PREV (and the deltas before it), gives the graph a full rebuild "
+            "gives (its cut-off: --landed-before, default now). Exit codes: 0 built; 2 failed "
+            "(bad arguments, unreadable raw zone, OUT holds other files); 3 more bad payloads "
+            "than --max-bad-share (quarantine.json written, no manifest, no CSV); 4 PREV cannot "
+            "be continued (not a build, another lake, not older than the cut-off); 5 the raw "
+            "zone changed in a way only a full rebuild reflects (the objects are named)."
         ),
     )
     def _command(
@@ -129,6 +152,11 @@ def register(app: typer.Typer) -> None:
         ),
         landed_before: str | None = typer.Option(
             None, "--landed-before", help="Only payloads the producer received before this instant."
+        ),
+        since_build: str | None = typer.Option(
+            None,
+            "--since-build",
+            help="A previous build (full or delta): write a delta build on top of it.",
         ),
         no_load: bool = typer.Option(False, "--no-load", help="Write the files, do not load them."),
         graph: str = typer.Option(
@@ -159,15 +187,21 @@ def register(app: typer.Typer) -> None:
                 layer_rules=rules,
                 layer_rules_source=layer_rules or "default",
                 as_of_ms=parse_instant(as_of) if as_of else None,
-                landed_before_ms=parse_instant(landed_before) if landed_before else None,
+                landed_before_ms=_cutoff(landed_before, since_build),
             )
+            if since_build and (date_from or date_to or as_of):
+                raise LineageError(
+                    "--since-build continues a whole-lake build: no --from/--to/--as-of"
+                )
             if params.date_from and params.date_to and params.date_from > params.date_to:
                 raise LineageError(f"--from {date_from} is after --to {date_to}")
             check_output_folder(open_store(out))  # before Spark starts: a quick, clear refusal
+            if since_build:
+                prepare_delta(open_store(lake), open_store(since_build), open_store(out), params)
             started = time.monotonic()
             spark = local_spark(master, driver_memory)
             try:
-                result = rebuild(params, spark, show_progress=not quiet)
+                result = rebuild(params, spark, show_progress=not quiet, since=since_build)
             finally:
                 spark.stop()
             counts = result.manifest.counts()
@@ -178,8 +212,17 @@ def register(app: typer.Typer) -> None:
                 f"in {time.monotonic() - started:.1f}s -> {result.out}",
                 err=True,
             )
-            if not no_load:
+            if not no_load and (
+                since_build is None
+                or any(o.kind in ("vertex", "edge") for o in result.manifest.outputs)
+            ):
                 _load_build(result, graph)
+        except FullRebuildNeededError as exc:
+            typer.echo(f"lineage rebuild: {exc}", err=True)
+            raise typer.Exit(code=EXIT_FULL_REBUILD_NEEDED) from None
+        except DeltaError as exc:
+            typer.echo(f"lineage rebuild: {exc}", err=True)
+            raise typer.Exit(code=EXIT_BAD_PARENT) from None
         except TooManyBadPayloadsError as exc:
             typer.echo(f"lineage rebuild: {exc} (see {out}/quarantine.json)", err=True)
             raise typer.Exit(code=EXIT_TOO_MANY_BAD) from None

@@ -207,6 +207,19 @@ def register(app: typer.Typer) -> None:
                 "payload survives a power cut (several times slower on most disks)."
             ),
         ),
+        follow: str | None = typer.Option(
+            None,
+            "--follow",
+            metavar="BUILDS",
+            help=(
+                "Keep the graph behind --graph a few seconds behind the raw zone: when payloads "
+                "land, build a delta (into BUILDS/builds/..., pointer BUILDS/LATEST.json) and "
+                "load it. The first build is a full one."
+            ),
+        ),
+        follow_interval: float = typer.Option(
+            5.0, "--follow-interval", min=0.5, help="Seconds between looks at the raw zone."
+        ),
     ) -> None:
         import uvicorn
 
@@ -235,4 +248,17 @@ def register(app: typer.Typer) -> None:
             + (f"bearer JWT from {auth_issuer}" if authorizer else "off"),
             err=True,
         )
-        uvicorn.run(root, host=host, port=port, workers=1, access_log=access_log, log_level="info")
+        follower = None
+        if follow is not None:
+            from lineage_cli.follow import Follower
+
+            follower = Follower(lake, follow, graph, follow_interval)
+            follower.start()
+            typer.echo(f"following {lake} into {graph}, builds under {follow}", err=True)
+        try:
+            uvicorn.run(
+                root, host=host, port=port, workers=1, access_log=access_log, log_level="info"
+            )
+        finally:
+            if follower is not None:
+                follower.stop()

@@ -112,6 +112,8 @@ _HELP = (
     "3 the raw zone matches but the build's files or the re-run's outputs differ;\n"
     "4 as 3, and this code is not the code version that made the build;\n"
     "5 (--graph) the loaded graph differs from the build.\n\n"
+    "A chain (--build FULL --build DELTA1 --build DELTA2 ...) is verified link by link: each "
+    "delta must name the manifest of the build before it and is re-run from it.\n\n"
     "With --graph URL (the Gremlin endpoint of the local graph) the loaded graph is compared "
     "with what the build's CSVs say: counts per label and a SHA-256 digest over every vertex "
     "and edge with its properties; each difference is named. Without --lake only the graph "
@@ -119,13 +121,13 @@ _HELP = (
 )
 
 
-def _verify_graph(graph: str, build: str) -> int:
-    """Compare the graph with the build, print the verdict, return the exit code."""
+def _verify_graph(graph: str, builds: list[str]) -> int:
+    """Compare the graph with the build (or chain), print the verdict, return the exit code."""
     from loader.errors import LoaderError
     from loader.graph_check import check_graph
 
     try:
-        result = check_graph(graph, Path(build))
+        result = check_graph(graph, *(Path(b) for b in builds))
     except LoaderError as exc:
         typer.echo(f"lineage verify: {exc}", err=True)
         return EXIT_CANNOT_VERIFY
@@ -159,8 +161,11 @@ def register(app: typer.Typer) -> None:
         lake: str | None = typer.Option(
             None, "--lake", help="Raw zone: a directory or s3://bucket/prefix."
         ),
-        build: str = typer.Option(
-            ..., "--build", help="Build folder holding manifest.json: a directory or s3://…"
+        builds: list[str] = typer.Option(  # noqa: B008
+            ...,
+            "--build",
+            help="Build folder holding manifest.json: a directory or s3://…. Repeat it for a "
+            "chain: the full build first, then each delta build on the one before it.",
         ),
         layer_rules: str | None = typer.Option(
             None,
@@ -188,7 +193,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=EXIT_CANNOT_VERIFY)
         if lake is None:
             assert graph is not None
-            raise typer.Exit(code=_verify_graph(graph, build))
+            raise typer.Exit(code=_verify_graph(graph, builds))
 
         errors = Console(stderr=True, log_path=False)
 
@@ -202,24 +207,27 @@ def register(app: typer.Typer) -> None:
             started.append(local_spark(master))
             return started[-1]
 
+        code = 0
         try:
-            report = run_verify(
-                session,
-                lake,
-                build,
-                layer_rules=Path(layer_rules) if layer_rules else None,
-                rerun=not skip_rerun,
-                progress=progress,
-            )
+            for index, build in enumerate(builds):
+                report = run_verify(
+                    session,
+                    lake,
+                    build,
+                    layer_rules=Path(layer_rules) if layer_rules else None,
+                    rerun=not skip_rerun,
+                    parent=builds[index - 1] if index else None,
+                    progress=progress,
+                )
+                render(report, lake, build, Console(soft_wrap=True))
+                code = code or EXIT_CODES[report.outcome]
         except LineageError as exc:
             typer.echo(f"lineage verify: {exc}", err=True)
             raise typer.Exit(code=EXIT_CANNOT_VERIFY) from None
         finally:
             for spark in started:
                 spark.stop()
-        render(report, lake, build, Console(soft_wrap=True))
-        code = EXIT_CODES[report.outcome]
         if graph is not None:
-            graph_code = _verify_graph(graph, build)
+            graph_code = _verify_graph(graph, builds)
             code = code or graph_code
         raise typer.Exit(code=code)

@@ -58,23 +58,47 @@ def test_job_runs_inside_the_vpc(synth: Synth) -> None:
     assert job["Connections"]["Connections"] == [connection["Name"]]
 
 
-def test_nightly_trigger_is_scheduled_with_the_default_cron(synth: Synth) -> None:
-    trigger = synth.only("AWS::Glue::Trigger")
-    assert trigger["Type"] == "SCHEDULED"
-    assert trigger["Schedule"] == "cron(0 2 * * ? *)"
-    assert trigger["StartOnCreation"] is True
-    assert trigger["Actions"] == [{"JobName": synth.only("AWS::Glue::Job")["Name"]}]
+def _triggers(synth: Synth) -> dict[str, Any]:
+    found = [r["Properties"] for r in synth.resources("AWS::Glue::Trigger").values()]
+    return {str(t["Name"]).rsplit("-", 1)[1]: t for t in found}
 
 
-def test_cron_is_configurable(synth_with: Any) -> None:
-    later = synth_with(nightlyCron="cron(30 4 ? * MON-FRI *)")
-    assert later.only("AWS::Glue::Trigger")["Schedule"] == "cron(30 4 ? * MON-FRI *)"
+def test_a_weekly_full_rebuild_and_hourly_deltas_are_scheduled(synth: Synth) -> None:
+    triggers = _triggers(synth)
+    job = synth.only("AWS::Glue::Job")
+    assert set(triggers) == {"full", "delta"}
+    assert all(t["Type"] == "SCHEDULED" and t["StartOnCreation"] is True for t in triggers.values())
+    assert triggers["full"]["Schedule"] == "cron(0 2 ? * SUN *)"
+    assert triggers["full"]["Actions"] == [
+        {"JobName": job["Name"], "Arguments": {"--full": "true"}}
+    ]
+    assert triggers["delta"]["Schedule"] == "cron(10 * * * ? *)"
+    assert triggers["delta"]["Actions"] == [{"JobName": job["Name"]}]
+    # The job continues from the pointer under its build prefix.
+    assert job["DefaultArguments"]["--scheduled"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "cron"),
+    [(15, "cron(10/15 * * * ? *)"), (30, "cron(10/30 * * * ? *)"), (180, "cron(10 0/3 * * ? *)")],
+)
+def test_the_delta_interval_is_configurable(synth_with: Any, minutes: int, cron: str) -> None:
+    later = synth_with(fullRebuildCron="cron(30 4 ? * SAT *)", deltaIntervalMinutes=minutes)
+    triggers = _triggers(later)
+    assert triggers["full"]["Schedule"] == "cron(30 4 ? * SAT *)"
+    assert triggers["delta"]["Schedule"] == cron
 
 
 @pytest.mark.parametrize("cron", ["0 2 * * *", "rate(1 day)", "cron(0 2 * *)"])
 def test_malformed_cron_is_refused(cron: str) -> None:
-    with pytest.raises(ConfigError, match="nightlyCron"):
-        DeploymentConfig(nightly_cron=cron)
+    with pytest.raises(ConfigError, match="fullRebuildCron"):
+        DeploymentConfig(full_rebuild_cron=cron)
+
+
+@pytest.mark.parametrize("minutes", [0, 7, 45, 90, -15, 10**9])
+def test_an_uneven_delta_interval_is_refused(minutes: int) -> None:
+    with pytest.raises(ConfigError, match="deltaIntervalMinutes"):
+        DeploymentConfig(delta_interval_minutes=minutes)
 
 
 def test_launcher_runs_the_named_module_without_its_own_flag(

@@ -301,6 +301,7 @@ def test_every_output_file_passes_the_strict_reader_with_consistent_graph(
         "manifest.json",
         "quarantine.json",
         "run-info.json",
+        "state",
     ]
     assert sorted(p.name for p in (out / "csv").iterdir()) == ["edges", "vertices"]
     vertices: dict[str, str] = {}

@@ -20,13 +20,21 @@ def put(
     version: str = "1.2",
     plan_id: str | None = None,
     sidecar: bool = True,
+    variant: bool = False,
 ) -> str:
-    """Store one payload (and its sidecar) under `root`; returns its key."""
+    """Store one payload (and its sidecar) under `root`; returns its key.
+
+    `variant` stores a plan as the producer stores another body under a known plan id.
+    """
     sha = rz.sha256_hex(body)
     if kind == "plan":
         if plan_id is None:
             plan_id = str(orjson.loads(body)["id"])
-        key = rz.plan_key(plan_id, received_at)
+        key = (
+            rz.plan_variant_key(plan_id, sha, received_at)
+            if variant
+            else rz.plan_key(plan_id, received_at)
+        )
     else:
         key = rz.events_key(sha, received_at)
     target = root / key

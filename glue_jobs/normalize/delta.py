@@ -1,0 +1,244 @@
+"""A delta build: only the payloads landed since a parent build, as CSVs to load onto its graph.
+
+`run_delta` reads the parent's manifest and state (lineage.delta_selection), lists only the
+partitions that can hold newer payloads, and runs the same passes as a full build over them:
+the new event batches (plus older batches pending on a plan that has now landed), the new plan
+payloads, and the older plans the new events name (re-read so their runs can be built; their
+own rows come out as they were, so loading them again changes nothing). Rows of the labels
+payloads share (`Job`, `Dataset`, `Column`, `Run`) are merged on the driver with the parent's
+state (lineage.delta_state), so the delta carries the value a full rebuild would give, and the
+new cumulative state is written for the next delta. docs/architecture.md has the whole design.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from glue_jobs.normalize.events import EventRef, Events, collect_events, parse_events
+from glue_jobs.normalize.job import (
+    _EVENT_KEYS_PER_PARTITION,
+    _PLAN_KEYS_PER_PARTITION,
+    BuildResult,
+    Progress,
+    _keys_frame,
+    _quiet,
+    _retire_previous_build,
+    _write_manifest,
+    _write_report,
+    _write_run_info,
+)
+from glue_jobs.normalize.params import NormalizeParams
+from glue_jobs.normalize.plans import transform
+from glue_jobs.normalize.rows import ROW_SCHEMA
+from glue_jobs.normalize.write import Written, collect_written, load
+from lineage.delta_selection import (
+    DeltaError,
+    DeltaSelection,
+    ParentBuild,
+    check_parent,
+    read_parent,
+    select_delta,
+)
+from lineage.delta_state import (
+    STATEFUL_GROUPS,
+    StateFile,
+    chosen_plan_keys,
+    encode_lines,
+    index_files,
+    merge_group,
+    state_path,
+)
+from lineage.graph_csv import LOAD_PREFIX
+from lineage.manifest import InputObject, OutputFile, code_fingerprint
+from lineage.quarantine import Outcome, reconcile
+from lineage.store import BuildStore, RawZoneStore
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["DeltaError", "prepare_delta", "run_delta"]
+
+
+def run_delta(
+    spark: SparkSession,
+    lake: RawZoneStore,
+    parent_store: RawZoneStore,
+    out: BuildStore,
+    params: NormalizeParams,
+    progress: Progress = _quiet,
+) -> BuildResult:
+    """Build the delta from the parent in `parent_store` up to `params.landed_before_ms`.
+
+    Raises a `DeltaError` (not a build, another lake, not older) or `FullRebuildNeededError`
+    (named objects or a vertex the raw zone changed); `out` then holds no manifest.
+    """
+    started = time.time()
+    parent, selection, params = prepare_delta(lake, parent_store, out, params, progress)
+    _retire_previous_build(out)
+    event_keys = (*selection.event_keys, *selection.pending_keys)
+    events = _events(spark, lake, event_keys, params, selection)
+    written, state_files = _write_graph(spark, lake, out, parent, selection, events, params)
+    accounts = reconcile(written.statuses, events.batches, event_keys, selection.unknown_keys)
+    report_file = _write_report(out, accounts.report, params.max_bad_share)
+    index = _write_index(out, parent, written, events, accounts.inputs, params)
+    outputs = (*written.files, *state_files, *index, report_file)
+    manifest = _write_manifest(out, params, accounts, outputs)
+    run_info = _write_run_info(spark, out, started)
+    counts = manifest.counts()
+    progress(
+        f"delta: {sum(counts['vertices'].values())} vertices and "
+        f"{sum(counts['edges'].values())} edges to load onto {parent_store.root}"
+    )
+    return BuildResult(out.root, manifest, accounts.report, run_info)
+
+
+def prepare_delta(
+    lake: RawZoneStore,
+    parent_store: RawZoneStore,
+    out: BuildStore,
+    params: NormalizeParams,
+    progress: Progress = _quiet,
+) -> tuple[ParentBuild, DeltaSelection, NormalizeParams]:
+    """The parent, what the delta reads, and its parameters; every refusal, before Spark runs."""
+    cutoff = params.landed_before_ms
+    if cutoff is None:
+        raise DeltaError("a delta build needs its own cut-off (landed_before)")
+    if out.root.rstrip("/") == parent_store.root.rstrip("/"):
+        raise DeltaError(f"--out {out.root} is the parent build; write the delta elsewhere")
+    parent = read_parent(parent_store)
+    rules_sha = NormalizeParams("", "", layer_rules=params.layer_rules).manifest_parameters()
+    check_parent(
+        parent,
+        cutoff,
+        rules_sha["layer_rules_sha256"],
+        code_fingerprint(["lineage", "glue_jobs"]),
+    )
+    progress(f"listing raw zone {lake.root} since {parent_store.root}")
+    selection = select_delta(lake, parent, cutoff)
+    progress(
+        f"selected {len(selection.plan_keys)} new plan and {len(selection.event_keys)} new "
+        f"event payloads, {len(selection.pending_keys)} earlier batches now resolvable"
+    )
+    return parent, selection, _with_parent(params, parent)
+
+
+def _with_parent(params: NormalizeParams, parent: ParentBuild) -> NormalizeParams:
+    from dataclasses import replace
+
+    return replace(
+        params,
+        since_manifest_sha256=parent.manifest_sha256,
+        since_landed_before_ms=parent.cutoff_ms,
+    )
+
+
+def _events(
+    spark: SparkSession,
+    lake: RawZoneStore,
+    keys: tuple[str, ...],
+    params: NormalizeParams,
+    selection: DeltaSelection,
+) -> Events:
+    """The events pass over the delta's batches.
+
+    Of an earlier (pending) batch only the events of plans that landed now are kept for runs:
+    its other events became runs in an earlier build.
+    """
+    rows = (
+        parse_events(_keys_frame(spark, keys, _EVENT_KEYS_PER_PARTITION), lake, params).collect()
+        if keys
+        else []
+    )
+    events = collect_events(rows, None)
+    new_batches = set(selection.event_keys)
+    by_plan: dict[str, tuple[EventRef, ...]] = {}
+    for plan_id, refs in events.by_plan.items():
+        kept = tuple(r for r in refs if r.key in new_batches or plan_id in selection.new_plans)
+        if kept:
+            by_plan[plan_id] = kept
+    return Events(events.batches, by_plan)
+
+
+def _plan_keys(parent: ParentBuild, selection: DeltaSelection, events: Events) -> list[str]:
+    """New plan payloads, and the earlier plans whose new events must become runs."""
+    keys = set(selection.plan_keys)
+    for plan_id in events.by_plan:
+        if plan_id not in selection.new_plans and plan_id in parent.plans:
+            keys.add(parent.plans[plan_id])
+    return sorted(keys)
+
+
+def _write_graph(
+    spark: SparkSession,
+    lake: RawZoneStore,
+    out: BuildStore,
+    parent: ParentBuild,
+    selection: DeltaSelection,
+    events: Events,
+    params: NormalizeParams,
+) -> tuple[Written, tuple[OutputFile, ...]]:
+    """The plan pass; the shared labels merged with the parent's state; the write."""
+    from pyspark.sql import functions as F
+
+    out.delete_prefix(LOAD_PREFIX)
+    plan_keys = _plan_keys(parent, selection, events)
+    new_values: dict[str, dict[str, list[str]]] = {group: {} for group in STATEFUL_GROUPS}
+    written = collect_written([])
+    if plan_keys:
+        broadcast = spark.sparkContext.broadcast(dict(events.by_plan))
+        try:
+            keys = _keys_frame(spark, plan_keys, _PLAN_KEYS_PER_PARTITION)
+            rows = transform(keys, lake, broadcast, params, selection.duplicates).persist()
+            stateful = F.col("group").isin(list(STATEFUL_GROUPS))
+            for row in rows.filter(stateful).collect():
+                new_values[row["group"]].setdefault(row["id"], []).append(row["line"])
+            merged = [_merge(parent, group, new_values[group]) for group in STATEFUL_GROUPS]
+            emitted = [(group, i, v) for group, m in merged for i, v in m[0]]
+            extra = spark.createDataFrame(emitted, ROW_SCHEMA)
+            loaded = rows.filter(~stateful).unionByName(extra)
+            written = collect_written(load(loaded, out, params).collect())
+            rows.unpersist()
+        finally:
+            broadcast.unpersist()
+        state = [m[1] for _, m in merged]
+    else:
+        state = [_merge(parent, group, {})[1][1] for group in STATEFUL_GROUPS]
+    return written, _store(out, [s for s in state if s.rows])
+
+
+def _merge(
+    parent: ParentBuild, group: str, new: Mapping[str, list[str]]
+) -> tuple[str, tuple[tuple[tuple[str, str], ...], StateFile]]:
+    result = merge_group(group, parent.state(group), new)
+    return group, (result.emitted, encode_lines(state_path(group), result.state))
+
+
+def _store(out: BuildStore, files: list[StateFile]) -> tuple[OutputFile, ...]:
+    for made in files:
+        out.write(made.path, made.data)
+    return tuple(OutputFile(f.path, "state", f.path, f.rows, len(f.data), f.sha256) for f in files)
+
+
+def _write_index(
+    out: BuildStore,
+    parent: ParentBuild,
+    written: Written,
+    events: Events,
+    inputs: Iterable[InputObject],
+    params: NormalizeParams,
+) -> tuple[OutputFile, ...]:
+    """The cumulative plan index, pending events and recent objects: the parent's and this
+    delta's."""
+    landed = [s.key for s in written.statuses if s.outcome is not Outcome.NOT_LANDED]
+    plans = chosen_plan_keys([*parent.plans.values(), *landed])
+    named: dict[str, list[str]] = {}
+    for plan_id, batches in parent.pending.items():
+        for batch_key in batches:
+            named.setdefault(batch_key, []).append(plan_id)
+    for key, batch in events.batches.items():
+        if batch.status.outcome is not Outcome.NOT_LANDED:
+            named.setdefault(key, []).extend(batch.plans)
+    read = [(i.key, i.size) for i in (*parent.inputs.values(), *inputs)]
+    return _store(out, list(index_files(plans, named, read, params.landed_before_ms)))

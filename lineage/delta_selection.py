@@ -1,0 +1,311 @@
+"""What a delta build reads: its parent build, and the payloads that landed after its cut-off.
+
+Only the date partitions that can hold such payloads are listed: a payload's partition is its
+UTC receive date, so everything received at or after the parent's cut-off `T1` lies in
+`date(T1)` or later. In `date(T1)` itself the parent's own inputs are told apart by its manifest;
+any other object there received before `T1` (added late, or a copy) and any object the parent
+read whose size changed means the parent no longer describes the lake: the delta refuses and
+says a full rebuild is needed. Objects in earlier partitions are not listed; `lineage verify`
+of the chain re-reads them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from lineage.delta_state import (
+    PENDING_FILE,
+    PLANS_FILE,
+    RECENT_FILE,
+    FullRebuildNeededError,
+    decode_lines,
+    state_path,
+)
+from lineage.errors import LineageError
+from lineage.manifest import MANIFEST_FILE, InputObject, Manifest, ManifestError
+from lineage.raw_zone_layout import (
+    SIDECAR_SUFFIX,
+    InvalidMetadataError,
+    PayloadKind,
+    RawObjectMetadata,
+    RawZoneKeyError,
+    date_partition_prefixes,
+    is_temporary,
+    parse_raw_key,
+)
+from lineage.store import RawZoneStore, StorageError, read_optional
+
+__all__ = [
+    "DeltaError",
+    "DeltaSelection",
+    "ForeignParentError",
+    "NotABuildError",
+    "ParentBuild",
+    "ParentTooNewError",
+    "check_parent",
+    "read_parent",
+    "select_delta",
+]
+
+# Parent inputs re-read to tell a build of this lake from one of another lake.
+_SAMPLED_INPUTS = 8
+_SHOWN = 5
+
+
+class DeltaError(LineageError):
+    """A delta build cannot start from the given parent (the message names why)."""
+
+
+class NotABuildError(DeltaError):
+    """The parent folder holds no readable build manifest, or no delta state."""
+
+
+class ForeignParentError(DeltaError):
+    """The parent was built from another lake, or with parameters a delta cannot continue."""
+
+
+class ParentTooNewError(DeltaError):
+    """The parent's cut-off is not before the delta's."""
+
+
+@dataclass(frozen=True)
+class ParentBuild:
+    """A previous build, as a delta build starts from it."""
+
+    store: RawZoneStore
+    manifest: Manifest
+    manifest_sha256: str
+    plans: Mapping[str, str]  # plan id -> key of the body used
+    pending: Mapping[str, tuple[str, ...]]  # plan id not seen yet -> batches naming it
+    inputs: Mapping[str, InputObject]
+
+    @property
+    def cutoff_ms(self) -> int:
+        """The parent's `landed_before` (checked present by `check_parent`)."""
+        value = self.manifest.parameters.get("landed_before_ms")
+        assert isinstance(value, int)
+        return value
+
+    def state(self, group: str) -> Iterator[tuple[str, str]]:
+        """The parent's cumulative state of one stateful group (empty when it had none)."""
+        data = read_optional(self.store, state_path(group))
+        if data is not None:
+            yield from decode_lines(data, f"{self.store.root}/{state_path(group)}")
+
+
+def read_parent(store: RawZoneStore) -> ParentBuild:
+    """Read the parent build in `store`; `NotABuildError` when it is none."""
+    where = store.root
+    try:
+        raw = read_optional(store, MANIFEST_FILE)
+        plans_data = read_optional(store, PLANS_FILE)
+        pending_data = read_optional(store, PENDING_FILE)
+        recent_data = read_optional(store, RECENT_FILE)
+    except StorageError as exc:
+        raise NotABuildError(f"cannot read the parent build {where}: {exc}") from exc
+    if raw is None:
+        raise NotABuildError(f"{where} is not a build: it has no {MANIFEST_FILE}")
+    try:
+        manifest = Manifest.from_json(raw, f"{where}/{MANIFEST_FILE}")
+    except ManifestError as exc:
+        raise NotABuildError(str(exc)) from exc
+    if plans_data is None or pending_data is None or recent_data is None:
+        raise NotABuildError(
+            f"{where} has no delta state ({PLANS_FILE}): it was written by an older version; "
+            "run a full rebuild first"
+        )
+    inputs = {item.key: item for item in manifest.inputs}
+    for key, size in decode_lines(recent_data, f"{where}/{RECENT_FILE}"):
+        inputs.setdefault(key, InputObject(key, int(size), ""))
+    pending: dict[str, list[str]] = {}
+    for plan_id, batch in decode_lines(pending_data, f"{where}/{PENDING_FILE}"):
+        pending.setdefault(plan_id, []).append(batch)
+    return ParentBuild(
+        store,
+        manifest,
+        hashlib.sha256(raw).hexdigest(),
+        dict(decode_lines(plans_data, f"{where}/{PLANS_FILE}")),
+        {plan_id: tuple(batches) for plan_id, batches in pending.items()},
+        inputs,
+    )
+
+
+def check_parent(
+    parent: ParentBuild,
+    cutoff_ms: int,
+    layer_rules_sha256: object,
+    code_version: str,
+) -> None:
+    """Refuse a parent a delta up to `cutoff_ms` cannot continue (one line: why, what to do)."""
+    where = parent.store.root
+    params = parent.manifest.parameters
+    for name in ("date_from", "date_to", "as_of_ms"):
+        if params.get(name) is not None:
+            raise ForeignParentError(
+                f"{where} is a build with {name}={params[name]}; a delta continues a build of "
+                "the whole lake only"
+            )
+    if not isinstance(params.get("landed_before_ms"), int):
+        raise ForeignParentError(
+            f"{where} has no landed_before cut-off, so what it read is not known; rebuild it "
+            "with --landed-before"
+        )
+    if parent.cutoff_ms >= cutoff_ms:
+        raise ParentTooNewError(
+            f"{where} is as of {_iso(parent.cutoff_ms)}, not before this build's cut-off "
+            f"{_iso(cutoff_ms)}"
+        )
+    if params.get("layer_rules_sha256") != layer_rules_sha256:
+        raise ForeignParentError(
+            f"{where} was built with other layer rules ({params.get('layer_rules')}); a delta "
+            "must use the same rules"
+        )
+    if parent.manifest.code_version != code_version:
+        raise FullRebuildNeededError(
+            f"the normalize code changed since {where} was built; a full rebuild is needed"
+        )
+
+
+def _iso(ms: int) -> str:
+    return (
+        dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+    )
+
+
+@dataclass(frozen=True)
+class DeltaSelection:
+    """The raw-zone keys one delta build reads."""
+
+    plan_keys: tuple[str, ...]  # new plan bodies, and their duplicates (quarantined)
+    event_keys: tuple[str, ...]  # new event batches
+    pending_keys: tuple[str, ...]  # older batches naming a plan that has now landed
+    unknown_keys: tuple[str, ...]
+    duplicates: Mapping[str, str]  # plan key -> the key whose body is used
+    new_plans: Mapping[str, str]  # plan id first seen in this delta -> key used
+
+
+def _received_ms(store: RawZoneStore, key: str) -> int | None:
+    data = read_optional(store, key + SIDECAR_SUFFIX)
+    if data is None:
+        return None
+    try:
+        return RawObjectMetadata.from_json(data).received_ms
+    except (InvalidMetadataError, RawZoneKeyError):
+        return None  # the job quarantines it with the precise reason
+
+
+def _check_same_lake(lake: RawZoneStore, parent: ParentBuild) -> None:
+    sample = sorted(k for k, v in parent.inputs.items() if v.sha256)[:_SAMPLED_INPUTS]
+    found = differs = 0
+    for key in sample:
+        data = read_optional(lake, key)
+        if data is None:
+            continue
+        found += 1
+        if hashlib.sha256(data).hexdigest() != parent.inputs[key].sha256:
+            differs += 1
+            changed = key
+    if sample and not found:
+        raise ForeignParentError(
+            f"{parent.store.root} was not built from {lake.root}: none of {len(sample)} objects "
+            f"it read is there (first: {sample[0]})"
+        )
+    if differs:
+        raise FullRebuildNeededError(
+            f"{changed} changed since {parent.store.root} read it; a full rebuild is needed"
+        )
+
+
+def _refuse(what: str, keys: list[str], parent: ParentBuild) -> None:
+    if keys:
+        shown = ", ".join(sorted(keys)[:_SHOWN]) + (
+            f" and {len(keys) - _SHOWN} more" if len(keys) > _SHOWN else ""
+        )
+        raise FullRebuildNeededError(
+            f"{len(keys)} raw objects {what} {parent.store.root}'s cut-off "
+            f"{_iso(parent.cutoff_ms)} ({shown}); a full rebuild is needed"
+        )
+
+
+def select_delta(lake: RawZoneStore, parent: ParentBuild, cutoff_ms: int) -> DeltaSelection:
+    """List the partitions that can hold payloads landed in [parent cut-off, `cutoff_ms`)."""
+    _check_same_lake(lake, parent)
+    first = dt.datetime.fromtimestamp(parent.cutoff_ms / 1000, tz=dt.UTC).date()
+    last = dt.datetime.fromtimestamp((cutoff_ms - 1) / 1000, tz=dt.UTC).date()
+    first_prefix = f"date={first.isoformat()}/"
+    new: dict[PayloadKind, list[str]] = {"plan": [], "events": []}
+    unknown: list[str] = []
+    changed: list[str] = []
+    late: list[str] = []
+    for kind in ("plan", "events"):
+        for prefix in date_partition_prefixes(kind, first, last):
+            for key, size in lake.list(prefix):
+                if is_temporary(key):
+                    continue
+                seen = parent.inputs.get(key)
+                if seen is not None:
+                    if seen.size != size:
+                        changed.append(key)
+                    continue
+                if key.endswith(SIDECAR_SUFFIX):
+                    continue
+                try:
+                    parse_raw_key(key)
+                except RawZoneKeyError:
+                    unknown.append(key)
+                    continue
+                if first_prefix in key:
+                    received = _received_ms(lake, key)
+                    if received is not None and received < parent.cutoff_ms:
+                        late.append(key)
+                        continue
+                new[kind].append(key)
+    _refuse("changed since they were read by", changed, parent)
+    _refuse("landed before, but were not read by,", late, parent)
+    return _plans(lake, parent, cutoff_ms, sorted(new["plan"]), sorted(new["events"]), unknown)
+
+
+def _plans(
+    lake: RawZoneStore,
+    parent: ParentBuild,
+    cutoff_ms: int,
+    plan_keys: list[str],
+    event_keys: list[str],
+    unknown: list[str],
+) -> DeltaSelection:
+    by_plan: dict[str, list[tuple[bool, str, str]]] = {}
+    for key in plan_keys:
+        raw = parse_raw_key(key)
+        assert raw.plan_id is not None
+        by_plan.setdefault(raw.plan_id, []).append((raw.sha256_prefix is not None, raw.date, key))
+    duplicates: dict[str, str] = {}
+    new_plans: dict[str, str] = {}
+    for plan_id, variants in by_plan.items():
+        variants.sort()
+        known = parent.plans.get(plan_id)
+        if known is not None:
+            if not variants[0][0] and parse_raw_key(known).sha256_prefix is not None:
+                _refuse("replace the body used for a plan id by", [variants[0][2]], parent)
+            duplicates.update({key: known for _, _, key in variants})
+            continue
+        chosen = variants[0][2]
+        new_plans[plan_id] = chosen
+        duplicates.update({key: chosen for _, _, key in variants[1:]})
+    pending: set[str] = set()
+    for plan_id, key in new_plans.items():
+        batches = parent.pending.get(plan_id, ())
+        if batches:
+            received = _received_ms(lake, key)
+            if received is not None and received < cutoff_ms:
+                pending.update(batches)
+    return DeltaSelection(
+        tuple(plan_keys),
+        tuple(event_keys),
+        tuple(sorted(pending - set(event_keys))),
+        tuple(sorted(unknown)),
+        duplicates,
+        new_plans,
+    )

@@ -1,0 +1,118 @@
+"""The pure half of delta builds: merging the parent's state with new values, the index files."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lineage.dataset_properties import DatasetClaims, FormatClaim, Role, TableClaim
+from lineage.delta_state import (
+    DATASET_GROUP,
+    FullRebuildNeededError,
+    decode_lines,
+    encode_lines,
+    index_files,
+    merge_group,
+    reduce_values,
+)
+from lineage.manifest import is_build_file
+
+pytestmark = pytest.mark.unit
+
+URI = "s3://lake/curated/orders"
+
+
+def _claims(fmt: str | None, role: Role, table: str | None = None) -> str:
+    return DatasetClaims(
+        URI,
+        "curated",
+        None if table is None else TableClaim(False, role, table),
+        None if fmt is None else FormatClaim.of(fmt, role),
+    ).to_json()
+
+
+def test_a_changed_line_is_emitted_and_an_unchanged_one_is_not() -> None:
+    old = [("job:a", "job:a,a,,spark"), ("job:b", "job:b,b,b,spark")]
+    result = merge_group("v/Job", old, {"job:b": ["job:b,b,b,spark"], "job:c": ["job:c,c,,spark"]})
+    assert result.emitted == (("job:c", "job:c,c,,spark"),)
+    assert [row_id for row_id, _ in result.state] == ["job:a", "job:b", "job:c"]
+
+
+def test_the_smallest_line_wins_over_old_and_new() -> None:
+    old = [("col:x#a", "col:x#a,a,string,x")]
+    result = merge_group("v/Column", old, {"col:x#a": ["col:x#a,a,long,x"]})
+    assert result.emitted == (("col:x#a", "col:x#a,a,long,x"),)
+    kept = merge_group("v/Column", old, {"col:x#a": ["col:x#a,a,timestamp,x"]})
+    assert kept.emitted == ()
+
+
+def test_a_value_that_drops_a_loaded_property_needs_a_full_rebuild() -> None:
+    old = [("col:x#a", "col:x#a,a,string,x")]
+    with pytest.raises(FullRebuildNeededError, match=r"col:x#a.*cannot remove"):
+        merge_group("v/Column", old, {"col:x#a": ["col:x#a,a,,x"]})
+
+
+def test_dataset_claims_merge_with_the_old_claims() -> None:
+    old = [(f"ds:{URI}", _claims("parquet", Role.READ))]
+    result = merge_group(DATASET_GROUP, old, {f"ds:{URI}": [_claims("delta", Role.WRITE, "c.d.t")]})
+    merged = DatasetClaims.from_json(result.emitted[0][1]).vertex()
+    assert (merged.format, merged.catalog_table) == ("delta", "c.d.t")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, "parquet", "delta", "csv"]),
+            st.sampled_from(list(Role)),
+            st.sampled_from([None, "a.b.c", "a.b.d"]),
+        ),
+        min_size=2,
+        max_size=8,
+    ),
+    st.integers(1, 7),
+)
+def test_the_merged_value_does_not_depend_on_where_the_split_is(
+    claims: list[tuple[str | None, Role, str | None]], split: int
+) -> None:
+    values = [_claims(*c) for c in claims]
+    split = min(split, len(values) - 1)
+    whole = reduce_values(DATASET_GROUP, values)
+    parts = reduce_values(
+        DATASET_GROUP,
+        [
+            reduce_values(DATASET_GROUP, values[:split]),
+            reduce_values(DATASET_GROUP, values[split:]),
+        ],
+    )
+    assert whole == parts
+
+
+def test_state_files_round_trip_and_are_deterministic() -> None:
+    pairs = [("a", 'line "with" quotes, and\nnewline'), ("b", "é")]
+    made = encode_lines("state/v/Job.jsonl.gz", pairs)
+    assert list(decode_lines(made.data, "x")) == pairs
+    assert encode_lines("state/v/Job.jsonl.gz", pairs).data == made.data
+    with pytest.raises(FullRebuildNeededError, match="not a readable state file"):
+        list(decode_lines(b"not gzip", "x"))
+
+
+def test_pending_events_are_those_naming_a_plan_not_seen() -> None:
+    e, f = "events/date=2026-11-20/" + "e" * 64 + ".json", "events/date=2026-11-19/f.json"
+    plans, pending, recent = index_files(
+        {"p1": "plans/date=2026-11-20/p1.json"},
+        {e: ["p1", "p2", "p2"]},
+        [(e, 10), (e + ".meta", 3), (f, 5)],
+        1795132800000,  # 2026-11-20T00:00Z
+    )
+    assert list(decode_lines(pending.data, "x")) == [("p2", e)]
+    assert list(decode_lines(recent.data, "x")) == [(e, "10"), (e + ".meta", "3")]
+    assert plans.rows == 1
+
+
+def test_state_paths_are_build_files_and_long_names_are_judged_fast() -> None:
+    assert is_build_file("state/v/Run.jsonl.gz")
+    assert is_build_file("state/pending.jsonl.gz")
+    assert not is_build_file("state/v/../x.jsonl.gz")
+    assert not is_build_file("state/v/" + "A" * 100_000 + ".jsonl")
+    assert not is_build_file("state/" + "v/" * 50_000)
