@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.rows import DATASETS, GROUPS, STATUS_GROUP
+from glue_jobs.normalize.statements import STATEMENT_GROUP, StatementFiles
 from lineage.dataset_properties import DatasetClaims
 from lineage.graph_csv import VERTICES_PREFIX, CsvFile, LabelFiles, csv_line
 from lineage.manifest import OutputFile
@@ -67,6 +68,7 @@ def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[...,
         last: tuple[str, str] | None = None
         pending: DatasetClaims | None = None
         results: list[tuple[Any, ...]] = []
+        statements = StatementFiles(params.target_file_bytes, params.gzip)
 
         def close() -> None:
             finished = files.close() if files is not None else None
@@ -96,6 +98,9 @@ def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[...,
             ids = batch.column(1).to_pylist()
             lines = batch.column(2).to_pylist()
             for group, row_id, line in zip(groups, ids, lines, strict=True):
+                if group == STATEMENT_GROUP:  # members of one statement: decided together
+                    results.extend(_stored(store, f) for f in statements.add(row_id, line))
+                    continue
                 if group == DATASETS:
                     made = DatasetClaims.from_json(line)
                     if (group, row_id) == last and pending is not None:
@@ -115,6 +120,7 @@ def write_partition(store: BuildStore, params: NormalizeParams) -> Callable[...,
                 emit(group, line)
         flush_dataset()
         close()
+        results.extend(_stored(store, f) for f in statements.close())
         cols: list[Any] = list(zip(*results, strict=True)) if results else [[]] * 7
         yield pa.RecordBatch.from_arrays(
             [
