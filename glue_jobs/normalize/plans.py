@@ -83,6 +83,7 @@ def plan_rows(
         plan_id=plan.id,
         runs=len(runs) // 3,
         partial=_partial(graph.unresolved),
+        notes=graph.notes,
     )
     return rows, status
 
