@@ -164,8 +164,11 @@ def statement_rows(members: Iterable[StatementMember]) -> list[GraphRow]:
     Deterministic in the set of members: sorted, deduplicated by plan id (the smallest member of
     a plan id wins, as the writer keeps the smallest line of an id), grouped by statement key.
     """
+    listed = list(members)
+    if len(listed) == 1:  # the common case: a plan no other lineage shares a statement with
+        return _one_statement(listed)
     by_plan: dict[str, StatementMember] = {}
-    for member in sorted(members, key=StatementMember.to_json):
+    for member in sorted(listed, key=StatementMember.to_json):
         by_plan.setdefault(member.plan.plan_id, member)
     by_key: dict[str, list[StatementMember]] = defaultdict(list)
     for member in by_plan.values():
