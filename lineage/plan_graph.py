@@ -319,7 +319,10 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
     if written_table is not None:
         written_table = sibling_catalog(written_table, out_uri, named_reads)
         text = _table_text(write.params)
-        if text is not None and not written_table.explicit:
+        # Only Iceberg's: a session-catalog table (Delta, Hive) is rightly `spark_catalog`,
+        # while an Iceberg name without its catalog is the one the agent truncates (CTAS).
+        destination = _format(write.extra, "destinationType")
+        if text is not None and not written_table.explicit and destination == "iceberg":
             notes.add(
                 f"write table {_shown(text)!r} names no catalog and no table beside it does: "
                 f"read as {written_table.name}"

@@ -298,9 +298,11 @@ def test_a_catalog_no_plan_has_named_is_taken_as_named_without_a_note() -> None:
     assert _notes(plan) == ()
 
 
-def test_an_implied_catalog_is_noted() -> None:
-    (note,) = _notes(_plan(write_params=_v2("db.t")))
+def test_an_implied_catalog_of_an_iceberg_table_is_noted() -> None:
+    (note,) = _notes(_plan(write_params=_v2("db.t"), destination="iceberg"))
     assert "'db.t' names no catalog" in note and "spark_catalog.db.t" in note
+    # A Delta (session catalog) table is rightly `spark_catalog`'s: nothing to note.
+    assert _notes(_plan(write_params=_v2("db.t"), destination="delta")) == ()
 
 
 @pytest.mark.parametrize("identifier", ["a..b", "`unclosed.t", "db.``", " . "])

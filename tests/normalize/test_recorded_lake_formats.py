@@ -191,6 +191,9 @@ def test_nothing_is_quarantined_and_the_computed_merges_are_listed_as_partial(
     assert len(partial) == len(PARTIAL)
     for entry in replay.report.partial:
         assert "expr-" in entry.detail  # names the references the plan does not define
+    # The agent's own spellings (paths, `PathIdentifier@hash`, Delta reads as parquet, the
+    # catalog-less Iceberg CTAS name resolved by its sibling) are read without a note.
+    assert replay.report.notes == ()
 
 
 @pytest.mark.spark
