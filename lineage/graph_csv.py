@@ -110,17 +110,16 @@ class LabelFiles:
     """
 
     def __init__(
-        self, cls: RowClass, *, target_bytes: int, gzip: bool = False, stem: str | None = None
+        self, cls: RowClass, *, target_bytes: int, gzip: bool = False, first_seq: int = 0
     ) -> None:
         self.kind: Literal["vertex", "edge"] = "vertex" if issubclass(cls, VertexRow) else "edge"
         self.label = cls.LABEL.value
-        # Files are `<stem>-0000n.csv`; another stem lets a second writer of a label add files.
-        self._stem = self.label if stem is None else stem
         self._folder = VERTICES_PREFIX if self.kind == "vertex" else EDGES_PREFIX
         self._header = file_header(cls) + LINE_END
         self._target = target_bytes
         self._gzip = gzip
-        self._seq = 0
+        # A second writer of a label numbers its files from `first_seq` (names never collide).
+        self._seq = first_seq
         self._buffer = io.StringIO()
         self._size = 0
         self._rows = 0
@@ -144,7 +143,7 @@ class LabelFiles:
         if not self._rows:
             return None
         data = self._buffer.getvalue().encode("utf-8")
-        path = f"{self._folder}{self._stem}-{self._seq:05d}.csv"
+        path = f"{self._folder}{self.label}-{self._seq:05d}.csv"
         if self._gzip:
             # mtime=0 and no file name in the gzip header: identical input, identical bytes.
             compressed = io.BytesIO()

@@ -4,8 +4,8 @@ The plan pass hands each member plan's statement-dependent rows (its `Plan` vert
 and `HAS_RUN` edges) as one `~statement` row keyed by the statement key instead of as lines. The
 write's shuffle by group puts every `~statement` row in one task, sorted by key, so the members of
 one statement arrive together: `StatementFiles` decides their rows there (lineage.statements) and
-writes them to files of their own labels under a stem of their own (`Plan_statements-00000.csv`),
-beside the files other tasks write. No shuffle is added; the bytes depend only on the members.
+writes them to their labels' files numbered from `FIRST_SEQ` (`Plan-50000.csv`), beside the files
+other tasks write (`Plan-00000.csv` up). No shuffle is added; the bytes depend only on the members.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from lineage.graph_csv import CsvFile, LabelFiles, csv_line
 from lineage.graph_schema import GraphRow
 from lineage.statements import StatementMember, statement_rows
 
-__all__ = ["STATEMENT_GROUP", "StatementFiles", "statement_line"]
+__all__ = ["FIRST_SEQ", "STATEMENT_GROUP", "StatementFiles", "statement_line"]
 
 STATEMENT_GROUP = "~statement"
-_STEM = "{label}_statements"
+# The label's own task would need 50,000 files (3 TiB at the default size) to reach it.
+FIRST_SEQ = 50_000
 
 
 def statement_line(member: StatementMember) -> tuple[str, str, str]:
@@ -65,7 +66,7 @@ class StatementFiles:
                     cls,
                     target_bytes=self._target,
                     gzip=self._gzip,
-                    stem=_STEM.format(label=cls.LABEL.value),
+                    first_seq=FIRST_SEQ,
                 )
                 self._files[cls] = files
             finished = files.add(csv_line(row))
