@@ -109,14 +109,17 @@ class LabelFiles:
     names and bytes depend only on the lines, so a rebuild of the same rows is byte-identical.
     """
 
-    def __init__(self, cls: RowClass, *, target_bytes: int, gzip: bool = False) -> None:
+    def __init__(
+        self, cls: RowClass, *, target_bytes: int, gzip: bool = False, first_seq: int = 0
+    ) -> None:
         self.kind: Literal["vertex", "edge"] = "vertex" if issubclass(cls, VertexRow) else "edge"
         self.label = cls.LABEL.value
         self._folder = VERTICES_PREFIX if self.kind == "vertex" else EDGES_PREFIX
         self._header = file_header(cls) + LINE_END
         self._target = target_bytes
         self._gzip = gzip
-        self._seq = 0
+        # A second writer of a label numbers its files from `first_seq` (names never collide).
+        self._seq = first_seq
         self._buffer = io.StringIO()
         self._size = 0
         self._rows = 0

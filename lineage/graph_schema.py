@@ -38,6 +38,7 @@ __all__ = [
     "JobVertex",
     "OfEdge",
     "OperationVertex",
+    "PartOfEdge",
     "PlanVertex",
     "ReadsEdge",
     "RunVertex",
@@ -94,6 +95,7 @@ class EdgeLabel(StrEnum):
     OF = "OF"
     DERIVES_FROM = "DERIVES_FROM"
     USES = "USES"
+    PART_OF = "PART_OF"
 
 
 class IdPrefix(StrEnum):
@@ -565,6 +567,16 @@ class UsesEdge(EdgeRow):
         return (self.role,)
 
 
+@dataclass(frozen=True, slots=True)
+class PartOfEdge(EdgeRow):
+    """`Plan` -> `Plan` (or `Run` -> `Run`): one lineage of a statement the agent reports twice,
+    to the table-creating lineage that stands for the statement (lineage.statements)."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.PART_OF
+    from_id: str
+    to_id: str
+
+
 VERTEX_CLASSES: dict[VertexLabel, type[VertexRow]] = {
     cls.LABEL: cls
     for cls in (JobVertex, RunVertex, PlanVertex, OperationVertex, DatasetVertex, ColumnVertex)
@@ -582,5 +594,6 @@ EDGE_CLASSES: dict[EdgeLabel, type[EdgeRow]] = {
         OfEdge,
         DerivesFromEdge,
         UsesEdge,
+        PartOfEdge,
     )
 }

@@ -26,7 +26,13 @@ from lineage.dataset_identity import (
     parse_table_identifier,
     sibling_catalog,
 )
-from lineage.dataset_properties import DatasetClaims, FormatClaim, Role, TableClaim
+from lineage.dataset_properties import (
+    TABLE_FORMATS,
+    DatasetClaims,
+    FormatClaim,
+    Role,
+    TableClaim,
+)
 from lineage.dml_lineage import dml_lineage
 from lineage.graph_schema import (
     ColumnVertex,
@@ -66,6 +72,7 @@ __all__ = [
 ]
 
 MAX_PARAMS_CHARS = 4000
+_SHOWN_CHARS = 200  # of an odd identifier or location quoted in a note
 MAX_ERROR_CHARS = 2000
 # Write commands whose name says what they do (Delta 3.2 commands, Spark 3.5 logical V2 writes);
 # every other write is `append` or `overwrite` by the agent's `append` flag.
@@ -105,6 +112,9 @@ class PlanGraph:
     # References to attributes/expressions the plan lacks ("attr a-9", "expr e-3"): the lineage
     # is partial there, every other column keeps its edges.
     unresolved: tuple[str, ...] = ()
+    # How odd input was read (a table identifier naming no table, an implied catalog, formats
+    # the plan's own operations disagree on): the answer is deterministic, the note says which.
+    notes: tuple[str, ...] = ()
 
 
 def _operator(op: sm.Operation) -> tuple[str, str]:
@@ -139,6 +149,21 @@ def _catalog_table(params: Mapping[str, sm.JsonValue]) -> CatalogName | None:
                         cat if isinstance(cat, str) else DEFAULT_CATALOG,
                     )
     return None
+
+
+def _table_text(params: Mapping[str, sm.JsonValue]) -> str | None:
+    """The dotted table identifier string an operation's parameters carry, if any."""
+    for key in ("table", "catalogTable", "tableIdentifier", "tableName"):
+        value = params.get(key)
+        if isinstance(value, dict):
+            value = value.get("identifier")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
 def _command_named(params: Mapping[str, sm.JsonValue]) -> WriteMode | None:
@@ -259,8 +284,12 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
     # side's claims (catalog name, format) merge by lineage.dataset_properties' precedence, so
     # a plan that reads and writes one table keeps the name either side gives.
     claims: dict[str, DatasetClaims] = {}
+    notes: set[str] = set()
+    formats: dict[str, set[tuple[str, str]]] = {}
 
     def claim(uri: str, table: CatalogName | None, fmt: str | None, role: Role) -> None:
+        if fmt is not None:
+            formats.setdefault(uri, set()).add((role.name.lower(), fmt.lower()))
         made = DatasetClaims(
             uri,
             rules.layer_of(uri),
@@ -275,6 +304,7 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
     named_reads: list[tuple[CatalogName, str]] = []
     for read in plan.operations.reads:
         table = _catalog_table(read.params)
+        _note_identifier(notes, "read", read.params, table)
         fmt = _format(read.extra, "sourceType")
         uris: list[str] = []
         for raw_uri in read.input_sources:
@@ -285,8 +315,18 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
                 named_reads.append((table, uri))
         read_uris[read.id] = tuple(dict.fromkeys(uris))
     written_table = _catalog_table(write.params)
+    _note_identifier(notes, "write", write.params, written_table)
     if written_table is not None:
         written_table = sibling_catalog(written_table, out_uri, named_reads)
+        text = _table_text(write.params)
+        # Only Iceberg's: a session-catalog table (Delta, Hive) is rightly `spark_catalog`,
+        # while an Iceberg name without its catalog is the one the agent truncates (CTAS).
+        destination = _format(write.extra, "destinationType")
+        if text is not None and not written_table.explicit and destination == "iceberg":
+            notes.add(
+                f"write table {_shown(text)!r} names no catalog and no table beside it does: "
+                f"read as {written_table.name}"
+            )
     claim(out_uri, written_table, _format(write.extra, "destinationType"), Role.WRITE)
     datasets = {uri: claims[uri].vertex() for uri in claims}
     rows.extend(datasets[uri] for uri in sorted(datasets))
@@ -341,7 +381,30 @@ def plan_graph(plan: sm.ExecutionPlan, source: RawSource, rules: LayerRules) -> 
     rows.extend(edges)
     unresolved = tuple(sorted(f"{r.kind} {r.id}" for r in walker.unresolved))
     by_id = {dataset_id(uri): made for uri, made in claims.items()}
-    return PlanGraph(tuple(rows), job, by_id, unresolved)
+    for uri, said in sorted(formats.items()):
+        # A table format beside file formats is how the agent reports a Delta path read
+        # (`parquet`): documented precedence, no note. Two table formats, or two file formats
+        # and no table format, are a real disagreement.
+        table_formats = {fmt for _role, fmt in said if fmt in TABLE_FORMATS}
+        if len(table_formats) > 1 or (not table_formats and len({f for _r, f in said}) > 1):
+            chosen = claims[uri].vertex().format
+            told = ", ".join(f"{role} {fmt}" for role, fmt in sorted(said))
+            notes.add(f"formats differ for {_shown(uri)} ({told}): {chosen} by precedence")
+    return PlanGraph(tuple(rows), job, by_id, unresolved, tuple(sorted(notes)))
+
+
+def _note_identifier(
+    notes: set[str], side: str, params: Mapping[str, sm.JsonValue], table: CatalogName | None
+) -> None:
+    """Note a table identifier that names no catalog table (a path, a hash, a broken name)."""
+    text = _table_text(params)
+    # A path (`delta.`/lake/t``) or an object's toString (`PathIdentifier@1f`) is the agent's
+    # usual spelling of a table addressed by location: no note for those.
+    if text is not None and table is None and not any(c in text for c in "/@"):
+        notes.add(
+            f"{side} table identifier {_shown(text)!r} names no catalog table: "
+            "the dataset is named by its location"
+        )
 
 
 def _metric(metrics: Mapping[str, sm.JsonValue], *names: str) -> int | None:

@@ -60,6 +60,8 @@ class Reason(StrEnum):
     NORMALIZE_FAILED = "normalize_failed"  # any other error while normalizing this one payload
     # Not a quarantine: normalized, but some columns' lineage is missing (listed under "partial")
     PARTIAL_LINEAGE = "partial_lineage"
+    # Not a quarantine either: normalized, and how an odd input was read (listed under "notes")
+    NOTED = "noted"
 
 
 class TooManyBadPayloadsError(LineageError):
@@ -126,6 +128,8 @@ class QuarantineReport:
     entries: tuple[QuarantineEntry, ...]
     # Normalized plans whose lineage is partial (references the plan does not define).
     partial: tuple[QuarantineEntry, ...] = ()
+    # Normalized plans with a note on how odd input was read (one entry per note).
+    notes: tuple[QuarantineEntry, ...] = ()
 
     @classmethod
     def build(
@@ -135,6 +139,7 @@ class QuarantineReport:
         excluded: int,
         entries: Iterable[QuarantineEntry],
         partial: Iterable[QuarantineEntry] = (),
+        notes: Iterable[QuarantineEntry] = (),
     ) -> QuarantineReport:
         """A report with entries sorted by key; checks that the counts reconcile."""
         ordered = tuple(sorted(entries))
@@ -143,7 +148,9 @@ class QuarantineReport:
                 f"counts do not reconcile: read {read} != normalized {normalized} + "
                 f"quarantined {len(ordered)} + excluded {excluded}"
             )
-        return cls(read, normalized, excluded, ordered, tuple(sorted(partial)))
+        return cls(
+            read, normalized, excluded, ordered, tuple(sorted(partial)), tuple(sorted(notes))
+        )
 
     @property
     def quarantined(self) -> int:
@@ -180,6 +187,8 @@ class QuarantineReport:
         }
         if self.partial:  # absent when empty: reports of complete builds keep their bytes
             doc["partial"] = [{"key": e.key, "detail": e.detail} for e in self.partial]
+        if self.notes:  # absent when empty, like `partial`
+            doc["notes"] = [{"key": e.key, "detail": e.detail} for e in self.notes]
         return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
 
 
@@ -209,6 +218,7 @@ class PayloadStatus:
     plan_id: str | None = None
     runs: int = 0
     partial: str | None = None
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def quarantined(
@@ -229,6 +239,7 @@ class PayloadStatus:
             "plan_id": self.plan_id,
             "runs": self.runs,
             "partial": self.partial,
+            "notes": list(self.notes),
         }
         return orjson.dumps(doc)
 
@@ -245,6 +256,7 @@ class PayloadStatus:
             plan_id=doc["plan_id"],
             runs=doc["runs"],
             partial=doc["partial"],
+            notes=tuple(doc.get("notes", ())),
         )
 
 
@@ -350,5 +362,11 @@ def reconcile(
         for s in settled
         if s.outcome is Outcome.NORMALIZED and s.partial
     ]
-    report = QuarantineReport.build(read, normalized, excluded, entries, partial)
+    notes = [
+        QuarantineEntry(s.key, Reason.NOTED, note)
+        for s in settled
+        if s.outcome is Outcome.NORMALIZED
+        for note in s.notes
+    ]
+    report = QuarantineReport.build(read, normalized, excluded, entries, partial, notes)
     return Accounts(report, tuple(sorted(inputs.values())))

@@ -85,6 +85,8 @@ class SparkJob:
     args: tuple[str, ...] = ()
     expect_failure: bool = False
     """The job is meant to fail (its failed run must still reach the lineage)."""
+    conf: tuple[str, ...] = ()
+    """Spark settings `KEY=VALUE` for `lineage spark-submit --conf` (e.g. lake-format jars)."""
 
     @property
     def stage(self) -> str:
@@ -184,6 +186,7 @@ def run_jobs(workdir: Workdir, jobs: Sequence[SparkJob], producer_url: str, say:
         log = workdir.log(job.stage)
         say(f"  [{index}/{len(jobs)}] {job.script.name} {' '.join(job.args)}")
         argv = [lineage_executable(), "spark-submit", "--producer-url", producer_url]
+        argv += [arg for setting in job.conf for arg in ("--conf", setting)]
         argv += [str(job.script), *job.args]
         code = run_stage(job.stage, argv, log, JOB_TIMEOUT_S)
         if job.expect_failure and code == 0:

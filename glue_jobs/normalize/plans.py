@@ -14,12 +14,14 @@ from glue_jobs.normalize import payloads
 from glue_jobs.normalize.events import EventRef
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.rows import DATASETS, ROW_SCHEMA, SHARED, STATUS_GROUP, group_of
+from glue_jobs.normalize.statements import statement_line
 from lineage.dataset_properties import DatasetClaims
 from lineage.graph_csv import csv_line
 from lineage.graph_schema import DatasetVertex, GraphRow
 from lineage.manifest import InputObject
 from lineage.plan_graph import PlanGraph, plan_graph, run_rows
 from lineage.quarantine import Outcome, PayloadStatus, QuarantinedError, Reason
+from lineage.statements import split_member
 from lineage.store import RawZoneStore
 
 if TYPE_CHECKING:
@@ -66,7 +68,12 @@ def plan_rows(
         if params.as_of_ms is not None and not runs:
             # Read and judged: the manifest names it (verify can then tell a plan slipped in later).
             return [], PayloadStatus(key, Outcome.EXCLUDED, tuple(inputs))
-        rows = _encode(graph, runs, {} if encoded is None else encoded)
+        # A possible half of a statement reported twice: its mode-dependent rows go to the write
+        # as one member row, decided there with the other half (glue_jobs.normalize.statements).
+        kept, member = split_member(plan.operations.write.name, (*graph.rows, *runs))
+        rows = _encode(graph, kept, {} if encoded is None else encoded)
+        if member is not None:
+            rows.append(statement_line(member))
     except Exception as exc:  # isolation: one payload's failure, whatever it is, is its own
         return [], PayloadStatus.quarantined(key, exc, inputs)
     status = PayloadStatus(
@@ -76,6 +83,7 @@ def plan_rows(
         plan_id=plan.id,
         runs=len(runs) // 3,
         partial=_partial(graph.unresolved),
+        notes=graph.notes,
     )
     return rows, status
 
@@ -89,9 +97,11 @@ def _runs(
     return runs
 
 
-def _encode(graph: PlanGraph, runs: Iterable[GraphRow], cache: dict[GraphRow, Row]) -> list[Row]:
+def _encode(
+    graph: PlanGraph, graph_rows: Iterable[GraphRow], cache: dict[GraphRow, Row]
+) -> list[Row]:
     rows: list[Row] = []
-    for row in (*graph.rows, *runs):
+    for row in graph_rows:
         if isinstance(row, DatasetVertex):
             # Equal rows can carry different claims (a read's and a write's): not cached.
             row_id = row.id

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.rows import DATASETS, GROUPS, STATUS_GROUP
+from glue_jobs.normalize.statements import STATEMENT_GROUP, StatementFiles
 from lineage.dataset_properties import DatasetClaims
 from lineage.delta_state import STATE_PREFIX, STATEFUL_GROUPS, encode_lines, state_path
 from lineage.graph_csv import EDGES_PREFIX, VERTICES_PREFIX, CsvFile, LabelFiles, csv_line
@@ -78,6 +79,8 @@ def write_partition(
             if state and group in STATEFUL_GROUPS:
                 kept.setdefault(group, []).append((row_id, value))
 
+        statements = StatementFiles(params.target_file_bytes, params.gzip)
+
         def close() -> None:
             finished = files.close() if files is not None else None
             if finished is not None:
@@ -108,6 +111,9 @@ def write_partition(
             ids = batch.column(1).to_pylist()
             lines = batch.column(2).to_pylist()
             for group, row_id, line in zip(groups, ids, lines, strict=True):
+                if group == STATEMENT_GROUP:  # members of one statement: decided together
+                    results.extend(_stored(store, f) for f in statements.add(row_id, line))
+                    continue
                 if group == DATASETS:
                     made = DatasetClaims.from_json(line)
                     if (group, row_id) == last and pending is not None:
@@ -133,6 +139,7 @@ def write_partition(
             store.write(kept_file.path, kept_file.data)
             row = (OutRowKind.FILE.value, group, kept_file.path, kept_file.rows)
             results.append((*row, len(kept_file.data), kept_file.sha256, None))
+        results.extend(_stored(store, f) for f in statements.close())
         cols: list[Any] = list(zip(*results, strict=True)) if results else [[]] * 7
         yield pa.RecordBatch.from_arrays(
             [

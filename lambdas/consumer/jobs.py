@@ -7,7 +7,7 @@ from typing import Any
 from lambdas.consumer.elements import fetch_vertices, project_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import JobDetail, JobList, JobSummary, RunItem
-from lambdas.consumer.vis import element_props, flow_edge, node
+from lambdas.consumer.vis import element_props, job_flows, node
 from lineage.graph_schema import EdgeLabel, IdPrefix, VertexLabel, job_id
 
 __all__ = ["job_detail", "jobs_by_id", "list_jobs", "newest_first", "run_item"]
@@ -98,8 +98,7 @@ def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) 
 
     nodes = [node(job_vid, VertexLabel.JOB, job_props)]
     nodes += [node(v, lbl, pr) for v, (lbl, pr) in fetch_vertices(client, inputs + outputs).items()]
-    edges = [flow_edge(EdgeLabel.READS, d, job_vid) for d in inputs]
-    edges += [flow_edge(EdgeLabel.WRITES, job_vid, d) for d in outputs]
+    edges = job_flows(job_vid, inputs, outputs)
     return JobDetail.model_validate(
         {
             "nodes": nodes,

@@ -8,7 +8,7 @@ from lambdas.consumer.elements import fetch_vertices
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.jobs import jobs_by_id, newest_first
 from lambdas.consumer.models import GraphView
-from lambdas.consumer.vis import element_props, flow_edge, node
+from lambdas.consumer.vis import element_props, job_flows, node
 from lineage.graph_schema import EdgeLabel, VertexLabel
 
 __all__ = ["overview"]
@@ -48,8 +48,7 @@ def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView
         job_vid, _, props = element_props(row["job"])
         props["last_status"] = row["last"][0] if row["last"] else None
         nodes.append(node(job_vid, VertexLabel.JOB, props))
-        edges += [flow_edge(EdgeLabel.READS, ds, job_vid) for ds in row["reads"]]
-        edges += [flow_edge(EdgeLabel.WRITES, job_vid, ds) for ds in row["writes"]]
+        edges += job_flows(job_vid, row["reads"], row["writes"])
         for ds in [*row["reads"], *row["writes"]]:
             if ds not in seen:
                 seen.add(ds)

@@ -13,6 +13,7 @@ __all__ = [
     "element_props",
     "epoch_ms",
     "flow_edge",
+    "job_flows",
     "json_value",
     "node",
     "node_group",
@@ -113,6 +114,26 @@ def node(vertex_id: str, vertex_label: str, props: dict[str, Any]) -> dict[str, 
     for key, value in props.items():
         out[f"prop_{key}" if key in _RESERVED else key] = value
     return out
+
+
+def job_flows(job_vid: str, reads: list[str], writes: list[str]) -> list[dict[str, Any]]:
+    """A job's flow edges: `READS` from each input, `WRITES` to each output.
+
+    A dataset the job both reads and writes (the target of a MERGE, UPDATE or DELETE) gets one
+    `WRITES` edge marked `reads_too` instead of a `READS` edge back: that 2-cycle would leave the
+    layered drawing no order to follow (the plan view still shows the read).
+    """
+    written = set(writes)
+    edges: list[dict[str, Any]] = [
+        flow_edge(EdgeLabel.READS, ds, job_vid) for ds in reads if ds not in written
+    ]
+    read = set(reads)
+    for ds in writes:
+        edge: dict[str, Any] = flow_edge(EdgeLabel.WRITES, job_vid, ds)
+        if ds in read:
+            edge["reads_too"] = True
+        edges.append(edge)
+    return edges
 
 
 def flow_edge(label: EdgeLabel, source: str, target: str) -> dict[str, str]:

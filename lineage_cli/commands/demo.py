@@ -27,6 +27,9 @@ from lineage_cli.pipeline import (
 from local_neptune import ServerLayout, ServerSettings, project_root, start, stop
 
 EXAMPLES = project_root() / "examples"
+# The Delta Lake jars `make install` fetches (build-support/lake-formats-pom.xml).
+LAKE_FORMAT_JARS = project_root() / ".cache" / "lake-formats" / "lib"
+DELTA_JARS = ("delta-spark_2.12-3.2.1.jar", "delta-storage-3.2.1.jar")
 
 # The sample lake, in the order a nightly schedule would run it (see examples/README.md).
 SAMPLE_JOBS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
@@ -36,16 +39,39 @@ SAMPLE_JOBS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("aggregate_sales.py", (), False),
     ("append_daily_orders.py", ("--day", "21"), False),
     ("append_daily_orders.py", ("--day", "22"), False),
+    ("merge_order_book.py", (), False),
     ("ingest_payments_strict.py", (), True),
 )
+# Jobs writing lake-format tables: the jars they need on spark.jars.
+_JARS: dict[str, tuple[str, ...]] = {"merge_order_book.py": DELTA_JARS}
+
+
+class LakeFormatJarsMissingError(LineageError):
+    """A sample job's lake-format jars are not where `make install` puts them."""
 
 
 def sample_jobs(data_lake: Path) -> list[SparkJob]:
-    """The sample jobs with their `--lake` argument."""
+    """The sample jobs with their `--lake` argument (and lake-format jars where needed)."""
     return [
-        SparkJob(EXAMPLES / script, ("--lake", str(data_lake), *args), expect_failure=fails)
+        SparkJob(
+            EXAMPLES / script,
+            ("--lake", str(data_lake), *args),
+            expect_failure=fails,
+            conf=_jar_conf(_JARS.get(script, ())),
+        )
         for script, args, fails in SAMPLE_JOBS
     ]
+
+
+def _jar_conf(names: tuple[str, ...]) -> tuple[str, ...]:
+    if not names:
+        return ()
+    missing = [name for name in names if not (LAKE_FORMAT_JARS / name).is_file()]
+    if missing:
+        raise LakeFormatJarsMissingError(
+            f"{', '.join(missing)} not found in {LAKE_FORMAT_JARS} (run `make install`)"
+        )
+    return ("spark.jars=" + ",".join(str(LAKE_FORMAT_JARS / name) for name in names),)
 
 
 def _wait_for_interrupt(ready: Callable[[], None]) -> None:
@@ -109,6 +135,7 @@ def register(app: typer.Typer) -> None:
         try:
             # A missing agent jar is found before any server starts, not after the first job.
             agent = locate()
+            jobs = sample_jobs(place.data_lake)  # ... and so are missing lake-format jars
             say(f"[bold]1/5[/] starting the local Gremlin Server on port {graph_port}")
             start(ServerSettings(port=graph_port), graph_layout)
             graph_started = True
@@ -116,7 +143,6 @@ def register(app: typer.Typer) -> None:
             serve = start_serve(place, port, graph_url)
             say("[bold]3/5[/] writing the sample lake's raw files")
             generate_sample_data(place, EXAMPLES / "generate_raw_data.py")
-            jobs = sample_jobs(place.data_lake)
             say(f"[bold]4/5[/] running {len(jobs)} sample Spark jobs with the Spline agent {agent}")
             run_jobs(place, jobs, f"{base}/producer", say)
             say("[bold]5/5[/] nightly rebuild: raw zone -> Neptune CSVs -> graph")
@@ -125,6 +151,7 @@ def register(app: typer.Typer) -> None:
             say("  - Overview: the sample lake's jobs and datasets, raw -> curated -> aggregated")
             say("  - Click dataset 'sales_by_country', then Upstream: where the numbers come from")
             say("  - Jobs: 'ingest_payments_strict' shows its failed run and the error")
+            say("  - Jobs: 'merge_order_book' MERGEs into a Delta table: rows inserted/updated")
             say("  - Columns: pick 'sales_by_country' and a column for column-level lineage")
             say(f"  Build: {place.build} (manifest.json); logs: {place.logs}")
             if wait:

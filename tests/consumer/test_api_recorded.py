@@ -118,3 +118,24 @@ def test_dataset_search_and_detail(api: TestClient) -> None:
     detail = ok(api, "/datasets/detail", uri=found[0]["uri"])
     assert "revenue" in {c["name"] for c in detail["columns"]}
     assert detail["written_by"] == ["aggregate_sales"]
+
+
+def test_a_save_as_table_is_one_run_in_every_run_view(api: TestClient) -> None:
+    """`saveAsTable` reaches the agent as two lineages (the insert and the CTAS command): both
+    plans are kept, the statement is one run in the job list, the job view and `/runs`."""
+    ctas, insert = "49c3c4c3", "0766e7d6"  # warehouse_save_as_table_ctas / _insert plan ids
+    jobs = {j["name"]: j for j in ok(api, "/jobs")["items"]}
+    assert (jobs["warehouse_tables"]["plans"], jobs["warehouse_tables"]["runs"]) == (4, 3)
+    job_runs = ok(api, "/jobs/warehouse_tables")["runs"]
+    by_job = ok(api, "/runs", job="warehouse_tables")["items"]
+    everywhere = ok(api, "/runs", limit=1000)["items"]
+    for runs in (job_runs, by_job, [r for r in everywhere if r["job_name"] == "warehouse_tables"]):
+        plans = [r["plan_id"] for r in runs]
+        assert len(plans) == 3
+        assert any(p.startswith(ctas) for p in plans)
+        assert not any(p.startswith(insert) for p in plans)
+    # The inner half keeps its plan and its run, reachable from the plan.
+    (insert_plan,) = [p for p in ok(api, "/jobs/warehouse_tables")["plans"] if insert in str(p)]
+    assert insert_plan["write_mode"] == "overwrite"
+    inner = ok(api, f"/plans/{insert_plan['plan_id']}")
+    assert len(inner["runs"]) == 1

@@ -112,6 +112,7 @@ _STATUSES = st.builds(
     plan_id=st.none() | st.text(max_size=36),
     runs=st.integers(0, 10_000),
     partial=st.none() | st.text(max_size=40),
+    notes=st.lists(st.text(max_size=20), max_size=2).map(tuple),
 )
 
 
@@ -181,3 +182,15 @@ def test_reconcile_lists_partial_lineage_beside_the_normalized_count() -> None:
     report = reconcile([status], {}, [], []).report
     assert (report.read, report.normalized, report.quarantined) == (1, 1, 0)
     assert report.partial == (QuarantineEntry(key, Reason.PARTIAL_LINEAGE, "attr a-9"),)
+
+
+def test_reconcile_lists_notes_beside_the_normalized_count_and_only_then() -> None:
+    key = _plan_key(PLAN_A)
+    status = PayloadStatus(key, Outcome.NORMALIZED, plan_id=PLAN_A, notes=("b note", "a note"))
+    report = reconcile([status], {}, [], []).report
+    assert (report.read, report.normalized, report.quarantined) == (1, 1, 0)
+    assert [e.detail for e in report.notes] == ["a note", "b note"]
+    assert {e.reason for e in report.notes} == {Reason.NOTED}
+    assert b'"notes"' in report.to_json()
+    plain = reconcile([PayloadStatus(key, Outcome.NORMALIZED, plan_id=PLAN_A)], {}, [], [])
+    assert b'"notes"' not in plain.report.to_json()  # complete builds keep their bytes

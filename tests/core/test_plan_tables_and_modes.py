@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lineage import spline as sm
-from lineage.dataset_identity import LayerRules
+from lineage.dataset_identity import LayerRules, parse_table_identifier
 from lineage.graph_schema import DatasetVertex, PlanVertex, RunVertex, WriteMode, WritesEdge
 from lineage.job_identity import identify_job
 from lineage.plan_graph import RawSource, plan_graph, run_rows, write_mode
@@ -280,3 +280,78 @@ def test_iceberg_ctas_without_its_catalog_takes_the_append_lineage_name() -> Non
             "lake.db.region_totals",
         )
         assert merged.format == "iceberg"
+
+
+# ---- bad input: a deterministic answer and a note, never an error ----
+
+TARGET_URI = "file:///tmp/lineage-example-lake/warehouse/sales.db/customer_countries"
+
+
+def _notes(plan: sm.ExecutionPlan) -> tuple[str, ...]:
+    return plan_graph(plan, SOURCE, LayerRules.default()).notes
+
+
+def test_a_catalog_no_plan_has_named_is_taken_as_named_without_a_note() -> None:
+    # The lake has never seen `galaxy`: the explicit name is still the best answer there is.
+    plan = _plan(write_params=_v2("Galaxy.Far.Away"))
+    assert _datasets(plan)[TARGET_URI].catalog_table == "galaxy.far.away"
+    assert _notes(plan) == ()
+
+
+def test_an_implied_catalog_of_an_iceberg_table_is_noted() -> None:
+    (note,) = _notes(_plan(write_params=_v2("db.t"), destination="iceberg"))
+    assert "'db.t' names no catalog" in note and "spark_catalog.db.t" in note
+    # A Delta (session catalog) table is rightly `spark_catalog`'s: nothing to note.
+    assert _notes(_plan(write_params=_v2("db.t"), destination="delta")) == ()
+
+
+@pytest.mark.parametrize("identifier", ["a..b", "`unclosed.t", "db.``", " . "])
+def test_an_identifier_naming_no_table_is_noted(identifier: str) -> None:
+    plan = _plan(write_params=_v2(identifier))
+    assert _datasets(plan)[TARGET_URI].catalog_table is None
+    assert any(repr(identifier) in n and "named by its location" in n for n in _notes(plan))
+
+
+@pytest.mark.parametrize("identifier", ["delta.`/tmp/lake/t`", "PathIdentifier@7c2a1e"])
+def test_the_agents_spellings_of_a_location_are_not_noted(identifier: str) -> None:
+    assert _notes(_plan(write_params=_v2(identifier))) == ()
+
+
+def test_conflicting_formats_give_the_precedence_answer_and_a_note() -> None:
+    plan = _plan(read_source=TARGET, destination="iceberg", source_type="delta")
+    assert _datasets(plan)[TARGET_URI].format == "iceberg"  # the write's claim wins
+    (note,) = _notes(plan)
+    assert "read delta, write iceberg" in note and "iceberg by precedence" in note
+
+
+def test_a_delta_path_read_reported_as_parquet_is_not_a_conflict() -> None:
+    plan = _plan(read_source=TARGET, destination="delta", source_type="parquet")
+    assert _datasets(plan)[TARGET_URI].format == "delta"
+    assert _notes(plan) == ()
+
+
+_part = st.text(alphabet="aZ_9`. /@$-é", max_size=6)
+_identifier = st.lists(_part, min_size=1, max_size=5).map(".".join) | st.text(max_size=30)
+
+
+@given(_identifier, st.sampled_from(["parquet", "delta", "iceberg", "csv", "DELTA", ""]))
+def test_any_identifier_form_gives_one_answer_and_notes_never_an_error(
+    identifier: str, fmt: str
+) -> None:
+    plan = _plan(write_params=_v2(identifier), read_source=TARGET, source_type=fmt or "parquet")
+    first, again = (plan_graph(plan, SOURCE, LayerRules.default()) for _ in range(2))
+    assert (first.rows, first.notes) == (again.rows, again.notes)  # deterministic
+    target = _datasets(plan)[TARGET_URI]
+    if target.catalog_table is not None:
+        # A name is normalized: lower case, catalog.namespace.table, and reads back as itself.
+        assert target.catalog_table == target.catalog_table.lower()
+        assert target.catalog_table.count(".") >= 2
+        reparsed = parse_table_identifier(target.catalog_table)
+        assert reparsed is not None and reparsed.name == target.catalog_table
+    assert all(len(note) < 1000 for note in first.notes)  # bounded, whatever the input
+
+
+@given(st.lists(st.sampled_from(["Lake", "`lake`", "LAKE", "`LaKe`"]), min_size=1, max_size=1))
+def test_spellings_of_one_name_give_one_catalog_table(catalog: list[str]) -> None:
+    name = f"{catalog[0]}.`DB`.Customers"
+    assert _datasets(_plan(write_params=_v2(name)))[TARGET_URI].catalog_table == "lake.db.customers"

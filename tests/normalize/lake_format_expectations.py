@@ -354,8 +354,4 @@ EXPECTED.update(
 PARTIAL = frozenset({"delta_merge_computed", "delta_merge_python"})
 
 # (write, aspect) -> why our normalize gets it wrong today; tests mark these xfail(strict=True).
-KNOWN_WRONG: dict[tuple[str, str], str] = {
-    ("iceberg_ctas_append", "datasets"): (
-        "one logical write per CTAS is not built yet: the AppendData half is labelled append"
-    ),
-}
+KNOWN_WRONG: dict[tuple[str, str], str] = {}

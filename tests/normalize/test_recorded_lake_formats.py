@@ -195,6 +195,9 @@ def test_nothing_is_quarantined_and_the_computed_merges_are_listed_as_partial(
     assert len(partial) == len(PARTIAL)
     for entry in replay.report.partial:
         assert "expr-" in entry.detail  # names the references the plan does not define
+    # The agent's own spellings (paths, `PathIdentifier@hash`, Delta reads as parquet, the
+    # catalog-less Iceberg CTAS name resolved by its sibling) are read without a note.
+    assert replay.report.notes == ()
 
 
 @pytest.mark.spark
@@ -266,3 +269,25 @@ def test_the_two_lineages_of_one_iceberg_ctas_are_linked_by_their_statement_key(
     assert len(plans) == len(EXPECTED)  # both payloads kept, as two plans
     assert len({p["statement_key"] for p in plans}) == len(EXPECTED) - 1
     assert len({p["content_key"] for p in plans}) == len(EXPECTED)
+
+
+@pytest.mark.spark
+def test_an_iceberg_ctas_is_one_logical_write_with_one_counted_run(replay: Replay) -> None:
+    """The AppendData half is `PART_OF` the CreateTableAsSelect half (plan and run); its run is
+    kept (EXECUTED by its own plan) but hangs off no job, so the run views count one run."""
+    inner, outer = (plan_vertex_id(_plan(w)["id"]) for w in ("iceberg_ctas_append", "iceberg_ctas"))
+    graph = replay.graph
+    assert graph.out("PART_OF", inner) == {outer}
+    assert graph.out("PART_OF", outer) == set()
+    (inner_run,) = {frm for frm, to, _ in graph.edges["EXECUTED"] if to == inner}
+    (outer_run,) = {frm for frm, to, _ in graph.edges["EXECUTED"] if to == outer}
+    assert graph.out("PART_OF", inner_run) == {outer_run}
+    job_runs = graph.out("HAS_RUN", job_id("iceberg_tables"))
+    assert outer_run in job_runs
+    assert inner_run not in job_runs
+    assert graph.vertices[inner_run]["~label"] == "Run"
+    # Every other run is counted: one HAS_RUN per run but the linked half's.
+    runs = {v for v, props in graph.vertices.items() if props["~label"] == "Run"}
+    counted = {to for _, to, _ in graph.edges["HAS_RUN"]}
+    assert runs - counted == {inner_run}
+    assert {frm for frm, _, _ in graph.edges["PART_OF"]} == {inner, inner_run}
