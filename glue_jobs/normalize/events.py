@@ -136,15 +136,17 @@ def batch_accounts(rows: Iterable[Row]) -> dict[str, EventBatch]:
     return batches
 
 
-def events_by_plan(events: DataFrame) -> DataFrame:
-    """EVENT_SCHEMA rows -> `plan_id string, events array<binary>`: kept events by plan, in Spark.
+def events_by_plan(events: DataFrame, partitions: int) -> DataFrame:
+    """EVENT_SCHEMA rows -> `plan_id string, events array<binary>`: kept events by plan, in Spark,
+    hash-partitioned by plan id into `partitions`.
 
     The order within a plan is left to `event_refs` (Spark's collect order is not stable).
     """
     from pyspark.sql import functions as F
 
-    kept = events.where(F.col("kind") == EventRowKind.EVENT.value)
-    return kept.groupBy("plan_id").agg(F.collect_list("payload").alias("events"))
+    kept = events.where(F.col("kind") == EventRowKind.EVENT.value).select("plan_id", "payload")
+    by_plan = kept.repartition(partitions, "plan_id")
+    return by_plan.groupBy("plan_id").agg(F.collect_list("payload").alias("events"))
 
 
 def event_refs(pickled: Iterable[bytes] | None) -> tuple[EventRef, ...]:

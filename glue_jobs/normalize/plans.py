@@ -196,7 +196,11 @@ def transform(
         if groups:
             yield flush()
 
-    joined = plan_keys.select("key", "plan_id").join(
-        events_by_plan(events).hint("merge"), "plan_id", "left"
-    )
+    # Both sides are partitioned by plan id into as many tasks as `plan_keys` has partitions, so
+    # the join needs no further shuffle, and (a number the job chose) adaptive execution does
+    # not coalesce them: the shuffled bytes are small, the Python work per plan is not.
+    tasks = plan_keys.rdd.getNumPartitions()
+    plans = plan_keys.select("key", "plan_id").repartition(tasks, "plan_id")
+    by_plan = events_by_plan(events, tasks)
+    joined = plans.join(by_plan.hint("merge"), "plan_id", "left")
     return joined.select("key", "plan_id", "events").mapInArrow(run, ROW_SCHEMA)
