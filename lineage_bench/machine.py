@@ -16,6 +16,7 @@ __all__ = [
     "load_average",
     "process_tree_cpu_seconds",
     "process_tree_rss",
+    "process_tree_rss_by_role",
     "summary_line",
 ]
 
@@ -172,7 +173,38 @@ def process_tree_cpu_seconds(root_pid: int) -> float:
 
 def process_tree_rss(root_pid: int) -> int:
     """Resident memory (bytes) of a process and all its descendants (Linux; 0 elsewhere)."""
-    total = 0
+    return sum(process_tree_rss_by_role(root_pid).values())
+
+
+# Where a local Spark run keeps its memory: the Python driver (`root`), the JVM (in local mode one
+# process is both Spark's driver and its executor), and the Python workers that run the tasks.
+DRIVER_PYTHON = "driver_python"
+JVM = "jvm"
+PYTHON_WORKERS = "python_workers"
+OTHER = "other"
+
+
+def _role(pid: int, root_pid: int) -> str:
+    if pid == root_pid:
+        return DRIVER_PYTHON
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return OTHER
+    name = Path(argv[0].decode(errors="replace")).name if argv and argv[0] else ""
+    if name == "java":
+        return JVM
+    if b"pyspark.daemon" in argv or b"pyspark.worker" in argv:
+        return PYTHON_WORKERS
+    return OTHER
+
+
+def process_tree_rss_by_role(root_pid: int) -> dict[str, int]:
+    """Resident memory (bytes) of a process and its descendants, by role (Linux; {} elsewhere).
+
+    Roles: DRIVER_PYTHON (`root_pid` itself), JVM, PYTHON_WORKERS (forked from one daemon, so
+    pages they share are counted once per worker), OTHER."""
+    totals: dict[str, int] = {}
     stack = [root_pid]
     page = os.sysconf("SC_PAGE_SIZE")
     seen: set[int] = set()
@@ -182,8 +214,10 @@ def process_tree_rss(root_pid: int) -> int:
             continue
         seen.add(pid)
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+            rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
         except (OSError, ValueError, IndexError):
             continue
+        role = _role(pid, root_pid)
+        totals[role] = totals.get(role, 0) + rss
         stack.extend(_children(pid))
-    return total
+    return totals

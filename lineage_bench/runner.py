@@ -35,7 +35,7 @@ class BenchOptions:
     quick: bool
     work: Path
     seed: int = 1
-    normalize_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    normalize_sizes: tuple[int, ...] = (1_000, 2_000, 10_000, 20_000, 100_000)
     graph_sizes: tuple[int, ...] = (10_000, 100_000)
     # Delta builds of 1 % and 10 % new payloads against the full rebuild (lineage_bench.delta).
     delta_sizes: tuple[int, ...] = (10_000, 100_000)

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from glue_jobs.normalize import LOAD_PREFIX
 from lineage_bench.load import measure as load_build
-from lineage_bench.machine import process_tree_rss
+from lineage_bench.machine import DRIVER_PYTHON, JVM, PYTHON_WORKERS, process_tree_rss_by_role
 from lineage_bench.normalize import measure as normalize_lake
 from lineage_bench.normalize import parse_floor
 from lineage_bench.producer import run as run_producer
@@ -49,7 +49,9 @@ Say = Callable[[str], None]
 
 
 def scale_label(plans: int) -> str:
-    """`1k plans`, `100k plans`, `250 plans`."""
+    """`1k plans`, `100k plans`, `1m plans`, `250 plans`."""
+    if plans >= 1_000_000 and plans % 1_000_000 == 0:
+        return f"{plans // 1_000_000}m plans"
     if plans >= 1000 and plans % 1000 == 0:
         return f"{plans // 1000}k plans"
     return f"{plans} plans"
@@ -62,20 +64,29 @@ def _script_output() -> contextlib.redirect_stdout[TextIO]:
 
 
 class PeakMemory:
-    """Samples the resident memory of this process and its children (Spark's JVM, workers)."""
+    """Samples the resident memory of this process and its children (Spark's JVM, workers):
+    the peak of the whole tree, and the peak of each role (`machine.process_tree_rss_by_role`)."""
 
     def __init__(self, interval_s: float = 0.2) -> None:
         self.interval_s = interval_s
         self.peak_bytes = 0
+        self.peak_by_role: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         pid = os.getpid()
         while True:
-            self.peak_bytes = max(self.peak_bytes, process_tree_rss(pid))
+            by_role = process_tree_rss_by_role(pid)
+            self.peak_bytes = max(self.peak_bytes, sum(by_role.values()))
+            for role, rss in by_role.items():
+                self.peak_by_role[role] = max(self.peak_by_role.get(role, 0), rss)
             if self._stop.wait(self.interval_s):
                 return
+
+    def peak_mib(self, role: str) -> float:
+        """The peak of one role, in MiB (0 when it never ran)."""
+        return self.peak_by_role.get(role, 0) / 2**20
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -189,6 +200,7 @@ def measure_normalize(
     builds: dict[int, Path] = {}
     began = time.perf_counter()
     previous: tuple[int, float] | None = None
+    peaks: dict[int, tuple[int, int]] = {}  # plans -> (whole tree, Python driver) peak bytes
     for plans, lake in lakes:
         scale = scale_label(plans)
         out = work / f"build-{lake.name}"
@@ -203,6 +215,12 @@ def measure_normalize(
         result.add("seconds", seconds, "s", scale)
         result.add("plans_per_s", plans / seconds, "plans/s", scale)
         result.add("peak_memory_mib", peak.peak_bytes / 2**20, "MiB", scale)
+        # Local mode: one JVM is Spark's driver and its executor; the Python driver holds the
+        # selection, the batch accounts and the manifest; the Python workers run the tasks.
+        result.add("peak_driver_python_mib", peak.peak_mib(DRIVER_PYTHON), "MiB", scale)
+        result.add("peak_jvm_mib", peak.peak_mib(JVM), "MiB", scale)
+        result.add("peak_python_workers_mib", peak.peak_mib(PYTHON_WORKERS), "MiB", scale)
+        peaks[plans] = (peak.peak_bytes, peak.peak_by_role.get(DRIVER_PYTHON, 0))
         result.add("parse_floor_s", read_parse_s, "s", scale)
         result.add("floor_ratio", seconds / max(read_parse_s, 1e-9), "x", scale)
         result.add("vertices", row.vertices, "vertices", scale)
@@ -211,7 +229,9 @@ def measure_normalize(
         result.inputs[f"raw_mib_{scale}"] = round(raw_bytes / 2**20, 1)
         say(
             f"normalize {scale}: {seconds:.1f} s ({plans / seconds:,.0f} plans/s), floor "
-            f"{read_parse_s:.1f} s, peak {peak.peak_bytes / 2**20:,.0f} MiB"
+            f"{read_parse_s:.1f} s, peak {peak.peak_bytes / 2**20:,.0f} MiB (driver Python "
+            f"{peak.peak_mib(DRIVER_PYTHON):,.0f}, JVM {peak.peak_mib(JVM):,.0f}, Python workers "
+            f"{peak.peak_mib(PYTHON_WORKERS):,.0f})"
         )
         if previous is not None:
             growth = plans / previous[0]
@@ -226,9 +246,22 @@ def measure_normalize(
                 f"time x{seconds / previous[1]:.2f}"
             )
         previous = (plans, seconds)
+    _memory_growth(result, peaks)
     result.inputs["spark_master"] = str(spark.sparkContext.master)
     result.seconds = time.perf_counter() - began
     return result, builds
+
+
+def _memory_growth(result: StageResult, peaks: dict[int, tuple[int, int]]) -> None:
+    """Peak memory at 10x the plans over the peak at 1x, for each measured 10x pair: of the
+    whole tree (`peak_growth`) and of the Python driver (`driver_growth`)."""
+    for small, (tree, driver) in sorted(peaks.items()):
+        if small * 10 not in peaks:
+            continue
+        big_tree, big_driver = peaks[small * 10]
+        pair = f"{scale_label(small).split()[0]}->{scale_label(small * 10)}"
+        result.add("peak_growth", big_tree / max(tree, 1), "x", pair)
+        result.add("driver_growth", big_driver / max(driver, 1), "x", pair)
 
 
 def measure_load(build: Path, url: str, scale: str, result: StageResult, reload: bool) -> float:

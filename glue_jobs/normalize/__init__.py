@@ -3,11 +3,12 @@
 Shape (each step is a module; `job.run_normalize` composes them):
 
 1. `selection` (driver): list `plans/` and `events/` under the raw zone, keep the date range.
-2. `events` (Spark, `mapInArrow`): event batches -> one row per validated event (or a
-   quarantine status). The driver collects them (events are small) and broadcasts them by plan.
-3. `plans` (Spark, `mapInArrow`, pure given its inputs): plan keys -> graph rows
-   `(group, id, line)` with every CSV line already encoded by lineage.graph_csv, plus one
-   status per plan payload. Runs are emitted beside their plan, so no join is needed.
+2. `events` (Spark, `mapInArrow`, persisted): event batches -> one row per kept event, plus one
+   account per batch (its status and the plan ids it names). Only the accounts reach the driver.
+3. `plans` (Spark, `mapInArrow`, pure given its inputs): plan keys, joined to their events by
+   plan id in Spark (a sort-merge join: no side is held whole) -> graph rows `(group, id, line)`
+   with every CSV line already encoded by lineage.graph_csv, plus one status per plan payload.
+   Runs are emitted beside their plan, from the joined events.
 4. `write` (Spark): one shuffle by group, a sort by id within it, and each task writes the
    files itself (no `_SUCCESS`, no `.crc`), deduplicating ids (a `Dataset` id's claims are
    merged by lineage.dataset_properties), rolling files at a size limit.

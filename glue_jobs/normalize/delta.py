@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from glue_jobs.normalize.events import EventRef, Events, collect_events, parse_events
+from glue_jobs.normalize.events import EVENT_SCHEMA, EventRowKind, batch_accounts, parse_events
 from glue_jobs.normalize.job import (
     _EVENT_KEYS_PER_PARTITION,
-    _PLAN_KEYS_PER_PARTITION,
     BuildResult,
     Progress,
     _keys_frame,
+    _plan_keys_frame,
     _quiet,
     _retire_previous_build,
     _write_manifest,
@@ -52,11 +53,11 @@ from lineage.delta_state import (
 )
 from lineage.graph_csv import LOAD_PREFIX
 from lineage.manifest import InputObject, OutputFile, code_fingerprint
-from lineage.quarantine import Outcome, reconcile
+from lineage.quarantine import EventBatch, Outcome, reconcile
 from lineage.store import BuildStore, RawZoneStore
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["DeltaError", "prepare_delta", "run_delta"]
 
@@ -79,7 +80,11 @@ def run_delta(
     _retire_previous_build(out)
     event_keys = (*selection.event_keys, *selection.pending_keys)
     events = _events(spark, lake, event_keys, params, selection)
-    written, state_files = _write_graph(spark, lake, out, parent, selection, events, params)
+    try:
+        written, state_files = _write_graph(spark, lake, out, parent, selection, events, params)
+    finally:
+        if events.frame is not None:
+            events.frame.unpersist()
     accounts = reconcile(written.statuses, events.batches, event_keys, selection.unknown_keys)
     report_file = _write_report(out, accounts.report, params.max_bad_share)
     index = _write_index(out, parent, written, events, accounts.inputs, params)
@@ -134,37 +139,59 @@ def _with_parent(params: NormalizeParams, parent: ParentBuild) -> NormalizeParam
     )
 
 
+@dataclass(frozen=True)
+class _DeltaEvents:
+    """The delta's events pass: its rows (kept events stay in Spark), each batch's account, and
+    the plan ids whose kept events become runs now."""
+
+    frame: DataFrame | None
+    batches: Mapping[str, EventBatch]
+    plans: frozenset[str]
+
+
 def _events(
     spark: SparkSession,
     lake: RawZoneStore,
     keys: tuple[str, ...],
     params: NormalizeParams,
     selection: DeltaSelection,
-) -> Events:
+) -> _DeltaEvents:
     """The events pass over the delta's batches.
 
     Of an earlier (pending) batch only the events of plans that landed now are kept for runs:
-    its other events became runs in an earlier build.
+    its other events became runs in an earlier build. The filter runs in Spark; the driver sees
+    only the batch accounts, as in a full build.
     """
-    rows = (
-        parse_events(_keys_frame(spark, keys, _EVENT_KEYS_PER_PARTITION), lake, params).collect()
-        if keys
-        else []
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    if not keys:
+        return _DeltaEvents(None, {}, frozenset())
+    rows = parse_events(_keys_frame(spark, keys, _EVENT_KEYS_PER_PARTITION), lake, params)
+    pending = sorted(set(keys) - set(selection.event_keys))
+    new_plans = sorted(selection.new_plans)
+    kept = (
+        (F.col("kind") != EventRowKind.EVENT.value)
+        | ~F.col("key").isin(pending)
+        | F.col("plan_id").isin(new_plans)
     )
-    events = collect_events(rows, None)
+    frame = rows.where(kept).persist(StorageLevel.MEMORY_AND_DISK)
+    accounts = frame.where(F.col("kind") == EventRowKind.BATCH.value).select("payload")
+    batches = batch_accounts(accounts.collect())
     new_batches = set(selection.event_keys)
-    by_plan: dict[str, tuple[EventRef, ...]] = {}
-    for plan_id, refs in events.by_plan.items():
-        kept = tuple(r for r in refs if r.key in new_batches or plan_id in selection.new_plans)
-        if kept:
-            by_plan[plan_id] = kept
-    return Events(events.batches, by_plan)
+    plans = frozenset(
+        plan
+        for key, batch in batches.items()
+        for plan in batch.plans
+        if key in new_batches or plan in selection.new_plans
+    )
+    return _DeltaEvents(frame, batches, plans)
 
 
-def _plan_keys(parent: ParentBuild, selection: DeltaSelection, events: Events) -> list[str]:
+def _plan_keys(parent: ParentBuild, selection: DeltaSelection, events: _DeltaEvents) -> list[str]:
     """New plan payloads, and the earlier plans whose new events must become runs."""
     keys = set(selection.plan_keys)
-    for plan_id in events.by_plan:
+    for plan_id in events.plans:
         if plan_id not in selection.new_plans and plan_id in parent.plans:
             keys.add(parent.plans[plan_id])
     return sorted(keys)
@@ -176,7 +203,7 @@ def _write_graph(
     out: BuildStore,
     parent: ParentBuild,
     selection: DeltaSelection,
-    events: Events,
+    events: _DeltaEvents,
     params: NormalizeParams,
 ) -> tuple[Written, tuple[OutputFile, ...]]:
     """The plan pass; the shared labels merged with the parent's state; the write."""
@@ -187,10 +214,10 @@ def _write_graph(
     new_values: dict[str, dict[str, list[str]]] = {group: {} for group in STATEFUL_GROUPS}
     written = collect_written([])
     if plan_keys:
-        broadcast = spark.sparkContext.broadcast(dict(events.by_plan))
+        keys = _plan_keys_frame(spark, plan_keys)
+        frame = events.frame if events.frame is not None else _no_events(spark)
+        rows = transform(keys, lake, frame, params, selection.duplicates).persist()
         try:
-            keys = _keys_frame(spark, plan_keys, _PLAN_KEYS_PER_PARTITION)
-            rows = transform(keys, lake, broadcast, params, selection.duplicates).persist()
             stateful = F.col("group").isin(list(STATEFUL_GROUPS))
             for row in rows.filter(stateful).collect():
                 new_values[row["group"]].setdefault(row["id"], []).append(row["line"])
@@ -199,13 +226,17 @@ def _write_graph(
             extra = spark.createDataFrame(emitted, ROW_SCHEMA)
             loaded = rows.filter(~stateful).unionByName(extra)
             written = collect_written(load(loaded, out, params).collect())
-            rows.unpersist()
         finally:
-            broadcast.unpersist()
+            rows.unpersist()
         state = [m[1] for _, m in merged]
     else:
         state = [_merge(parent, group, {})[1][1] for group in STATEFUL_GROUPS]
     return written, _store(out, [s for s in state if s.rows])
+
+
+def _no_events(spark: SparkSession) -> DataFrame:
+    """An empty events pass (a delta whose new payloads are plans only)."""
+    return spark.createDataFrame([], EVENT_SCHEMA)
 
 
 def _merge(
@@ -225,7 +256,7 @@ def _write_index(
     out: BuildStore,
     parent: ParentBuild,
     written: Written,
-    events: Events,
+    events: _DeltaEvents,
     inputs: Iterable[InputObject],
     params: NormalizeParams,
 ) -> tuple[OutputFile, ...]:

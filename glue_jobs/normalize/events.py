@@ -1,13 +1,17 @@
-"""The events pass: event batches -> one row per validated event, plus one status per batch.
+"""The events pass: event batches -> one row per kept event, plus one account per batch.
 
 Each batch is decoded once (`payloads.decode_events`); the validated events travel on as they
-are (pickled), so the plan pass builds runs from them without decoding anything again.
+are (pickled), so the plan pass builds runs from them without decoding anything again. Events
+never reach the driver: they join their plans in Spark (`events_by_plan`, partitioned by plan id);
+the driver collects only each batch's account (`EventBatch`: its status, the distinct plan ids its
+kept events name, how many an as-of selection left out), which the manifest and the quarantine
+report need anyway.
 """
 
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -23,7 +27,16 @@ if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
     from pyspark.sql import DataFrame, Row
 
-__all__ = ["EVENT_SCHEMA", "EventRef", "EventRowKind", "Events", "collect_events", "parse_events"]
+__all__ = [
+    "EVENT_SCHEMA",
+    "EventRef",
+    "EventRowKind",
+    "batch_accounts",
+    "event_refs",
+    "event_rows",
+    "events_by_plan",
+    "parse_events",
+]
 
 EVENT_SCHEMA = "key string, plan_id string, timestamp long, kind string, payload binary"
 
@@ -31,8 +44,8 @@ EVENT_SCHEMA = "key string, plan_id string, timestamp long, kind string, payload
 class EventRowKind(StrEnum):
     """What an EVENT_SCHEMA row carries in `payload`."""
 
-    STATUS = "status"  # a PayloadStatus (JSON), one per batch
-    EVENT = "event"  # an EventRef (pickled), one per event
+    BATCH = "batch"  # an EventBatch (pickled), one per batch: its status and the plans it names
+    EVENT = "event"  # an EventRef (pickled), one per event kept in the build
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,33 +64,41 @@ class EventRef:
 
 
 def event_rows(store: RawZoneStore, key: str, params: NormalizeParams) -> list[tuple[Any, ...]]:
-    """EVENT_SCHEMA rows of one event batch: one per event, then its status.
+    """EVENT_SCHEMA rows of one event batch: one per event kept, then the batch's account.
 
-    Never raises: whatever goes wrong with this batch quarantines this batch only.
+    Events after `params.as_of_ms` are left out here (and counted in the account). Never raises:
+    whatever goes wrong with this batch quarantines this batch only.
     """
     inputs: list[InputObject] = []
+    rows: list[tuple[Any, ...]] = []
+    named: dict[str, None] = {}  # the distinct plan ids, in event order
+    excluded = 0
     try:
         payload = payloads.read(store, key, params.landed_before_ms, inputs)
         if payload is None:
-            status = PayloadStatus(key, Outcome.NOT_LANDED)
-            return [(key, None, None, EventRowKind.STATUS.value, status.to_json())]
+            return [_batch_row(EventBatch(PayloadStatus(key, Outcome.NOT_LANDED)))]
         events = payloads.decode_events(payload)
-        rows: list[tuple[Any, ...]] = [
-            (
-                key,
-                event.plan_id,
-                event.timestamp,
-                EventRowKind.EVENT.value,
-                pickle.dumps(EventRef(key, payload.sha256, index, event)),
+        for index, event in enumerate(events):
+            if params.as_of_ms is not None and event.timestamp > params.as_of_ms:
+                excluded += 1
+                continue
+            named[event.plan_id] = None
+            ref = EventRef(key, payload.sha256, index, event)
+            rows.append(
+                (key, event.plan_id, event.timestamp, EventRowKind.EVENT.value, pickle.dumps(ref))
             )
-            for index, event in enumerate(events)
-        ]
-        status = PayloadStatus(key, Outcome.PARSED, tuple(inputs))
+        batch = EventBatch(
+            PayloadStatus(key, Outcome.PARSED, tuple(inputs)), tuple(named), excluded
+        )
     except Exception as exc:  # isolation: one payload's failure, whatever it is, is its own
         rows = []
-        status = PayloadStatus.quarantined(key, exc, inputs)
-    rows.append((key, None, None, EventRowKind.STATUS.value, status.to_json()))
+        batch = EventBatch(PayloadStatus.quarantined(key, exc, inputs))
+    rows.append(_batch_row(batch))
     return rows
+
+
+def _batch_row(batch: EventBatch) -> tuple[Any, ...]:
+    return (batch.status.key, None, None, EventRowKind.BATCH.value, pickle.dumps(batch))
 
 
 def _keys(batch: pa.RecordBatch) -> list[str]:
@@ -106,36 +127,29 @@ def parse_events(keys: DataFrame, store: RawZoneStore, params: NormalizeParams) 
     return keys.mapInArrow(run, EVENT_SCHEMA)
 
 
-@dataclass(frozen=True)
-class Events:
-    """What the events pass found: each batch's account, and the kept events by plan id."""
-
-    batches: Mapping[str, EventBatch]
-    by_plan: Mapping[str, tuple[EventRef, ...]]
-
-
-def collect_events(rows: Iterable[Row], as_of_ms: int | None) -> Events:
-    """Gather the rows on the driver; events after `as_of_ms` are left out (and counted)."""
-    statuses: dict[str, PayloadStatus] = {}
-    plans: dict[str, list[str]] = {}
-    excluded: dict[str, int] = {}
-    by_plan: dict[str, list[EventRef]] = {}
+def batch_accounts(rows: Iterable[Row]) -> dict[str, EventBatch]:
+    """The `EventBatch` rows of the events pass, by batch key (collected on the driver)."""
+    batches: dict[str, EventBatch] = {}
     for row in rows:
-        key = row["key"]
-        if row["kind"] == EventRowKind.STATUS:
-            statuses[key] = PayloadStatus.from_json(row["payload"])
-            continue
-        if as_of_ms is not None and row["timestamp"] > as_of_ms:
-            excluded[key] = excluded.get(key, 0) + 1
-            continue
-        ref: EventRef = pickle.loads(row["payload"])  # written by `event_rows` in this job
-        by_plan.setdefault(ref.event.plan_id, []).append(ref)
-        plans.setdefault(key, []).append(ref.event.plan_id)
-    batches = {
-        key: EventBatch(status, tuple(plans.get(key, ())), excluded.get(key, 0))
-        for key, status in statuses.items()
-    }
-    ordered = {
-        plan: tuple(sorted(refs, key=lambda r: (r.key, r.index))) for plan, refs in by_plan.items()
-    }
-    return Events(batches, ordered)
+        batch: EventBatch = pickle.loads(row["payload"])  # written by `event_rows` in this job
+        batches[batch.status.key] = batch
+    return batches
+
+
+def events_by_plan(events: DataFrame, partitions: int) -> DataFrame:
+    """EVENT_SCHEMA rows -> `plan_id string, events array<binary>`: kept events by plan, in Spark,
+    hash-partitioned by plan id into `partitions`.
+
+    The order within a plan is left to `event_refs` (Spark's collect order is not stable).
+    """
+    from pyspark.sql import functions as F
+
+    kept = events.where(F.col("kind") == EventRowKind.EVENT.value).select("plan_id", "payload")
+    by_plan = kept.repartition(partitions, "plan_id")
+    return by_plan.groupBy("plan_id").agg(F.collect_list("payload").alias("events"))
+
+
+def event_refs(pickled: Iterable[bytes] | None) -> tuple[EventRef, ...]:
+    """One plan's events from `events_by_plan`, in batch key then position order."""
+    refs: list[EventRef] = [pickle.loads(p) for p in pickled or ()]  # written by `event_rows`
+    return tuple(sorted(refs, key=lambda r: (r.key, r.index)))

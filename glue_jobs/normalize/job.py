@@ -6,11 +6,11 @@ import datetime as dt
 import hashlib
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from glue_jobs.normalize.events import Events, collect_events, parse_events
+from glue_jobs.normalize.events import EventRowKind, batch_accounts, parse_events
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import transform
 from glue_jobs.normalize.selection import Selection, plans_to_read, select_inputs
@@ -27,7 +27,8 @@ from lineage.manifest import (
     code_fingerprint,
     is_build_file,
 )
-from lineage.quarantine import Accounts, Outcome, QuarantineReport, reconcile
+from lineage.quarantine import Accounts, EventBatch, Outcome, QuarantineReport, reconcile
+from lineage.raw_zone_layout import parse_raw_key
 from lineage.store import BuildStore, RawZoneStore
 
 if TYPE_CHECKING:
@@ -108,13 +109,15 @@ def run_normalize(
     started = time.time()
     _retire_previous_build(out)
     selection = _select(lake, params, progress)
-    events = _read_events(spark, lake, selection, params, progress)
-    written = _write_graph(spark, lake, out, selection, events, params, progress)
-    accounts = reconcile(
-        written.statuses, events.batches, selection.event_keys, selection.unknown_keys
-    )
+    events = _parse_events(spark, lake, selection, params)
+    try:
+        batches = _account_batches(events, progress)
+        written = _write_graph(spark, lake, out, selection, events, batches, params, progress)
+    finally:
+        events.unpersist()
+    accounts = reconcile(written.statuses, batches, selection.event_keys, selection.unknown_keys)
     report_file = _write_report(out, accounts.report, params.max_bad_share)
-    index = _write_index(out, written, events, accounts, params)
+    index = _write_index(out, written, batches, accounts, params)
     manifest = _write_manifest(out, params, accounts, (*written.files, *index, report_file))
     run_info = _write_run_info(spark, out, started)
     counts = manifest.counts()
@@ -146,23 +149,24 @@ def _select(lake: RawZoneStore, params: NormalizeParams, progress: Progress) -> 
     return selection
 
 
-def _read_events(
-    spark: SparkSession,
-    lake: RawZoneStore,
-    selection: Selection,
-    params: NormalizeParams,
-    progress: Progress,
-) -> Events:
-    """The events pass, collected to the driver (events are small)."""
+def _parse_events(
+    spark: SparkSession, lake: RawZoneStore, selection: Selection, params: NormalizeParams
+) -> DataFrame:
+    """The events pass as a persisted DataFrame: its batch accounts are collected, its events
+    joined to their plans, and neither use parses the batches again."""
+    from pyspark import StorageLevel
+
+    keys = _keys_frame(spark, selection.event_keys, _EVENT_KEYS_PER_PARTITION)
+    return parse_events(keys, lake, params).persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def _account_batches(events: DataFrame, progress: Progress) -> dict[str, EventBatch]:
+    """Each event batch's account, on the driver (one small record per batch, no events)."""
+    from pyspark.sql import functions as F
+
     progress("parsing execution events")
-    rows = (
-        parse_events(
-            _keys_frame(spark, selection.event_keys, _EVENT_KEYS_PER_PARTITION), lake, params
-        ).collect()
-        if selection.event_keys
-        else []
-    )
-    return collect_events(rows, params.as_of_ms)
+    accounts = events.where(F.col("kind") == EventRowKind.BATCH.value).select("payload")
+    return batch_accounts(accounts.collect())
 
 
 def _write_graph(
@@ -170,33 +174,36 @@ def _write_graph(
     lake: RawZoneStore,
     out: BuildStore,
     selection: Selection,
-    events: Events,
+    events: DataFrame,
+    batches: Mapping[str, EventBatch],
     params: NormalizeParams,
     progress: Progress,
 ) -> Written:
-    """The plan pass and the write, with the events broadcast to every task by plan id."""
-    plan_keys = plans_to_read(selection, params, events.by_plan)
+    """The plan pass (each plan joined to its events in Spark) and the write."""
+    named = {plan for batch in batches.values() for plan in batch.plans}
+    plan_keys = plans_to_read(selection, params, named)
+    del named
     progress(f"normalizing {len(plan_keys)} plans and writing CSV files to {out.root}")
     out.delete_prefix(LOAD_PREFIX)
     if not plan_keys:
         return collect_written([])
-    broadcast = spark.sparkContext.broadcast(dict(events.by_plan))
-    try:
-        keys = _keys_frame(spark, plan_keys, _PLAN_KEYS_PER_PARTITION)
-        rows = transform(keys, lake, broadcast, params, selection.duplicates)
-        return collect_written(load(rows, out, params, state=True).collect())
-    finally:
-        broadcast.unpersist()
+    keys = _plan_keys_frame(spark, plan_keys)
+    rows = transform(keys, lake, events, params, selection.duplicates)
+    return collect_written(load(rows, out, params, state=True).collect())
 
 
 def _write_index(
-    out: BuildStore, written: Written, events: Events, accounts: Accounts, params: NormalizeParams
+    out: BuildStore,
+    written: Written,
+    batches: Mapping[str, EventBatch],
+    accounts: Accounts,
+    params: NormalizeParams,
 ) -> tuple[OutputFile, ...]:
     """Write the plan index, pending events and recent objects a delta build starts from."""
     landed = [s.key for s in written.statuses if s.outcome is not Outcome.NOT_LANDED]
     named = {
         key: batch.plans
-        for key, batch in events.batches.items()
+        for key, batch in batches.items()
         if batch.status.outcome is not Outcome.NOT_LANDED
     }
     read = [(item.key, item.size) for item in accounts.inputs]
@@ -265,15 +272,33 @@ def _utc_iso(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _keys_frame(spark: SparkSession, keys: Iterable[str], per_partition: int) -> DataFrame:
+def _keys_frame(spark: SparkSession, keys: Sequence[str], per_partition: int) -> DataFrame:
     """A one-column DataFrame of keys, built in the JVM from Arrow (no Python worker round trip)."""
+    return _frame(spark, {"key": keys}, "key string", per_partition)
+
+
+def _plan_keys_frame(spark: SparkSession, keys: Sequence[str]) -> DataFrame:
+    """Plan keys beside the plan id each names (what the plan pass joins their events on)."""
+    plan_ids = [str(parse_raw_key(key).plan_id) for key in keys]
+    return _frame(
+        spark,
+        {"key": keys, "plan_id": plan_ids},
+        "key string, plan_id string",
+        _PLAN_KEYS_PER_PARTITION,
+    )
+
+
+def _frame(
+    spark: SparkSession, columns: Mapping[str, Sequence[str]], schema: str, per_partition: int
+) -> DataFrame:
     import pandas as pd
 
-    listed = list(keys)
+    count = len(next(iter(columns.values())))
     parallelism = spark.sparkContext.defaultParallelism
-    slices = max(parallelism, min(parallelism * 8, math.ceil(len(listed) / per_partition)))
+    slices = max(parallelism, min(parallelism * 8, math.ceil(count / per_partition)))
     spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     frame = spark.createDataFrame(
-        pd.DataFrame({"key": pd.Series(listed, dtype="object")}), "key string"
+        pd.DataFrame({name: pd.Series(values, dtype="object") for name, values in columns.items()}),
+        schema,
     )
-    return frame.repartition(max(1, min(slices, len(listed))))
+    return frame.repartition(max(1, min(slices, count)))

@@ -2,16 +2,17 @@
 
 Pure given its inputs: each plan is read, decoded once (`payloads.decode_plan`), turned into rows
 by lineage.plan_graph, and every row encoded by the one CSV writer (lineage.graph_csv). Runs come
-from the events pass's validated events, beside their plan, so no join is needed.
+from the events pass's validated events, joined to their plan in Spark by plan id (`transform`):
+a task holds one plan's events at a time, never the lake's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from glue_jobs.normalize import payloads
-from glue_jobs.normalize.events import EventRef
+from glue_jobs.normalize.events import EventRef, event_refs, events_by_plan
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.rows import DATASETS, ROW_SCHEMA, SHARED, STATUS_GROUP, group_of
 from glue_jobs.normalize.statements import statement_line
@@ -132,18 +133,19 @@ def _partial(unresolved: tuple[str, ...]) -> str | None:
 def transform(
     plan_keys: DataFrame,
     store: RawZoneStore,
-    events: Any,
+    events: DataFrame,
     params: NormalizeParams,
     duplicates: Mapping[str, str],
 ) -> DataFrame:
     """Plan keys -> ROW_SCHEMA rows: every vertex/edge line, plus one status row per plan.
 
-    `events` is a broadcast (or any object with `.value`) of {plan id: (EventRef, ...)}.
+    `plan_keys` has a `key` and a `plan_id` column (the id the key names); `events` holds the
+    events pass's EVENT_SCHEMA rows. The events join their plans through Spark (a shuffle by plan
+    id, sort-merge so that neither side is held whole in memory, nor ever sent to the driver).
     """
     import pyarrow as pa
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        by_plan: Mapping[str, tuple[EventRef, ...]] = events.value
         shared: dict[tuple[str, str], str] = {}
         claims: dict[str, DatasetClaims] = {}
         encoded: dict[GraphRow, Row] = {}
@@ -166,7 +168,11 @@ def transform(
             return out
 
         for batch in batches:
-            for key in [str(k) for k in batch.column(0).to_pylist()]:
+            keys = batch.column(0).to_pylist()
+            plan_ids = batch.column(1).to_pylist()
+            pickled = batch.column(2).to_pylist()
+            for key, plan_id, plan_events in zip(keys, plan_ids, pickled, strict=True):
+                by_plan = {plan_id: event_refs(plan_events)}
                 rows, status = plan_rows(store, key, by_plan, params, duplicates.get(key), encoded)
                 for group, row_id, line in rows:
                     if group == DATASETS:
@@ -200,4 +206,11 @@ def transform(
         if groups:
             yield flush()
 
-    return plan_keys.mapInArrow(run, ROW_SCHEMA)
+    # Both sides are partitioned by plan id into as many tasks as `plan_keys` has partitions, so
+    # the join needs no further shuffle, and (a number the job chose) adaptive execution does
+    # not coalesce them: the shuffled bytes are small, the Python work per plan is not.
+    tasks = plan_keys.rdd.getNumPartitions()
+    plans = plan_keys.select("key", "plan_id").repartition(tasks, "plan_id")
+    by_plan = events_by_plan(events, tasks)
+    joined = plans.join(by_plan.hint("merge"), "plan_id", "left")
+    return joined.select("key", "plan_id", "events").mapInArrow(run, ROW_SCHEMA)

@@ -9,6 +9,8 @@ from typing import Any
 
 from constructs import Node
 
+from .glue_sizing import MIN_WORKERS, SLOTS_PER_WORKER, glue_workers_for
+
 __all__ = ["RUNTIME", "ConfigError", "DeploymentConfig", "RuntimeNames"]
 
 
@@ -108,7 +110,11 @@ class DeploymentConfig:
     full_rebuild_cron: str = "cron(0 2 ? * SUN *)"
     delta_interval_minutes: int = 60
     glue_worker_type: str = "G.1X"
-    glue_workers: int = 2
+    # 0: sized from glueExpectedPlans and glueTargetMinutes (`glue_sizing`); else this many.
+    glue_workers: int = 0
+    # Plans a nightly build reads (the raw zone's selection), and the wall time to aim for.
+    glue_expected_plans: int = 100_000
+    glue_target_minutes: int = 30
     glue_timeout_minutes: int = 120
     # API and Lambdas.
     lambda_architecture: str = "arm64"
@@ -184,10 +190,34 @@ class DeploymentConfig:
                 f"agentClients {self.agent_clients!r}: need 1+ names of 3-31 lowercase "
                 "letters, digits, '-'"
             )
+        if self.glue_worker_type not in SLOTS_PER_WORKER:
+            raise ConfigError(
+                f"glueWorkerType {self.glue_worker_type!r}: need one of "
+                f"{', '.join(SLOTS_PER_WORKER)}"
+            )
+        if self.glue_workers != 0 and self.glue_workers < MIN_WORKERS:
+            raise ConfigError(
+                f"glueWorkers {self.glue_workers}: need 0 (sized from glueExpectedPlans) or "
+                f"at least {MIN_WORKERS}"
+            )
+        if self.glue_expected_plans < 1 or self.glue_target_minutes < 1:
+            raise ConfigError(
+                f"glueExpectedPlans {self.glue_expected_plans}, glueTargetMinutes "
+                f"{self.glue_target_minutes}: need at least 1 each"
+            )
         if self.neptune_backup_retention_days < 7:
             raise ConfigError(
                 f"neptuneBackupRetentionDays {self.neptune_backup_retention_days}: need >= 7"
             )
+
+    @property
+    def glue_job_workers(self) -> int:
+        """The Glue job's number of workers: `glueWorkers`, or the rule of thumb's figure."""
+        if self.glue_workers:
+            return self.glue_workers
+        return glue_workers_for(
+            self.glue_expected_plans, self.glue_worker_type, self.glue_target_minutes
+        )
 
     @property
     def neptune_parameter_family(self) -> str:

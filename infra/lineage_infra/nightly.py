@@ -180,7 +180,7 @@ class NightlyJob(Construct):
                 name="glueetl", python_version="3", script_location=script.s3_object_url
             ),
             worker_type=config.glue_worker_type,
-            number_of_workers=config.glue_workers,
+            number_of_workers=config.glue_job_workers,
             timeout=config.glue_timeout_minutes,
             max_retries=0,  # a rebuild is idempotent; a failure should page, not loop
             execution_property=glue.CfnJob.ExecutionPropertyProperty(max_concurrent_runs=1),

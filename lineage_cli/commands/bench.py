@@ -51,7 +51,9 @@ def register(app: typer.Typer) -> None:
         ),
         seed: int = typer.Option(1, "--seed", help="Workload seed."),
         sizes: str | None = typer.Option(
-            None, "--sizes", help="Normalize sizes in plans, comma-separated (default 1k,10k,100k)."
+            None,
+            "--sizes",
+            help="Normalize sizes in plans, e.g. 10k,1m (default 1k,2k,10k,20k,100k).",
         ),
         graph_sizes: str | None = typer.Option(
             None,
@@ -86,7 +88,9 @@ def register(app: typer.Typer) -> None:
             if text is None:
                 return None
             try:
-                values = tuple(int(v.replace("k", "000")) for v in text.split(",") if v)
+                values = tuple(
+                    int(v.replace("k", "000").replace("m", "000000")) for v in text.split(",") if v
+                )
             except ValueError:
                 _fail(f"{flag} {text!r}: use plan counts such as 1000,10k")
                 raise

@@ -16,7 +16,16 @@ LINEAGE = Path(sys.executable).with_name("lineage")
 # Figures that must be measured and positive in every stage (per scale where a stage has several).
 REQUIRED = {
     "producer": ("requests_per_s", "p50_ms", "p99_ms"),
-    "normalize": ("seconds", "plans_per_s", "peak_memory_mib", "parse_floor_s", "floor_ratio"),
+    "normalize": (
+        "seconds",
+        "plans_per_s",
+        "peak_memory_mib",
+        "peak_driver_python_mib",
+        "peak_jvm_mib",
+        "peak_python_workers_mib",
+        "parse_floor_s",
+        "floor_ratio",
+    ),
     "load": ("elements", "seconds", "elements_per_s"),
     "read_api": ("dataset_lineage_depth5_p50_ms", "dataset_lineage_depth5_p95_ms"),
     "end_to_end": ("seconds", "plans_per_s"),

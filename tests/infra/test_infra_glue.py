@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from infra_synth import Synth
 from lineage_infra.config import RUNTIME, ConfigError, DeploymentConfig
+from lineage_infra.glue_sizing import glue_workers_for
 
 pytestmark = pytest.mark.unit
 
@@ -126,3 +127,35 @@ def test_launcher_without_module_flag_says_so(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(sys, "argv", ["script.py", "--raw-uri", "s3://b/raw"])
     with pytest.raises(SystemExit, match="--lineage-entry-module"):
         runpy.run_path(str(LAUNCHER), run_name="__main__")
+
+
+def test_job_is_sized_from_the_expected_plans(synth: Synth, synth_with: Any) -> None:
+    # The default (100k plans in 30 minutes on G.1X) by the rule of thumb in glue_sizing.
+    job = synth.only("AWS::Glue::Job")
+    assert (job["WorkerType"], job["NumberOfWorkers"]) == ("G.1X", 5)
+    bigger = synth_with(glueExpectedPlans="1000000").only("AWS::Glue::Job")
+    assert bigger["NumberOfWorkers"] == 39
+    wider = synth_with(glueExpectedPlans="1000000", glueWorkerType="G.2X").only("AWS::Glue::Job")
+    assert (wider["WorkerType"], wider["NumberOfWorkers"]) == ("G.2X", 20)
+    fixed = synth_with(glueWorkers="7", glueExpectedPlans="1000000").only("AWS::Glue::Job")
+    assert fixed["NumberOfWorkers"] == 7
+
+
+def test_sizing_grows_with_plans_and_shrinks_with_time() -> None:
+    assert glue_workers_for(1000, "G.1X", 30) == 2  # never fewer than driver + one executor
+    assert glue_workers_for(10**6, "G.1X", 60) < glue_workers_for(10**6, "G.1X", 30)
+    assert glue_workers_for(10**7, "G.1X", 30) > glue_workers_for(10**6, "G.1X", 30)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [
+        ({"glue_workers": 1}, "glueWorkers"),
+        ({"glue_worker_type": "Standard"}, "glueWorkerType"),
+        ({"glue_expected_plans": 0}, "glueExpectedPlans"),
+        ({"glue_target_minutes": 0}, "glueTargetMinutes"),
+    ],
+)
+def test_bad_glue_sizing_is_refused(kwargs: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError, match=key):
+        DeploymentConfig(**kwargs)

@@ -15,6 +15,7 @@ from normalize_fixtures import REPORT_PLAN, SALES_PLAN, payload
 from raw_zone_builder import day, put
 
 from glue_jobs.normalize import (
+    EVENT_SCHEMA,
     BuildResult,
     NormalizeParams,
     load,
@@ -145,9 +146,9 @@ def test_parse_events_emits_one_row_per_event_and_a_status_per_batch(
     )
     expected = spark.createDataFrame(
         [
-            (lake.keys["report_failed"], None, None, "status"),
+            (lake.keys["report_failed"], None, None, "batch"),
             (lake.keys["report_failed"], REPORT_ID, 1763776800000, "event"),
-            (lake.keys["unparsable"], None, None, "status"),
+            (lake.keys["unparsable"], None, None, "batch"),
         ],
         "key string, plan_id string, timestamp long, kind string",
     )
@@ -155,9 +156,10 @@ def test_parse_events_emits_one_row_per_event_and_a_status_per_batch(
 
 
 def test_transform_emits_encoded_rows_and_a_status(spark: Any, lake: Lake) -> None:
-    keys = spark.createDataFrame([(lake.keys["report"],)], "key string")
+    keys = spark.createDataFrame([(lake.keys["report"], REPORT_ID)], "key string, plan_id string")
     params = NormalizeParams(lake=str(lake.root), out="unused")
-    rows = transform(keys, LocalStore(str(lake.root)), spark.sparkContext.broadcast({}), params, {})
+    no_events = spark.createDataFrame([], EVENT_SCHEMA)
+    rows = transform(keys, LocalStore(str(lake.root)), no_events, params, {})
     datasets = rows.where("group = 'v/Dataset'").select("id")
     expected = spark.createDataFrame(
         [

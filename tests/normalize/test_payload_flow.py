@@ -1,6 +1,6 @@
-"""Each payload is decoded once on its way to CSV: events pass -> driver -> plan pass (no Spark).
+"""Each payload is decoded once on its way to CSV: events pass -> plan pass (no Spark).
 
-Drives the job's own per-payload steps (`event_rows`, `collect_events`, `plan_rows`) on real
+Drives the job's own per-payload steps (`event_rows`, `event_refs`, `plan_rows`) on real
 fixture payloads in a real raw zone, counting how often the Spline model decodes JSON.
 """
 
@@ -14,10 +14,10 @@ from normalize_fixtures import SALES_PLAN, payload
 from raw_zone_builder import day, put
 
 from glue_jobs.normalize import NormalizeParams, plan_rows
-from glue_jobs.normalize.events import EventRowKind, collect_events, event_rows
+from glue_jobs.normalize.events import EventRowKind, batch_accounts, event_refs, event_rows
 from lineage import spline as sm
 from lineage.graph_schema import VertexLabel
-from lineage.quarantine import Outcome, PayloadStatus, Reason
+from lineage.quarantine import EventBatch, Outcome, Reason
 from lineage.raw_zone_layout import SIDECAR_SUFFIX
 from lineage.spline import parse as spline_parse
 from stores import LocalStore
@@ -59,10 +59,15 @@ def test_events_and_plan_are_decoded_once_each_and_runs_come_from_the_events(
 
     rows = event_rows(store, events_key, params)
     assert (len(decoded), len(validated)) == (1, 1)
-    events = collect_events(_rows_as_collected(rows), as_of_ms=None)  # type: ignore[arg-type]
-    (batch,) = events.batches.values()
+    collected = _rows_as_collected(rows)
+    accounts = [row for row in collected if row["kind"] == EventRowKind.BATCH]
+    (batch,) = batch_accounts(accounts).values()  # type: ignore[arg-type]
     assert batch.status.outcome is Outcome.PARSED and batch.plans
-    written, status = plan_rows(store, plan_key, events.by_plan, params, None)
+    # What the Spark join hands the plan pass: the pickled events of one plan id, in any order.
+    pickled = [row["payload"] for row in collected if row["kind"] == EventRowKind.EVENT]
+    by_plan = {plan: event_refs(reversed(pickled)) for plan in batch.plans}  # type: ignore[arg-type]
+    assert [ref.index for ref in by_plan[batch.plans[0]]] == list(range(len(pickled)))
+    written, status = plan_rows(store, plan_key, by_plan, params, None)
     # One decode for the batch, one for the plan: the events reach the plan pass validated.
     assert (len(decoded), len(validated)) == (2, 1)
     assert status.outcome is Outcome.NORMALIZED
@@ -78,7 +83,9 @@ def test_a_bad_batch_is_one_quarantine_status_and_no_event(tmp_path: Path) -> No
     store = LocalStore(str(tmp_path))
     rows = event_rows(store, key, NormalizeParams(lake=str(tmp_path), out="unused"))
     ((_, plan_id, _, kind, raw),) = rows
-    assert plan_id is None and kind == EventRowKind.STATUS
-    status = PayloadStatus.from_json(raw)  # type: ignore[arg-type]
+    assert plan_id is None and kind == EventRowKind.BATCH
+    (batch,) = batch_accounts([{"payload": raw}]).values()  # type: ignore[list-item]
+    assert isinstance(batch, EventBatch) and batch.plans == () and batch.excluded == 0
+    status = batch.status
     assert status.outcome is Outcome.QUARANTINED and status.reason is Reason.UNPARSABLE
     assert [i.key for i in status.inputs] == [key, key + SIDECAR_SUFFIX]
