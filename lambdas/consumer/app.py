@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lambdas.consumer.answer_cache import AnswerCache
+from lambdas.consumer.caching import CachingMiddleware
 from lambdas.consumer.config import MAX_DEPTH, MAX_NAME_CHARS, ReadApiConfig
 from lambdas.consumer.errors import (
     ConsumerError,
@@ -24,6 +26,7 @@ from lambdas.consumer.errors import (
     NotFound,
 )
 from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.loaded_build import LoadedBuild
 from lambdas.consumer.models import (
     ColumnLineage,
     DatasetDetail,
@@ -116,6 +119,9 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
     )
     app.state.graph_client = client
     app.state.config = config
+    loaded = LoadedBuild(client, config.build_check_s)
+    app.state.answer_cache = AnswerCache(config.cache_entries, config.cache_bytes)
+    app.add_middleware(CachingMiddleware, build=loaded, cache=app.state.answer_cache)
 
     @app.exception_handler(ConsumerError)
     async def _consumer_error(_: Request, exc: ConsumerError) -> JSONResponse:

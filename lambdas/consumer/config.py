@@ -35,6 +35,12 @@ class ReadApiConfig:
     max_list: int = 1_000
     # Runs listed inline by the job view.
     job_runs: int = 50
+    # In-process answer cache (lambdas.consumer.answer_cache): most answers and bytes kept.
+    cache_entries: int = 4_096
+    cache_bytes: int = 64 * 1024 * 1024
+    # How often the loaded build's marker is read again; an answer can trail a finished load
+    # by at most this long. 0 reads it for every request.
+    build_check_s: float = 2.0
     # Sign the WebSocket handshake with SigV4 (Neptune with IAM authentication) in this region.
     iam_auth_region: str | None = None
 
