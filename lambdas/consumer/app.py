@@ -106,6 +106,7 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
         config.evaluation_timeout_ms,
         config.traversal_source,
         iam_auth_region=config.iam_auth_region,
+        pool_size=config.graph_pool_size,
     )
     app = FastAPI(
         title="Lineage read API",

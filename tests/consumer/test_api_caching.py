@@ -88,7 +88,9 @@ def test_if_none_match_that_names_the_answer_gets_304(
         if cold:
             api.app.state.answer_cache.clear()  # type: ignore[attr-defined]
         got = api.get(
-            "/datasets/lineage", params=params, headers={"If-None-Match": condition.format(etag=etag)}
+            "/datasets/lineage",
+            params=params,
+            headers={"If-None-Match": condition.format(etag=etag)},
         )
         assert got.status_code == 304, (condition, cold)
         assert got.content == b""
