@@ -60,7 +60,11 @@ def register(app: typer.Typer) -> None:
         skip: Annotated[
             list[str] | None,
             typer.Option(
-                "--skip", help="Leave out a stage: producer, normalize, load, read_api, end_to_end."
+                "--skip",
+                help=(
+                    "Leave out a stage: producer, normalize, load, read_api, read_concurrency, "
+                    "end_to_end."
+                ),
             ),
         ] = None,
         heap: str = typer.Option(
