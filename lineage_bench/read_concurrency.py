@@ -153,6 +153,20 @@ def served_api(graph_url: str, say: Say) -> Iterator[str]:
                 process.wait(timeout=5)
 
 
+def _client_order(mix: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, str]]:
+    """One client's requests: every view in turn (as a user moves between them), each view's
+    targets in a random order, so every endpoint is asked from the first requests on."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for item in mix:
+        groups.setdefault(item[0], []).append(item)
+    lanes = list(groups.values())
+    for lane in lanes:
+        rng.shuffle(lane)
+    rng.shuffle(lanes)
+    longest = max(len(lane) for lane in lanes)
+    return [lane[i % len(lane)] for i in range(longest) for lane in lanes]
+
+
 def drive(
     base: str, mix: list[tuple[str, str]], clients: int, seconds: float, seed: int
 ) -> ClientRun:
@@ -164,9 +178,7 @@ def drive(
     stop_at = time.perf_counter() + seconds
 
     def client(index: int) -> None:
-        rng = random.Random(seed * 1000 + index)
-        order = list(mix)
-        rng.shuffle(order)
+        order = _client_order(mix, random.Random(seed * 1000 + index))
         tags: dict[str, str] = {}
         latencies: dict[str, list[float]] = {}
         errors: dict[str, int] = {}

@@ -79,6 +79,7 @@ def test_quick_bench_measures_every_stage(tmp_path: Path) -> None:
         at = f"400 plans, {clients}"
         assert conc[("errors", at)] == 0
         assert conc[("p50_ms", at)] <= conc[("p95_ms", at)] <= conc[("p99_ms", at)]
-        assert conc[("cached_p95_ms", at)] > 0
         for endpoint in ("overview", "dataset_lineage_hub", "column_lineage", "plan", "runs"):
             assert conc[(f"{endpoint}_p95_ms", at)] > 0, endpoint
+    # Eight clients ask for the same views within two seconds: some answers come from the cache.
+    assert conc[("cached_p95_ms", "400 plans, 8 clients")] > 0
