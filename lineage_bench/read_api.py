@@ -104,8 +104,11 @@ def _read_api(url: str) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
 
     from lambdas.consumer.app import create_app
+    from lambdas.consumer.config import ReadApiConfig
 
-    app = create_app(url)
+    # No answer cache: this stage times the traversals; repeated views are timed, cache and
+    # all, by the concurrency stage (lineage_bench.read_concurrency).
+    app = create_app(config=ReadApiConfig(graph_url=url, cache_entries=0))
     try:
         with TestClient(app) as client:
             yield client
