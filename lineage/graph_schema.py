@@ -109,6 +109,7 @@ class IdPrefix(StrEnum):
     OPERATION = "op:"
     DATASET = "ds:"
     COLUMN = "col:"
+    BUILD = "build:"
 
 
 class WriteMode(StrEnum):
@@ -164,7 +165,7 @@ def edge_id(label: EdgeLabel, from_id: str, to_id: str, qualifier: str = "") -> 
 # The one `Build` vertex: every build (full or delta) writes it with the digest of what it
 # wrote, so a load replaces the digest (`single` cardinality) and readers learn which build the
 # graph holds from one lookup by id.
-BUILD_MARKER_ID = "build:loaded"
+BUILD_MARKER_ID = f"{IdPrefix.BUILD}loaded"
 BUILD_MARKER_DIGEST = "digest"
 
 
