@@ -19,7 +19,7 @@ MAX_CONDITION_CHARS = 16_384
 
 def answer_etag(build: str, request_key: str) -> str:
     """The strong tag (quotes included) of the answer to `request_key` under `build`."""
-    text = f"{build}\0{request_key}".encode("utf-8", "surrogateescape")
+    text = f"{build}\0{request_key}".encode("utf-8", "surrogatepass")
     return f'"{hashlib.sha256(text).hexdigest()[:32]}"'
 
 
