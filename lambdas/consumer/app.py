@@ -176,6 +176,7 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             counts=found,
             counts_capped_at=cap,
+            build=loaded.current(),
         )
 
     @app.get("/overview", response_model=GraphView, summary="All jobs and datasets, with flows")

@@ -152,6 +152,7 @@ def test_a_new_load_changes_the_tag_and_the_next_answer(
     assert after.headers["x-lineage-cache"] == "miss"
     assert after.headers["etag"] != before.headers["etag"]
     assert {j["name"] for j in after.json()["items"]} == names_before | {"late_job"}
+    assert api.get("/status").json()["build"] == second_digest
 
     from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
     from gremlin_python.process.anonymous_traversal import traversal
@@ -183,3 +184,4 @@ def test_without_a_marker_nothing_is_tagged(clean_graph: str, api: TestClient) -
     assert got.status_code == 200
     assert got.headers["cache-control"] == "no-store"
     assert "etag" not in got.headers
+    assert api.get("/status").json()["build"] is None
