@@ -19,9 +19,12 @@ from lineage.limits import bound_id
 from lineage.neptune_csv import Cardinality, Column, PropertyType, epoch_millis
 
 __all__ = [
+    "BUILD_MARKER_DIGEST",
+    "BUILD_MARKER_ID",
     "EDGE_CLASSES",
     "ID_HEX_CHARS",
     "VERTEX_CLASSES",
+    "BuildVertex",
     "ColumnVertex",
     "DatasetVertex",
     "DerivesFromEdge",
@@ -80,6 +83,7 @@ class VertexLabel(StrEnum):
     OPERATION = "Operation"
     DATASET = "Dataset"
     COLUMN = "Column"
+    BUILD = "Build"
 
 
 class EdgeLabel(StrEnum):
@@ -107,6 +111,7 @@ class IdPrefix(StrEnum):
     OPERATION = "op:"
     DATASET = "ds:"
     COLUMN = "col:"
+    BUILD = "build:"
 
 
 class WriteMode(StrEnum):
@@ -157,6 +162,13 @@ def column_id(normalized_uri: str, column_name: str) -> str:
 def edge_id(label: EdgeLabel, from_id: str, to_id: str, qualifier: str = "") -> str:
     """Edge id: label plus a hash of both endpoints and the qualifier."""
     return f"{label.value}:{h(f'{from_id}|{to_id}|{qualifier}')}"
+
+
+# The one `Build` vertex: every build (full or delta) writes it with the digest of what it
+# wrote, so a load replaces the digest (`single` cardinality) and readers learn which build the
+# graph holds from one lookup by id.
+BUILD_MARKER_ID = f"{IdPrefix.BUILD}loaded"
+BUILD_MARKER_DIGEST = "digest"
 
 
 # ---- rows ----
@@ -577,9 +589,33 @@ class PartOfEdge(EdgeRow):
     to_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class BuildVertex(VertexRow):
+    """The build marker: which build was loaded last (lineage.build_marker derives the digest)."""
+
+    LABEL: ClassVar[VertexLabel] = VertexLabel.BUILD
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols((BUILD_MARKER_DIGEST, "String"))
+    digest: str
+
+    @property
+    def id(self) -> str:
+        return BUILD_MARKER_ID
+
+    def values(self) -> tuple[Value, ...]:
+        return (self.digest,)
+
+
 VERTEX_CLASSES: dict[VertexLabel, type[VertexRow]] = {
     cls.LABEL: cls
-    for cls in (JobVertex, RunVertex, PlanVertex, OperationVertex, DatasetVertex, ColumnVertex)
+    for cls in (
+        JobVertex,
+        RunVertex,
+        PlanVertex,
+        OperationVertex,
+        DatasetVertex,
+        ColumnVertex,
+        BuildVertex,
+    )
 }
 EDGE_CLASSES: dict[EdgeLabel, type[EdgeRow]] = {
     cls.LABEL: cls

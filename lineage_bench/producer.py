@@ -258,7 +258,8 @@ def run(argv: list[str] | None = None) -> ProducerFigures:
     with tempfile.TemporaryDirectory(prefix="producer-bench-") as lake:
         server = subprocess.Popen(
             [sys.executable, "-m", "lineage_cli.main", "serve", "--lake", lake,
-             "--port", str(port), "--no-access-log", *(["--fsync"] if args.fsync else [])],
+             "--port", str(port), "--no-access-log", "--workers", "1",
+             *(["--fsync"] if args.fsync else [])],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip

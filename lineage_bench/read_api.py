@@ -38,7 +38,14 @@ from lineage_bench.machine import summary_line
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-__all__ = ["EndpointStats", "import_time", "measure_endpoints", "percentile", "time_endpoint"]
+__all__ = [
+    "EndpointStats",
+    "import_time",
+    "measure_endpoints",
+    "percentile",
+    "sample_targets",
+    "time_endpoint",
+]
 
 Request = tuple[str, dict[str, Any]]  # path (may hold a query) and query parameters
 Draw = Callable[[int], Request]  # the i-th request to an endpoint
@@ -97,8 +104,11 @@ def _read_api(url: str) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
 
     from lambdas.consumer.app import create_app
+    from lambdas.consumer.config import ReadApiConfig
 
-    app = create_app(url)
+    # No answer cache: this stage times the traversals; repeated views are timed, cache and
+    # all, by the concurrency stage (lineage_bench.read_concurrency).
+    app = create_app(config=ReadApiConfig(graph_url=url, cache_entries=0))
     try:
         with TestClient(app) as client:
             yield client
@@ -106,7 +116,8 @@ def _read_api(url: str) -> Iterator[TestClient]:
         app.state.graph_client.close()
 
 
-def _samples(url: str) -> dict[str, list[str]]:
+def sample_targets(url: str) -> dict[str, list[str]]:
+    """Datasets per layer, columns, jobs and plans to ask for, sampled from the graph at `url`."""
     from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
     from gremlin_python.process.anonymous_traversal import traversal
 
@@ -161,7 +172,7 @@ def measure_endpoints(
     url: str, requests: int, say: Callable[[str], None] = lambda _m: None
 ) -> dict[str, EndpointStats]:
     """p50/p95 of each read endpoint against the graph at `url` (targets sampled from it)."""
-    samples = _samples(url)
+    samples = sample_targets(url)
     if not all(samples[k] for k in ("jobs", "plans", "columns")) or not (
         samples["curated"] + samples["aggregated"]
     ):

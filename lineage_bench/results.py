@@ -150,6 +150,33 @@ TARGETS: tuple[Target, ...] = (
         "ms",
         "read API p95 <= 100 ms, dataset lineage depth 5 at 100k plans",
     ),
+    Target(
+        "read_concurrency",
+        "p95_ms",
+        "10k plans, 32 clients",
+        "<=",
+        250,
+        "ms",
+        "32 concurrent clients at 10k plans: p95 <= 250 ms across the UI's mix",
+    ),
+    Target(
+        "read_concurrency",
+        "errors",
+        "10k plans, 32 clients",
+        "<=",
+        0,
+        "requests",
+        "32 concurrent clients at 10k plans: no errors",
+    ),
+    Target(
+        "read_concurrency",
+        "cached_p95_ms",
+        "10k plans, 1 client",
+        "<=",
+        10,
+        "ms",
+        "warm cache: a repeated view (200 from cache or 304) p95 <= 10 ms, one client",
+    ),
 )
 
 

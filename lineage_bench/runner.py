@@ -18,6 +18,7 @@ from lineage_bench.stages import (
     measure_normalize,
     measure_producer,
     measure_read_api,
+    measure_read_concurrency,
     scale_label,
     summary_dict,
     workload_lake,
@@ -25,7 +26,15 @@ from lineage_bench.stages import (
 
 __all__ = ["STAGES", "BenchOptions", "run_bench"]
 
-STAGES = ("producer", "normalize", "load", "read_api", "end_to_end", "delta")
+STAGES = (
+    "producer",
+    "normalize",
+    "load",
+    "read_api",
+    "read_concurrency",
+    "end_to_end",
+    "delta",
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class BenchOptions:
     delta_sizes: tuple[int, ...] = (10_000, 100_000)
     delta_shares: tuple[float, ...] = (0.01, 0.1)
     api_requests: int = 40
+    concurrency_clients: tuple[int, ...] = (1, 8, 32)
+    concurrency_seconds: float = 20.0
     heap: str = "auto"
     master: str = "local[*]"
     skip: frozenset[str] = field(default_factory=frozenset)
@@ -56,6 +67,8 @@ class BenchOptions:
                 graph_sizes=(400,),
                 delta_sizes=(),  # three more Spark builds: the full run measures deltas
                 api_requests=5,
+                concurrency_clients=(1, 8),
+                concurrency_seconds=2.0,
             )
         else:
             base = cls(quick=False, work=work)
@@ -90,6 +103,7 @@ def _measure_graph(
     normalize: StageResult | None,
     load: StageResult,
     read_api: StageResult,
+    concurrency: StageResult,
     e2e: StageResult,
     say: Callable[[str], None],
 ) -> None:
@@ -103,6 +117,15 @@ def _measure_graph(
         if "read_api" not in options.skip:
             measure_read_api(url, scale, options.api_requests, read_api, say)
         answered_s = time.perf_counter() - first
+        if "read_concurrency" not in options.skip:
+            measure_read_concurrency(
+                url,
+                scale,
+                options.concurrency_clients,
+                options.concurrency_seconds,
+                concurrency,
+                say,
+            )
     normalize_s = normalize.get("seconds", scale) if normalize else None
     if normalize_s is not None:
         total = normalize_s + load_s
@@ -156,10 +179,11 @@ def run_bench(
         report.stages.append(normalize)
         checkpoint(report)
 
-    graph_stages = {"load", "read_api", "end_to_end"} - options.skip
+    graph_stages = {"load", "read_api", "read_concurrency", "end_to_end"} - options.skip
     if graph_stages and builds:
         load = StageResult("load")
         read_api = StageResult("read_api")
+        concurrency = StageResult("read_concurrency")
         e2e = StageResult("end_to_end")
         for plans in options.graph_sizes:
             if plans not in builds:
@@ -174,14 +198,23 @@ def run_bench(
                 )
             try:
                 _measure_graph(
-                    options, plans, builds[plans], heap, normalize, load, read_api, e2e, say
+                    options,
+                    plans,
+                    builds[plans],
+                    heap,
+                    normalize,
+                    load,
+                    read_api,
+                    concurrency,
+                    e2e,
+                    say,
                 )
             except Exception as exc:  # one size failing (e.g. out of memory) keeps the others
                 note = f"{scale}: not measured, {type(exc).__name__}: {exc}"
                 say(f"graph stages {note}")
                 (load if not load.get("seconds", scale) else read_api).notes.append(note)
-            checkpoint(replace(report, stages=[*report.stages, load, read_api, e2e]))
-        for stage in (load, read_api, e2e):
+            checkpoint(replace(report, stages=[*report.stages, load, read_api, concurrency, e2e]))
+        for stage in (load, read_api, concurrency, e2e):
             if stage.stage in graph_stages and (stage.measurements or stage.notes):
                 report.stages.append(stage)
 

@@ -25,6 +25,7 @@ from lineage_bench.normalize import measure as normalize_lake
 from lineage_bench.normalize import parse_floor
 from lineage_bench.producer import run as run_producer
 from lineage_bench.read_api import measure_endpoints
+from lineage_bench.read_concurrency import measure_concurrency
 from lineage_bench.results import StageResult
 from lineage_bench.workload import (
     GENERATOR_VERSION,
@@ -40,6 +41,7 @@ __all__ = [
     "measure_normalize",
     "measure_producer",
     "measure_read_api",
+    "measure_read_concurrency",
     "scale_label",
     "summary_dict",
     "workload_lake",
@@ -291,6 +293,28 @@ def measure_read_api(url: str, scale: str, requests: int, result: StageResult, s
         if endpoint_stats.errors:
             result.notes.append(f"{endpoint} at {scale}: {endpoint_stats.errors} non-200 answers")
     result.inputs["requests_per_endpoint"] = requests
+
+
+def measure_read_concurrency(
+    url: str, scale: str, clients: tuple[int, ...], seconds: float, result: StageResult, say: Say
+) -> None:
+    """Throughput and latency of N concurrent clients (`lineage_bench.read_concurrency`)."""
+    load_before = os.getloadavg()[0]
+    for count, figures in measure_concurrency(url, clients, seconds, say).items():
+        at = f"{scale}, {count} client{'' if count == 1 else 's'}"
+        result.add("requests_per_s", figures["requests_per_s"], "req/s", at)
+        result.add("errors", figures["errors"], "requests", at)
+        for name in ("p50_ms", "p95_ms", "p99_ms", "computed_p95_ms", "cached_p95_ms"):
+            result.add(name, figures[name], "ms", at)
+        for endpoint, per in figures["endpoints"].items():
+            result.add(f"{endpoint}_p95_ms", per["p95_ms"], "ms", at)
+            result.add(f"{endpoint}_p99_ms", per["p99_ms"], "ms", at)
+            if per["errors"]:
+                result.add(f"{endpoint}_errors", per["errors"], "requests", at)
+    result.inputs["seconds_per_client_count"] = seconds
+    result.notes.append(
+        f"{scale}: load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+    )
 
 
 def summary_dict(summary: WorkloadSummary) -> dict[str, Any]:

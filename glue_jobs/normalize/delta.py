@@ -30,6 +30,7 @@ from glue_jobs.normalize.job import (
     _write_report,
     _write_run_info,
 )
+from glue_jobs.normalize.marker import write_marker
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import transform
 from glue_jobs.normalize.rows import ROW_SCHEMA
@@ -86,9 +87,16 @@ def run_delta(
         if events.frame is not None:
             events.frame.unpersist()
     accounts = reconcile(written.statuses, events.batches, event_keys, selection.unknown_keys)
+    # The marker changes with every load that changes the graph (the read API's caches key on
+    # it); a delta with nothing to load leaves the graph, and so the marker, as it was.
+    marker = (
+        (write_marker(out, written.files, gzip=params.gzip, base=parent.manifest_sha256),)
+        if written.files
+        else ()
+    )
     report_file = _write_report(out, accounts.report, params.max_bad_share)
     index = _write_index(out, parent, written, events, accounts.inputs, params)
-    outputs = (*written.files, *state_files, *index, report_file)
+    outputs = (*written.files, *marker, *state_files, *index, report_file)
     manifest = _write_manifest(out, params, accounts, outputs)
     run_info = _write_run_info(spark, out, started)
     counts = manifest.counts()

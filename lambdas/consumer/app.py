@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lambdas.consumer.answer_cache import AnswerCache
+from lambdas.consumer.caching import CachingMiddleware
 from lambdas.consumer.config import MAX_DEPTH, MAX_NAME_CHARS, ReadApiConfig
 from lambdas.consumer.errors import (
     ConsumerError,
@@ -24,6 +26,7 @@ from lambdas.consumer.errors import (
     NotFound,
 )
 from lambdas.consumer.graph_client import GraphClient
+from lambdas.consumer.loaded_build import LoadedBuild
 from lambdas.consumer.models import (
     ColumnLineage,
     DatasetDetail,
@@ -103,6 +106,7 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
         config.evaluation_timeout_ms,
         config.traversal_source,
         iam_auth_region=config.iam_auth_region,
+        pool_size=config.graph_pool_size,
     )
     app = FastAPI(
         title="Lineage read API",
@@ -116,6 +120,9 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
     )
     app.state.graph_client = client
     app.state.config = config
+    loaded = LoadedBuild(client, config.build_check_s)
+    app.state.answer_cache = AnswerCache(config.cache_entries, config.cache_bytes)
+    app.add_middleware(CachingMiddleware, build=loaded, cache=app.state.answer_cache)
 
     @app.exception_handler(ConsumerError)
     async def _consumer_error(_: Request, exc: ConsumerError) -> JSONResponse:
@@ -169,6 +176,7 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             counts=found,
             counts_capped_at=cap,
+            build=loaded.current(),
         )
 
     @app.get("/overview", response_model=GraphView, summary="All jobs and datasets, with flows")

@@ -30,11 +30,13 @@ class GraphClient:
         timeout_ms: int,
         traversal_source: str = "g",
         iam_auth_region: str | None = None,
+        pool_size: int = 8,
     ) -> None:
         self.url = url
         self.timeout_ms = timeout_ms
         self.traversal_source = traversal_source
         self.iam_auth_region = iam_auth_region
+        self.pool_size = pool_size
         self._lock = threading.Lock()
         self._connection: Any = None
 
@@ -90,7 +92,13 @@ class GraphClient:
                         from lambdas.consumer.neptune_auth import sigv4_headers
 
                         headers = sigv4_headers(self.url, self.iam_auth_region)
-                    self._connection = Client(self.url, self.traversal_source, headers=headers)
+                    self._connection = Client(
+                        self.url,
+                        self.traversal_source,
+                        headers=headers,
+                        pool_size=self.pool_size,
+                        max_workers=self.pool_size,
+                    )
                 except GraphUnavailable:
                     raise
                 except Exception as exc:  # connection refused, DNS, TLS: all mean unavailable

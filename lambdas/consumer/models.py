@@ -77,6 +77,9 @@ class Status(BaseModel):
     latency_ms: float
     counts: dict[str, int]
     counts_capped_at: int
+    build: str | None = Field(
+        default=None, description="digest of the loaded build's marker; null without one"
+    )
 
 
 class JobSummary(BaseModel):

@@ -64,7 +64,10 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--skip",
-                help="Leave out a stage: producer, normalize, load, read_api, end_to_end, delta.",
+                help=(
+                    "Leave out a stage: producer, normalize, load, read_api, read_concurrency, "
+                    "end_to_end, delta."
+                ),
             ),
         ] = None,
         heap: str = typer.Option(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 
 import typer
 from fastapi import FastAPI
@@ -23,6 +24,7 @@ from lineage_cli.guard import (
     TrustedHosts,
     Unauthorized,
 )
+from lineage_cli.serve_app import OPTIONS_ENV, ServeOptions
 from local_neptune.ports import port_problem
 from stores import open_store
 
@@ -90,6 +92,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def _check_port_free(host: str, port: int) -> None:
     # uvicorn reports a busy port as a multi-line log and exit 1; say it in one line instead.
     problem = port_problem(host, port)
@@ -97,7 +103,7 @@ def _check_port_free(host: str, port: int) -> None:
         raise LineageError(f"cannot listen on {host}:{port}: the port is {problem}")
 
 
-def _authorizer(
+def authorizer_for(
     auth: bool,
     issuer: str | None,
     audiences: list[str] | None,
@@ -196,6 +202,16 @@ def register(app: typer.Typer) -> None:
         auth_jwks_url: str | None = typer.Option(
             None, "--auth-jwks-url", metavar="URL", help="The issuer's JWKS, if not discoverable."
         ),
+        workers: int = typer.Option(
+            _default_workers(),
+            "--workers",
+            min=1,
+            max=64,
+            help=(
+                "Worker processes (default: one per core, at most 2: the graph server on the "
+                "same machine needs the rest). Each keeps its own graph connections and cache."
+            ),
+        ),
         access_log: bool = typer.Option(
             True, "--access-log/--no-access-log", help="Log one line per request."
         ),
@@ -224,18 +240,27 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         try:
-            authorizer = _authorizer(
-                auth, auth_issuer, auth_audience, auth_scope, auth_read_scope, auth_jwks_url
-            )
             hosts = trusted_hosts(host, allowed_host)
-            root = build_root_app(
-                lake, graph_url=graph, fsync=fsync, allowed_hosts=hosts, authorizer=authorizer
+            options = ServeOptions(
+                lake=lake,
+                graph=graph,
+                fsync=fsync,
+                hosts=hosts,
+                auth=auth,
+                auth_issuer=auth_issuer,
+                auth_audience=tuple(auth_audience or ()),
+                auth_scope=None if auth_scope is None else tuple(auth_scope),
+                auth_read_scope=None if auth_read_scope is None else tuple(auth_read_scope),
+                auth_jwks_url=auth_jwks_url,
             )
+            # Built here even with several workers: a bad lake or auth option fails before
+            # any worker starts, with one line and exit 2.
+            root = options.build()
             _check_port_free(host, port)
         except LineageError as exc:
             typer.echo(f"lineage serve: {exc}", err=True)
             raise typer.Exit(code=2) from None
-        if not is_loopback(host) and authorizer is None:
+        if not is_loopback(host) and not auth:
             typer.echo(
                 f"lineage serve: WARNING: listening on {host} without --auth: anyone who can "
                 "reach this port can write payloads into the raw zone and read the graph",
@@ -245,7 +270,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"UI: http://{host}:{port}/  read API: {API_PATH} over {graph}", err=True)
         typer.echo(
             f"answers Host: {', '.join(hosts)}; auth: "
-            + (f"bearer JWT from {auth_issuer}" if authorizer else "off"),
+            + (f"bearer JWT from {auth_issuer}" if auth else "off"),
             err=True,
         )
         follower = None
@@ -255,9 +280,20 @@ def register(app: typer.Typer) -> None:
             follower = Follower(lake, follow, graph, follow_interval)
             follower.start()
             typer.echo(f"following {lake} into {graph}, builds under {follow}", err=True)
+        typer.echo(f"workers: {workers}", err=True)
         try:
+            if workers == 1:
+                uvicorn.run(root, host=host, port=port, access_log=access_log, log_level="info")
+                return
+            os.environ[OPTIONS_ENV] = options.to_env()
             uvicorn.run(
-                root, host=host, port=port, workers=1, access_log=access_log, log_level="info"
+                "lineage_cli.serve_app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                access_log=access_log,
+                log_level="info",
             )
         finally:
             if follower is not None:

@@ -31,6 +31,24 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _mark_build(url: str) -> None:
+    """Add the build marker a loaded build carries, so the API tags and caches its answers."""
+    from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+    from gremlin_python.process.anonymous_traversal import traversal
+    from gremlin_python.process.traversal import Cardinality, T
+
+    from lineage.graph_schema import BUILD_MARKER_DIGEST, BUILD_MARKER_ID, VertexLabel
+
+    connection = DriverRemoteConnection(url, "g")
+    try:
+        g = traversal().with_remote(connection)
+        g.add_v(VertexLabel.BUILD).property(T.id, BUILD_MARKER_ID).property(
+            Cardinality.single, BUILD_MARKER_DIGEST, "browser-fixture"
+        ).iterate()
+    finally:
+        connection.close()
+
+
 @pytest.fixture(scope="module")
 def base_url(gremlin_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`lineage serve`'s root app (producer, read API, UI) on a free port over the fixture lake."""
@@ -39,6 +57,7 @@ def base_url(gremlin_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
     from lineage_cli.commands.serve import build_root_app
 
     load_lake(gremlin_server, build_lake())
+    _mark_build(gremlin_server)
     lake = tmp_path_factory.mktemp("lake")
     app = build_root_app(str(lake), graph_url=gremlin_server)
     port = free_port()
@@ -136,6 +155,30 @@ def test_selection_survives_a_reload(page: Any) -> None:
     page.reload()
     page.wait_for_selector("body[data-state=ready]")
     assert "daily_revenue" in page.locator("#details h2").inner_text()
+
+
+def test_a_view_opened_again_is_revalidated_by_etag(page: Any) -> None:
+    seen: list[tuple[str | None, str | None, int]] = []
+
+    def record(response: Any) -> None:
+        if "/api/overview" in response.url:
+            asked = response.request.all_headers().get("if-none-match")
+            seen.append((asked, response.all_headers().get("etag"), response.status))
+
+    page.on("response", record)
+    try:
+        open_view(page, "#/jobs")
+        open_view(page, "#/overview")
+        open_view(page, "#/jobs")
+        open_view(page, "#/overview")
+    finally:
+        page.remove_listener("response", record)
+    assert len(seen) == 2, seen
+    etag = seen[0][1]
+    assert etag and etag.startswith('"')
+    # The browser kept the first answer (no-cache: keep, but ask again) and asked with its tag.
+    assert seen[1][0] == etag, seen
+    assert "job:enrich_orders" in node_ids(page)
 
 
 def test_job_view_runs_with_status_and_run_details(page: Any) -> None:

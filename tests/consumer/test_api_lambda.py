@@ -99,3 +99,15 @@ def test_sigv4_headers_sign_the_handshake_for_neptune(monkeypatch: pytest.Monkey
     assert "SignedHeaders=host;x-amz-date;x-amz-security-token" in auth
     assert headers["X-Amz-Security-Token"] == "session-token"
     assert len(headers["X-Amz-Date"]) == len("20260101T000000Z")
+
+
+@pytest.mark.unit
+def test_a_lambda_container_keeps_one_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LINEAGE_GRAPH_POOL_SIZE", raising=False)
+    assert ReadApiConfig.from_env().graph_pool_size == 1  # one request at a time per container
+    monkeypatch.setenv("LINEAGE_GRAPH_POOL_SIZE", "4")
+    assert ReadApiConfig.from_env().graph_pool_size == 4
+    for bad in ("0", "65", "-1", "x", "1" * 100_000):
+        monkeypatch.setenv("LINEAGE_GRAPH_POOL_SIZE", bad)
+        with pytest.raises(ValueError, match="LINEAGE_GRAPH_POOL_SIZE"):
+            ReadApiConfig.from_env()

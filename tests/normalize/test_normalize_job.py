@@ -323,6 +323,7 @@ def test_every_output_file_passes_the_strict_reader_with_consistent_graph(
         "Operation": "op:",
         "Dataset": "ds:",
         "Column": "col:",
+        "Build": "build:",
     }
     for vid, label in vertices.items():
         assert vid.startswith(prefixes[label]), vid
@@ -445,3 +446,20 @@ def test_landed_before_ignores_payloads_received_later(
     assert result.manifest.counts()["vertices"]["Plan"] == 1
     # Only a payload whose landing time is unknown (no sidecar) cannot be placed in time.
     assert {e.reason.value for e in result.report.entries} == {"missing_metadata"}
+
+
+def test_the_build_marker_names_the_graph_files(build: BuildResult) -> None:
+    from lineage.build_marker import marker_digest
+    from lineage.graph_schema import BUILD_MARKER_ID
+
+    out = Path(build.out)
+    markers = [r for r in _records(out) if isinstance(r, VertexRecord) and r.labels == ("Build",)]
+    assert [m.id for m in markers] == [BUILD_MARKER_ID]
+    graph_files = [
+        f for f in build.manifest.outputs if f.kind in ("vertex", "edge") and f.label != "Build"
+    ]
+    assert len(graph_files) > 5
+    ((column, (digest,)),) = [(p.column.name, p.values) for p in markers[0].properties]
+    assert column == "digest"
+    assert digest == marker_digest(graph_files)
+    assert build.manifest.counts()["vertices"]["Build"] == 1

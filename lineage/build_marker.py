@@ -1,0 +1,37 @@
+"""The build marker: one `Build` vertex whose digest names what a build wrote.
+
+The read API keys its ETags and its in-process cache by this digest, so it must change whenever
+a load changes the graph. It is the SHA-256 of the build's graph files (path and content hash,
+in path order): the same files give the same digest, so reloading one build keeps clients'
+caches valid. A build loaded on top of another (a delta) passes the digest of the build it
+extends as `base`, so equal delta files on top of different graphs still give different digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from lineage.graph_csv import CsvFile, csv_files
+from lineage.graph_schema import BuildVertex
+from lineage.manifest import OutputFile
+
+__all__ = ["marker_digest", "marker_file"]
+
+
+def marker_digest(files: Iterable[OutputFile], base: str | None = None) -> str:
+    """Hex SHA-256 over the vertex and edge files (path, sha256) of a build, after `base`."""
+    digest = hashlib.sha256()
+    if base is not None:
+        digest.update(f"base\0{base}\n".encode())
+    for out in sorted(f for f in files if f.kind in ("vertex", "edge")):
+        digest.update(f"{out.path}\0{out.sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def marker_file(
+    files: Iterable[OutputFile], *, base: str | None = None, gzip: bool = False
+) -> CsvFile:
+    """The one CSV file holding the `Build` vertex for a build that wrote `files`."""
+    (only,) = csv_files([BuildVertex(marker_digest(files, base))], gzip=gzip)
+    return only
