@@ -234,6 +234,24 @@ def _clause_values(
                     _strongest(found, column, src, max(kind, src_kind), _readable(value))
 
 
+def _derive(
+    dml: _Dml,
+    found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]],
+    column: str,
+    ref: sm.ChildRef,
+) -> None:
+    """Record what the written `column` derives from through the value `ref`: a direct copy of
+    the target's own column is `kept`, anything else keeps the walk's kind and text."""
+    walker = dml.walker
+    text = walker.text(ref, expand=True)
+    for src_id, kind in sorted(walker.sources(ref).items()):
+        src = walker.source_column(src_id)
+        if dml.is_target(src, column) and kind == cl.DerivationKind.DIRECT:
+            _strongest(found, column, src, cl.DerivationKind.KEPT, column)
+        else:
+            _strongest(found, column, src, kind, text)
+
+
 def _merge(
     dml: _Dml, traced: cl.ColumnLineage, params: Mapping[str, sm.JsonValue]
 ) -> dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]]:
@@ -247,18 +265,11 @@ def _merge(
             continue
         seen.add(attr.name)
         for ref in attr.child_refs or (sm.AttrRef(attr_id),):
-            text = walker.text(ref, expand=True)
-            for src_id, kind in sorted(walker.sources(ref).items()):
-                src = walker.source_column(src_id)
-                if dml.is_target(src, attr.name) and kind == cl.DerivationKind.DIRECT:
-                    _strongest(found, attr.name, src, cl.DerivationKind.KEPT, attr.name)
-                else:
-                    _strongest(found, attr.name, src, kind, text)
-    written_names = {name for name, _type in traced.written}
+            _derive(dml, found, attr.name, ref)
     clause_found: dict[tuple[str, cl.SourceColumn], tuple[cl.DerivationKind, str]] = {}
     _clause_values(dml, params, clause_found)
     for (target, src), (kind, text) in clause_found.items():
-        if target in written_names:
+        if target in written:
             _strongest(found, target, src, kind, text)
     return found
 
@@ -349,13 +360,7 @@ def _row_level(
             continue
         refs = positional.get(attr_id) or list(attr.child_refs or (sm.AttrRef(attr_id),))
         for ref in (branch for r in refs for branch in _branches(dml.plan, r)):
-            text = walker.text(ref, expand=True)
-            for src_id, kind in sorted(walker.sources(ref).items()):
-                src = walker.source_column(src_id)
-                if dml.is_target(src, attr.name) and kind == cl.DerivationKind.DIRECT:
-                    _strongest(found, attr.name, src, cl.DerivationKind.KEPT, attr.name)
-                else:
-                    _strongest(found, attr.name, src, kind, text)
+            _derive(dml, found, attr.name, ref)
     # Rows the statement leaves (unmatched by a MERGE, outside an UPDATE's WHERE) keep every
     # column, whether the table format rewrites them (copy-on-write) or not (merge-on-read).
     for attr_id in target_columns:
