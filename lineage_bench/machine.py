@@ -155,20 +155,27 @@ def process_tree_cpu_seconds(root_pid: int) -> float:
     A descendant that exits before its parent reaps it is lost, so short-lived workers can be
     undercounted; Spark's Python workers are reaped by their daemon."""
     total = 0.0
-    stack, seen = [root_pid], set()
     tick = os.sysconf("SC_CLK_TCK")
-    while stack:
-        pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+    for pid in _tree(root_pid):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += sum(int(f) for f in fields[11:15]) / tick
         except (OSError, ValueError, IndexError):
             continue
-        stack.extend(_children(pid))
     return total
+
+
+def _tree(root_pid: int) -> Iterator[int]:
+    """`root_pid` and every descendant alive now, each once (children listed after their
+    parent is yielded; a process that exited lists none)."""
+    stack, seen = [root_pid], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        yield pid
+        stack.extend(_children(pid))
 
 
 def process_tree_rss(root_pid: int) -> int:
@@ -205,19 +212,12 @@ def process_tree_rss_by_role(root_pid: int) -> dict[str, int]:
     Roles: DRIVER_PYTHON (`root_pid` itself), JVM, PYTHON_WORKERS (forked from one daemon, so
     pages they share are counted once per worker), OTHER."""
     totals: dict[str, int] = {}
-    stack = [root_pid]
     page = os.sysconf("SC_PAGE_SIZE")
-    seen: set[int] = set()
-    while stack:
-        pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+    for pid in _tree(root_pid):
         try:
             rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
         except (OSError, ValueError, IndexError):
             continue
         role = _role(pid, root_pid)
         totals[role] = totals.get(role, 0) + rss
-        stack.extend(_children(pid))
     return totals
