@@ -17,11 +17,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from glue_jobs.normalize.events import EVENT_SCHEMA, EventRowKind, batch_accounts, parse_events
+from glue_jobs.normalize.events import EVENT_SCHEMA, EventRowKind, parse_events
 from glue_jobs.normalize.job import (
     _EVENT_KEYS_PER_PARTITION,
     BuildResult,
     Progress,
+    _account_batches,
     _keys_frame,
     _plan_keys_frame,
     _quiet,
@@ -80,7 +81,7 @@ def run_delta(
     parent, selection, params = prepare_delta(lake, parent_store, out, params, progress)
     _retire_previous_build(out)
     event_keys = (*selection.event_keys, *selection.pending_keys)
-    events = _events(spark, lake, event_keys, params, selection)
+    events = _events(spark, lake, event_keys, params, selection, progress)
     try:
         written, state_files = _write_graph(spark, lake, out, parent, selection, events, params)
     finally:
@@ -163,6 +164,7 @@ def _events(
     keys: tuple[str, ...],
     params: NormalizeParams,
     selection: DeltaSelection,
+    progress: Progress,
 ) -> _DeltaEvents:
     """The events pass over the delta's batches.
 
@@ -176,22 +178,20 @@ def _events(
     if not keys:
         return _DeltaEvents(None, {}, frozenset())
     rows = parse_events(_keys_frame(spark, keys, _EVENT_KEYS_PER_PARTITION), lake, params)
-    pending = sorted(set(keys) - set(selection.event_keys))
-    new_plans = sorted(selection.new_plans)
+    pending = set(keys) - set(selection.event_keys)
+    # The same rule twice: in Spark for the events, on the driver for the plans they name.
     kept = (
         (F.col("kind") != EventRowKind.EVENT.value)
-        | ~F.col("key").isin(pending)
-        | F.col("plan_id").isin(new_plans)
+        | ~F.col("key").isin(sorted(pending))
+        | F.col("plan_id").isin(sorted(selection.new_plans))
     )
     frame = rows.where(kept).persist(StorageLevel.MEMORY_AND_DISK)
-    accounts = frame.where(F.col("kind") == EventRowKind.BATCH.value).select("payload")
-    batches = batch_accounts(accounts.collect())
-    new_batches = set(selection.event_keys)
+    batches = _account_batches(frame, progress)
     plans = frozenset(
         plan
         for key, batch in batches.items()
         for plan in batch.plans
-        if key in new_batches or plan in selection.new_plans
+        if key not in pending or plan in selection.new_plans
     )
     return _DeltaEvents(frame, batches, plans)
 
