@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from lineage.agent_gaps import AgentGap, gaps_for
-from lineage.errors import LineageError
+from lineage.errors import LineageError, one_line
 from lineage_cli.agent_jar import AGENT_JAR_ENV
 from lineage_cli.agent_launch import ADD_OPENS, parse_conf
 from lineage_cli.agent_plugin import locate_plugin
@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
         try:
             user_conf = parse_conf(list(conf or []))
         except LineageError as exc:
-            typer.echo(f"lineage doctor: {exc}", err=True)
+            typer.echo(f"lineage doctor: {one_line(exc)}", err=True)
             raise typer.Exit(code=EXIT_USAGE) from exc
         failures: list[Finding] = []
 

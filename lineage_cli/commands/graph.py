@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from lineage.errors import one_line
 from local_neptune import (
     DEFAULT_PORT,
     GraphServerError,
@@ -70,7 +71,7 @@ def _errors_to_exit_codes() -> Iterator[None]:
     try:
         yield
     except ServerStartError as exc:
-        typer.echo(f"lineage graph: {exc}", err=True)
+        typer.echo(f"lineage graph: {one_line(exc)}", err=True)
         if exc.log_tail:
             typer.echo("log tail:", err=True)
             for line in exc.log_tail:

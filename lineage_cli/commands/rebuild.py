@@ -19,7 +19,7 @@ from glue_jobs.normalize.delta import prepare_delta, run_delta
 from lineage.dataset_identity import LayerRules
 from lineage.delta_selection import DeltaError
 from lineage.delta_state import FullRebuildNeededError
-from lineage.errors import LineageError
+from lineage.errors import LineageError, one_line
 from lineage.quarantine import TooManyBadPayloadsError
 from stores import open_store
 
@@ -218,14 +218,14 @@ def register(app: typer.Typer) -> None:
             ):
                 _load_build(result, graph)
         except FullRebuildNeededError as exc:
-            typer.echo(f"lineage rebuild: {exc}", err=True)
+            typer.echo(f"lineage rebuild: {one_line(exc)}", err=True)
             raise typer.Exit(code=EXIT_FULL_REBUILD_NEEDED) from None
         except DeltaError as exc:
-            typer.echo(f"lineage rebuild: {exc}", err=True)
+            typer.echo(f"lineage rebuild: {one_line(exc)}", err=True)
             raise typer.Exit(code=EXIT_BAD_PARENT) from None
         except TooManyBadPayloadsError as exc:
-            typer.echo(f"lineage rebuild: {exc} (see {out}/quarantine.json)", err=True)
+            typer.echo(f"lineage rebuild: {one_line(exc)} (see {out}/quarantine.json)", err=True)
             raise typer.Exit(code=EXIT_TOO_MANY_BAD) from None
         except (LineageError, ValueError) as exc:
-            typer.echo(f"lineage rebuild: {exc}", err=True)
+            typer.echo(f"lineage rebuild: {one_line(exc)}", err=True)
             raise typer.Exit(code=EXIT_FAILED) from None

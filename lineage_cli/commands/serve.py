@@ -14,7 +14,7 @@ from lambdas.consumer.app import create_app as create_read_api_app
 from lambdas.consumer.static_ui import create_ui_app
 from lambdas.producer.app import create_app as create_producer_app
 from lambdas.producer.config import ProducerSettings
-from lineage.errors import LineageError
+from lineage.errors import LineageError, one_line
 from lineage_cli.guard import (
     DEFAULT_HOSTS,
     AuthSettings,
@@ -258,7 +258,7 @@ def register(app: typer.Typer) -> None:
             root = options.build()
             _check_port_free(host, port)
         except LineageError as exc:
-            typer.echo(f"lineage serve: {exc}", err=True)
+            typer.echo(f"lineage serve: {one_line(exc)}", err=True)
             raise typer.Exit(code=2) from None
         if not is_loopback(host) and not auth:
             typer.echo(

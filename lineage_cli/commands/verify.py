@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from glue_jobs.audit import run_verify
-from lineage.errors import LineageError
+from lineage.errors import LineageError, one_line
 from lineage.verification import Area, Outcome, Problem, VerificationReport
 
 __all__ = ["register", "render"]
@@ -129,7 +129,7 @@ def _verify_graph(graph: str, builds: list[str]) -> int:
     try:
         result = check_graph(graph, *(Path(b) for b in builds))
     except LoaderError as exc:
-        typer.echo(f"lineage verify: {exc}", err=True)
+        typer.echo(f"lineage verify: {one_line(exc)}", err=True)
         return EXIT_CANNOT_VERIFY
     labels = sorted(result.expected_counts.keys() | result.actual_counts.keys())
     for label in labels:
@@ -222,7 +222,7 @@ def register(app: typer.Typer) -> None:
                 render(report, lake, build, Console(soft_wrap=True))
                 code = code or EXIT_CODES[report.outcome]
         except LineageError as exc:
-            typer.echo(f"lineage verify: {exc}", err=True)
+            typer.echo(f"lineage verify: {one_line(exc)}", err=True)
             raise typer.Exit(code=EXIT_CANNOT_VERIFY) from None
         finally:
             for spark in started:

@@ -98,3 +98,24 @@ def test_an_out_folder_holding_other_files_is_refused_before_spark_and_kept(
     assert last.startswith("lineage rebuild: ") and "csv/notes.txt" in last
     assert "Traceback" not in done.stderr
     assert (out / "csv" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.unit
+def test_a_parent_path_with_a_newline_is_refused_on_one_line(tmp_path: Path) -> None:
+    parent = tmp_path / "par\nent\x1b[2J"
+    parent.mkdir()
+    done = _lineage(
+        "rebuild",
+        "--lake",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "o"),
+        "--since-build",
+        str(parent),
+        "--no-load",
+    )
+    assert done.returncode == 4, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("lineage rebuild: ")
+    assert "par\\nent\\x1b[2J is not a build" in lines[0]
