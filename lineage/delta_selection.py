@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from lineage.delta_state import (
@@ -45,6 +45,7 @@ __all__ = [
     "NotABuildError",
     "ParentBuild",
     "ParentTooNewError",
+    "any_landed_before",
     "check_parent",
     "read_parent",
     "select_delta",
@@ -195,6 +196,20 @@ def _received_ms(store: RawZoneStore, key: str) -> int | None:
         return RawObjectMetadata.from_json(data).received_ms
     except (InvalidMetadataError, RawZoneKeyError):
         return None  # the job quarantines it with the precise reason
+
+
+def any_landed_before(lake: RawZoneStore, keys: Iterable[str], cutoff_ms: int) -> bool:
+    """Whether a build with cut-off `cutoff_ms` would read any of `keys`: one received before
+    it by its sidecar, or one whose sidecar is missing or unreadable (the build quarantines it).
+
+    `select_delta` lists what landed up to the moment it runs, which includes objects received
+    after the cut-off; the build leaves those out. A caller deciding whether a build is worth
+    starting asks this first (one sidecar read per key, stopping at the first hit)."""
+    for key in keys:
+        received = _received_ms(lake, key)
+        if received is None or received < cutoff_ms:
+            return True
+    return False
 
 
 def _check_same_lake(lake: RawZoneStore, parent: ParentBuild) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from glue_jobs.normalize import NormalizeParams
 from glue_jobs.normalize.delta import prepare_delta
 from glue_jobs.normalize.scheduled import read_pointer, record_pointer, run_scheduled
+from lineage.delta_selection import any_landed_before
 from lineage.delta_state import FullRebuildNeededError
 from lineage.errors import LineageError
 from stores import open_store
@@ -89,8 +90,9 @@ class Follower:
 
                 stop_local_spark(self._spark)
 
-    def _landed(self, params: NormalizeParams) -> bool:
-        """Whether anything landed since the last build (a listing; no Spark)."""
+    def _landed(self, params: NormalizeParams, cutoff_ms: int) -> bool:
+        """Whether anything landed since the last build and before `cutoff_ms` (a listing and
+        the new objects' sidecars; no Spark)."""
         pointer = read_pointer(self.builds)
         if pointer is None:
             return any(True for _ in open_store(self.lake).list("events/"))
@@ -103,13 +105,19 @@ class Follower:
             )
         except FullRebuildNeededError:
             return True
-        return bool(selection.plan_keys or selection.event_keys or selection.pending_keys)
+        if selection.pending_keys:
+            return True
+        # The listing also sees payloads landing right now, after this look's cut-off; a
+        # build of only those would read nothing.
+        return any_landed_before(
+            open_store(self.lake), (*selection.plan_keys, *selection.event_keys), cutoff_ms
+        )
 
     def step(self) -> FollowStep | None:
         """Build and load what landed since the last build; None when nothing did."""
         cutoff = int(time.time() * 1000) - SETTLE_MS
         params = NormalizeParams(self.lake, self.builds, landed_before_ms=cutoff)
-        if not self._landed(params):
+        if not self._landed(params, cutoff):
             return None
         began = time.perf_counter()
         if self._spark is None:

@@ -140,6 +140,18 @@ HELP = (
 )
 
 
+def _log_follow_steps() -> None:
+    """Show the follower's builds and failures on stderr, beside uvicorn's lines: without a
+    handler Python would print only its warnings and errors, and a user could not tell that (or
+    when) a delta was loaded."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    follow_log = logging.getLogger("lineage.follow")
+    follow_log.addHandler(handler)
+    follow_log.setLevel(logging.INFO)
+    follow_log.propagate = False
+
+
 def register(app: typer.Typer) -> None:
     """Add `lineage serve` to the CLI."""
 
@@ -277,6 +289,7 @@ def register(app: typer.Typer) -> None:
         if follow is not None:
             from lineage_cli.follow import Follower
 
+            _log_follow_steps()
             follower = Follower(lake, follow, graph, follow_interval)
             follower.start()
             typer.echo(f"following {lake} into {graph}, builds under {follow}", err=True)

@@ -47,8 +47,15 @@ def test_follow_builds_full_then_deltas_and_the_graph_is_the_full_rebuild(
     assert follower.step() is None  # nothing new: no build
     _land(lake, "enrich_orders", dt.datetime.now(dt.UTC))  # after the first build's cut-off
     time.sleep(SETTLE_MS / 1000 + 0.5)  # a cut-off now includes it
+    # Listed now but received after the next look's cut-off (it trails the clock): that look
+    # would build nothing, so it builds nothing.
+    _land(lake, "aggregate_sales", dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10))
     second = follower.step()
     assert second is not None and second.kind == "delta"
+    assert follower.step() is None
+    assert sorted(p.name for p in (builds / "builds").iterdir()) == sorted(
+        Path(step.build).name for step in (first, second)
+    )
     chain = [builds / first.build, builds / second.build]
     assert graph_elements(clean_graph) == expected_graph(*chain)
     assert _has_vertex(clean_graph, f"plan:{_plan_id('enrich_orders')}")
