@@ -81,7 +81,8 @@ def generate(lake: Path, seed: int = 7) -> None:
     payments.insert(4, '{"payment_id": 5, "order_id": 5, "paid": ')  # truncated by the source
     _write_json_lines(lake / "raw/payments/payments.json", payments)
 
-    for day in (21, 22):
+    # Day 23 arrives after the nightly build: `lineage demo` appends it while following.
+    for day in (21, 22, 23):
         rows = [_order(rng, day * 100 + i, day) for i in range(1, 6)]
         _write_csv(lake / f"raw/orders_incoming/day={day}/orders.csv", header, rows)
 

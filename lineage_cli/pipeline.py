@@ -8,16 +8,19 @@ stage and that log.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lineage.build_pointer import POINTER_FILE, BuildPointer, BuildPointerError
 from lineage.errors import LineageError
 from lineage_cli.agent_log import AgentLogScanner
 
@@ -67,6 +70,11 @@ class Workdir:
     def build(self) -> Path:
         """The normalize job's Neptune bulk-load CSVs and manifest."""
         return self.root / "build"
+
+    @property
+    def builds(self) -> Path:
+        """Where `lineage serve --follow` keeps its builds and their pointer (`LATEST.json`)."""
+        return self.root / "builds"
 
     @property
     def logs(self) -> Path:
@@ -132,13 +140,22 @@ def run_stage(stage: str, argv: Sequence[str], log: Path, timeout_s: float) -> i
 
 
 def start_serve(
-    workdir: Workdir, port: int, graph_url: str, host: str = "127.0.0.1"
+    workdir: Workdir,
+    port: int,
+    graph_url: str,
+    host: str = "127.0.0.1",
+    follow_interval_s: float | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start `lineage serve` in the background; return once the producer answers its probe."""
-    log = workdir.log("serve")
+    """Start `lineage serve` in the background; return once the producer answers its probe.
+
+    With `follow_interval_s`, it also follows the raw zone into the graph (`--follow`, builds
+    under `workdir.builds`), looking that often; its log is then `serve-follow.log`."""
+    log = workdir.log("serve" if follow_interval_s is None else "serve-follow")
     out = log.open("wb")
     argv = [lineage_executable(), "serve", "--lake", str(workdir.raw_zone)]
     argv += ["--host", host, "--port", str(port), "--graph", graph_url, "--no-access-log"]
+    if follow_interval_s is not None:
+        argv += ["--follow", str(workdir.builds), "--follow-interval", str(follow_interval_s)]
     process = subprocess.Popen(
         argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=subprocess_env()
     )
@@ -216,3 +233,38 @@ def rebuild_and_load(workdir: Workdir, graph_url: str) -> None:
     code = run_stage("rebuild", argv, log, REBUILD_TIMEOUT_S)
     if code != 0:
         raise StageFailed("rebuild", f"exited with code {code}", log)
+
+
+def wait_for_build(workdir: Workdir, newer_than_ms: int, timeout_s: float) -> BuildPointer:
+    """The follower's pointer once it names a build whose cut-off is after `newer_than_ms`
+    (epoch milliseconds), so that build holds every payload landed before then."""
+    where = workdir.builds / POINTER_FILE
+    log = workdir.log("serve-follow")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            pointer = BuildPointer.from_json(where.read_bytes(), str(where))
+        except FileNotFoundError:
+            pointer = None
+        except BuildPointerError as exc:
+            raise StageFailed("follow", str(exc), log) from exc
+        if pointer is not None and pointer.landed_before_ms > newer_than_ms:
+            return pointer
+        time.sleep(0.5)
+    raise StageFailed("follow", f"no build in {where} after {timeout_s:.0f} s", log)
+
+
+def job_runs(workdir: Workdir, base_url: str, job: str) -> int:
+    """How many runs the read API lists for `job` (0 when it does not know the job yet)."""
+    url = f"{base_url}/api/jobs/{urllib.parse.quote(job, safe='')}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return len(json.loads(answer.read())["runs"])
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return 0
+        raise StageFailed(
+            "follow", f"{url} answered {exc.code}", workdir.log("serve-follow")
+        ) from None
+    except (OSError, ValueError, KeyError) as exc:
+        raise StageFailed("follow", f"{url}: {exc}", workdir.log("serve-follow")) from exc

@@ -17,12 +17,14 @@ from lineage.errors import LineageError
 from lineage_cli.agent_jar import locate
 from lineage_cli.pipeline import (
     SparkJob,
+    StageFailed,
     Workdir,
     generate_sample_data,
-    rebuild_and_load,
+    job_runs,
     run_jobs,
     start_serve,
     stop_process,
+    wait_for_build,
 )
 from local_neptune import ServerLayout, ServerSettings, project_root, start, stop
 
@@ -42,6 +44,14 @@ SAMPLE_JOBS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("merge_order_book.py", (), False),
     ("ingest_payments_strict.py", (), True),
 )
+# The job that lands after the nightly build, while `lineage serve --follow` watches.
+LATE_JOB = ("append_daily_orders.py", ("--day", "23"))
+LATE_JOB_NAME = "append_daily_orders"
+FOLLOW_INTERVAL_S = 2.0
+# From a landed payload to the read API: the follower's promise is a minute.
+VISIBLE_TIMEOUT_S = 120.0
+# The first (full) build of a follower starts its own Spark session.
+FIRST_BUILD_TIMEOUT_S = 900.0
 # Jobs writing lake-format tables: the jars they need on spark.jars.
 _JARS: dict[str, tuple[str, ...]] = {"merge_order_book.py": DELTA_JARS}
 
@@ -61,6 +71,11 @@ def sample_jobs(data_lake: Path) -> list[SparkJob]:
         )
         for script, args, fails in SAMPLE_JOBS
     ]
+
+
+def _late_job(data_lake: Path) -> SparkJob:
+    script, args = LATE_JOB
+    return SparkJob(EXAMPLES / script, ("--lake", str(data_lake), *args))
 
 
 def _jar_conf(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -102,8 +117,10 @@ def register(app: typer.Typer) -> None:
             "Run the whole pipeline on this machine: start the local Gremlin Server and "
             "`lineage serve`, run the sample Spark jobs (examples/) with the real Spline agent "
             "attached (`lineage spark-submit`), "
-            "rebuild and load the graph, print the UI address, serve until Ctrl-C, then stop "
-            "everything it started. Each stage logs to WORKDIR/logs/STAGE.log."
+            "build and load the graph (`lineage serve --follow`: a full build, then a delta "
+            "for each new day of payloads), run one more job and show it arrive, print the UI "
+            "address, serve until Ctrl-C, then stop everything it started. Each stage logs to "
+            "WORKDIR/logs/STAGE.log."
         ),
     )
     def _command(
@@ -136,24 +153,52 @@ def register(app: typer.Typer) -> None:
             # A missing agent jar is found before any server starts, not after the first job.
             agent = locate()
             jobs = sample_jobs(place.data_lake)  # ... and so are missing lake-format jars
-            say(f"[bold]1/5[/] starting the local Gremlin Server on port {graph_port}")
+            say(f"[bold]1/6[/] starting the local Gremlin Server on port {graph_port}")
             start(ServerSettings(port=graph_port), graph_layout)
             graph_started = True
-            say(f"[bold]2/5[/] starting lineage serve on {base} (raw zone: {place.raw_zone})")
+            say(f"[bold]2/6[/] starting lineage serve on {base} (raw zone: {place.raw_zone})")
             serve = start_serve(place, port, graph_url)
-            say("[bold]3/5[/] writing the sample lake's raw files")
+            say("[bold]3/6[/] writing the sample lake's raw files")
             generate_sample_data(place, EXAMPLES / "generate_raw_data.py")
-            say(f"[bold]4/5[/] running {len(jobs)} sample Spark jobs with the Spline agent {agent}")
+            say(f"[bold]4/6[/] running {len(jobs)} sample Spark jobs with the Spline agent {agent}")
             run_jobs(place, jobs, f"{base}/producer", say)
-            say("[bold]5/5[/] nightly rebuild: raw zone -> Neptune CSVs -> graph")
-            rebuild_and_load(place, graph_url)
+            say(
+                "[bold]5/6[/] nightly rebuild: lineage serve restarts with --follow; its first "
+                "build is a full one (raw zone -> Neptune CSVs -> graph)"
+            )
+            stop_process(serve)
+            serve = start_serve(place, port, graph_url, follow_interval_s=FOLLOW_INTERVAL_S)
+            first = wait_for_build(place, 0, FIRST_BUILD_TIMEOUT_S)
+            say(f"  loaded {first.build}")
+            late = _late_job(place.data_lake)
+            say(
+                f"[bold]6/6[/] a new day lands after the build: {late.script.name} "
+                f"{' '.join(late.args)}; the follower loads it as a delta"
+            )
+            before = job_runs(place, base, LATE_JOB_NAME)
+            run_jobs(place, [late], f"{base}/producer", say)
+            landed = time.monotonic()
+            while job_runs(place, base, LATE_JOB_NAME) <= before:
+                if time.monotonic() - landed > VISIBLE_TIMEOUT_S:
+                    raise StageFailed(
+                        "follow",
+                        f"the new run of {LATE_JOB_NAME} was not in the read API "
+                        f"{VISIBLE_TIMEOUT_S:.0f} s after the job ended",
+                        place.log("serve-follow"),
+                    )
+                time.sleep(0.5)
+            say(
+                f"  visible in the read API {time.monotonic() - landed:.1f} s after the job "
+                "ended (a delta build on top of the nightly one)"
+            )
             say(f"\n[bold green]Lineage is ready.[/] Open {base}/ in a browser:")
             say("  - Overview: the sample lake's jobs and datasets, raw -> curated -> aggregated")
             say("  - Click dataset 'sales_by_country', then Upstream: where the numbers come from")
             say("  - Jobs: 'ingest_payments_strict' shows its failed run and the error")
             say("  - Jobs: 'merge_order_book' MERGEs into a Delta table: rows inserted/updated")
             say("  - Columns: pick 'sales_by_country' and a column for column-level lineage")
-            say(f"  Build: {place.build} (manifest.json); logs: {place.logs}")
+            say(f"  Builds: {place.builds} (LATEST.json names the last one); logs: {place.logs}")
+            say("  New payloads keep appearing within seconds while the demo serves.")
             if wait:
                 _wait_for_interrupt(lambda: say("Serving until Ctrl-C ..."))
         except LineageError as exc:
