@@ -82,14 +82,32 @@ class StateFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
+# State files are read once, by the next delta, and every delta rewrites them: the fastest
+# gzip level costs a third of the default's bytes more and a seventh of its CPU.
+_STATE_GZIP_LEVEL = 1
+# Lines are handed to gzip in chunks of about this size (one call per line costs more than
+# compressing it; one call for the whole file would hold it twice in memory).
+_CHUNK_BYTES = 1 << 20
+
+
 def encode_lines(path: str, pairs: Iterable[tuple[str, str]]) -> StateFile:
     """A state file of `[key, value]` lines, in the order given (callers sort by key)."""
     raw = io.BytesIO()
     rows = 0
-    with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped:
+    chunk: list[bytes] = []
+    size = 0
+    with gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=_STATE_GZIP_LEVEL
+    ) as zipped:
         for key, value in pairs:
-            zipped.write(orjson.dumps([key, value]) + b"\n")
+            line = orjson.dumps([key, value]) + b"\n"
+            chunk.append(line)
+            size += len(line)
             rows += 1
+            if size >= _CHUNK_BYTES:
+                zipped.write(b"".join(chunk))
+                chunk, size = [], 0
+        zipped.write(b"".join(chunk))
     return StateFile(path, raw.getvalue(), rows)
 
 
