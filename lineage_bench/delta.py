@@ -37,8 +37,8 @@ from glue_jobs.normalize import BuildResult, NormalizeParams, run_normalize
 from glue_jobs.normalize.delta import run_delta
 from lineage.raw_zone_layout import SIDECAR_SUFFIX, RawObjectMetadata
 from lineage_bench.errors import StageError
-from lineage_bench.graph import clear_graph, graph_counts, graph_server
-from lineage_bench.machine import load_average, process_tree_cpu_seconds
+from lineage_bench.graph import clear_graph, graph_counts, graph_server, url_port
+from lineage_bench.machine import listener_cpu_seconds, load_average, process_tree_cpu_seconds
 from stores import LocalStore
 
 __all__ = ["DeltaFigures", "cutoff_for_share", "main", "measure"]
@@ -75,17 +75,21 @@ class DeltaFigures:
 
 
 @contextmanager
-def _timed(into: list[Timed]) -> Iterator[None]:
-    pid = os.getpid()
-    cpu, began = process_tree_cpu_seconds(pid), time.perf_counter()
+def _timed(into: list[Timed], url: str, spark_tree: bool) -> Iterator[None]:
+    """Wall and CPU seconds of one step, CPU being the graph server's plus, for a build, this
+    process tree's (Spark's JVM and Python workers) or, for a load, this process's own (the
+    loader client). Spark's idle Python workers may exit during a load, and a tree's total
+    would then drop by what they had used."""
+    port = url_port(url)
+
+    def cpu() -> float:
+        own = process_tree_cpu_seconds(os.getpid()) if spark_tree else time.process_time()
+        return own + (listener_cpu_seconds(port) or 0.0)
+
+    before, began = cpu(), time.perf_counter()
     yield
-    into.append(
-        Timed(
-            round(time.perf_counter() - began, 2),
-            round(process_tree_cpu_seconds(pid) - cpu, 2),
-            load_average(),
-        )
-    )
+    seconds = round(time.perf_counter() - began, 2)
+    into.append(Timed(seconds, round(cpu() - before, 2), load_average()))
 
 
 def _received(lake: Path) -> list[int]:
@@ -130,10 +134,10 @@ def measure(
     say(f"delta {plans} plans: full rebuild of {len(received):,} payloads")
     full_out = work / "full-end"
     full_out.mkdir()
-    with _timed(steps):
+    with _timed(steps, url, spark_tree=True):
         full = run_normalize(spark, store, LocalStore(full_out), _params(lake, full_out, end))
     clear_graph(url)
-    with _timed(steps):
+    with _timed(steps, url, spark_tree=False):
         _load(full, url)
     full_build, full_load = steps
     want = graph_counts(url)
@@ -149,7 +153,7 @@ def measure(
         _load(base, url)
         say(f"delta {plans} plans, {share:.0%}: delta of {new:,} new payloads")
         timed: list[Timed] = []
-        with _timed(timed):
+        with _timed(timed, url, spark_tree=True):
             delta = run_delta(
                 spark,
                 store,
@@ -157,7 +161,7 @@ def measure(
                 LocalStore(delta_out),
                 _params(lake, delta_out, end),
             )
-        with _timed(timed):
+        with _timed(timed, url, spark_tree=False):
             _load(delta, url)
         have = graph_counts(url)
         if have != want:
