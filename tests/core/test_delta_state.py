@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from lineage.delta_state import (
     reduce_values,
 )
 from lineage.manifest import is_build_file
+from lineage.raw_zone_layout import RawZoneKeyError, parse_raw_key
 
 pytestmark = pytest.mark.unit
 
@@ -116,3 +119,34 @@ def test_state_paths_are_build_files_and_long_names_are_judged_fast() -> None:
     assert not is_build_file("state/v/../x.jsonl.gz")
     assert not is_build_file("state/v/" + "A" * 100_000 + ".jsonl")
     assert not is_build_file("state/" + "v/" * 50_000)
+
+
+_DAYS = st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31))
+_PAYLOAD_KEYS = st.builds(
+    lambda kind, day, name, meta: f"{kind}/date={day.isoformat()}/{name}.json{meta}",
+    st.sampled_from(["plans", "events"]),
+    _DAYS,
+    st.sampled_from(["0f" * 32, "3b9a1d1e-1111-4aaa-8bbb-123456789abc", "not-hex!", ""]),
+    st.sampled_from(["", ".meta"]),
+)
+_ANY_KEYS = st.one_of(
+    _PAYLOAD_KEYS,
+    st.text(max_size=40),
+    st.builds(lambda a, b: f"{a}/date={b}", st.text(max_size=12), st.text(max_size=20)),
+)
+
+
+@given(st.lists(_ANY_KEYS, max_size=20), _DAYS)
+def test_recent_objects_are_the_payload_keys_of_the_cutoff_day_or_later(
+    keys: list[str], day: dt.date
+) -> None:
+    cutoff = int(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC).timestamp() * 1000)
+    _, _, recent = index_files({}, {}, [(key, 1) for key in keys], cutoff)
+
+    def on_or_after(key: str) -> bool:
+        try:
+            return parse_raw_key(key).date >= day.isoformat()
+        except RawZoneKeyError:
+            return False
+
+    assert {key for key, _ in decode_lines(recent.data, "x")} == set(filter(on_or_after, keys))
