@@ -114,7 +114,7 @@ def _load(result: BuildResult, url: str) -> None:
 
     if not any(o.kind in ("vertex", "edge") for o in result.manifest.outputs):
         return
-    report = run_load(result.load_source, LocalTarget(url=url))
+    report = run_load(result.load_source, LocalTarget(url=url), marker=result.marker_source)
     if not report.succeeded:
         raise StageError(f"load of {result.load_source} failed: {report.summary()}")
 

@@ -122,7 +122,9 @@ class Follower:
         if any(o.kind in ("vertex", "edge") for o in result.manifest.outputs):
             from loader import LocalTarget, run_load
 
-            report = run_load(result.load_source, LocalTarget(url=self.graph_url))
+            report = run_load(
+                result.load_source, LocalTarget(url=self.graph_url), marker=result.marker_source
+            )
             if not report.succeeded:
                 raise LineageError(f"follow: loading {pointer.build} failed: {report.summary()}")
         record_pointer(self.builds, pointer)

@@ -32,6 +32,9 @@ class BuiltFiles(Protocol):
     @property
     def load_source(self) -> str: ...
 
+    @property
+    def marker_source(self) -> str: ...
+
 
 def neptune_target_from_args(argv: Sequence[str]) -> NeptuneTarget:
     """Read `--neptune_endpoint`, `--loader_role_arn` and the region from Glue job arguments."""
@@ -59,10 +62,14 @@ def neptune_target_from_args(argv: Sequence[str]) -> NeptuneTarget:
 
 
 def load_build(result: BuiltFiles, argv: Sequence[str] | None = None) -> None:
-    """Bulk-load a finished build into Neptune; log the alarm marker and raise on failure."""
+    """Bulk-load a finished build into Neptune; log the alarm marker and raise on failure.
+
+    The graph files load first; the build marker (`marker_source`) is queued behind them and
+    loaded only once they completed (`run_load`).
+    """
     try:
         target = neptune_target_from_args(sys.argv[1:] if argv is None else argv)
-        report = run_load(result.load_source, target)
+        report = run_load(result.load_source, target, marker=result.marker_source)
     except LoaderError as exc:
         log.error("%s: %s", LOAD_FAILED_MARKER, exc)
         raise

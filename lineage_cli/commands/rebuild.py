@@ -94,7 +94,7 @@ def _load_build(result: BuildResult, graph: str) -> None:
     """Hand the build to the loader package (composed here; glue_jobs never imports loader)."""
     from loader import LocalTarget, run_load
 
-    report = run_load(result.load_source, LocalTarget(url=graph))
+    report = run_load(result.load_source, LocalTarget(url=graph), marker=result.marker_source)
     typer.echo(f"load: {report.summary()}", err=True)
 
 

@@ -27,6 +27,7 @@ GLUE_ARGV = [
 @dataclass(frozen=True)
 class Built:
     load_source: str
+    marker_source: str
 
 
 def test_target_from_glue_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,5 +51,8 @@ def test_failure_logs_the_alarm_marker(
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     with caplog.at_level(logging.ERROR), pytest.raises(LoaderError):
-        load_build(Built("s3://build/2026-11-22/csv"), argv=["--neptune_endpoint", "db"])
+        load_build(
+            Built("s3://build/2026-11-22/csv/", "s3://build/2026-11-22/marker/"),
+            argv=["--neptune_endpoint", "db"],
+        )
     assert any(LOAD_FAILED_MARKER in record.getMessage() for record in caplog.records)
