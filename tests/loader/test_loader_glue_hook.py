@@ -56,3 +56,19 @@ def test_failure_logs_the_alarm_marker(
             argv=["--neptune_endpoint", "db"],
         )
     assert any(LOAD_FAILED_MARKER in record.getMessage() for record in caplog.records)
+
+
+def test_the_hook_loads_the_graph_files_then_the_marker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from loader.report import LoadReport
+
+    calls: list[tuple[str, str | None]] = []
+
+    def fake_run_load(source: str, target: object, *, marker: str | None = None) -> LoadReport:
+        calls.append((source, marker))
+        return LoadReport(target="neptune", source=source, status="LOAD_COMPLETED", started_at="")
+
+    monkeypatch.setattr("loader.glue_hook.run_load", fake_run_load)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    built = Built("s3://build/2026-11-22/csv/", "s3://build/2026-11-22/marker/")
+    load_build(built, argv=GLUE_ARGV)
+    assert calls == [("s3://build/2026-11-22/csv/", "s3://build/2026-11-22/marker/")]
