@@ -7,14 +7,12 @@ while a load runs is never cached under the new build's digest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from build_folder import write_build
-from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
-from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversalSource
 from typer.testing import CliRunner
 
@@ -25,16 +23,9 @@ from loader.run import LocalTarget, run_load
 
 pytestmark = pytest.mark.graph
 
+# Every test takes `clean_graph` (emptied) and the session's `g` on the same server.
+
 DEPENDENCY_FAILED = "LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED"
-
-
-@pytest.fixture
-def g(clean_graph: str) -> Iterator[GraphTraversalSource]:
-    connection = DriverRemoteConnection(clean_graph, "g")
-    try:
-        yield traversal().with_remote(connection)
-    finally:
-        connection.close()
 
 
 def jobs(count: int, prefix: str = "job") -> list[JobVertex]:
