@@ -332,9 +332,10 @@ class NeptuneBulkLoader:
         Both are started at once: `then` is queued (`queueRequest`) with `dependencies` naming
         `first`'s load id, so the server itself holds it back, and fails it
         (`LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED`) unless `first` ends `LOAD_COMPLETED`,
-        even when this client goes away. Returns both reports, `first`'s first. When `then`
-        cannot be queued, `first` is cancelled and NeptuneApiError raised; when waiting for
-        `first` is cancelled (Ctrl-C, deadline), `then` is cancelled too.
+        even when this client goes away. Returns both reports, `first`'s first (the loader uses
+        it for the build marker: `LoadReport.add_marker_load`). When `then` cannot be queued,
+        `first` is cancelled and NeptuneApiError raised; when waiting for `first` is cancelled
+        (Ctrl-C, deadline), `then` is cancelled too.
         """
         began = self.clock.now()
         started_at = utc_now()
@@ -350,7 +351,13 @@ class NeptuneBulkLoader:
         except LoadCancelledError:
             self._cancel_quietly(second_id)
             raise
-        after = self._follow(second_id, second, target, self.clock.now(), utc_now())
+        try:
+            after = self._follow(second_id, second, target, self.clock.now(), utc_now())
+        except LoadCancelledError as exc:
+            # The report of the cancelled load names both: the first completed before.
+            if exc.report is not None:
+                report.add_marker_load(exc.report)
+            raise LoadCancelledError(str(exc), report) from None
         return report, after
 
     def _cancel_quietly(self, load_id: str) -> None:
