@@ -54,11 +54,16 @@ def load_folder_of(source: Path) -> Path:
 def marker_folder_of(source: Path) -> Path | None:
     """The build marker folder a load of `source` loads after its graph files, if any.
 
-    Only a build folder (it holds `manifest.json`) has one: its `marker/`, when present (a build
-    written before the marker moved out of `csv/` has none, its marker loads with the rest).
-    Raises SourceError when that folder holds anything but load files.
+    Only a build has one: its `marker/`, when present (a build written before the marker moved
+    out of `csv/` has none, its marker loads with the rest), whether `source` is the build folder
+    (it holds `manifest.json`) or that folder's `csv/`. Raises SourceError when the marker folder
+    holds anything but load files.
     """
-    if source.is_file() or not (source / MANIFEST_FILE).is_file():
+    if source.is_file():
+        return None
+    if source.name == "csv" and (source.parent / MANIFEST_FILE).is_file():
+        source = source.parent
+    if not (source / MANIFEST_FILE).is_file():
         return None
     marker = source / MARKER_PREFIX.rstrip("/")
     if not marker.is_dir():

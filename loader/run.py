@@ -111,11 +111,12 @@ def run_load(
 
     Both targets run the same `NeptuneBulkLoader` conversation over a boto3 `neptunedata`
     client: Neptune's cluster endpoint (SigV4), or the local graph's loader API (unsigned, the
-    folder passed as a `file://` URI). A build folder (it holds `manifest.json`) loads its `csv/`,
-    then its `marker/`. `marker` names the build marker folder explicitly (for Neptune, whose
-    `source` is the graph files' prefix: the `s3://` prefix of the build's `marker/`): it is
-    loaded by a second load that the server starts only once the first completed, and never
-    when the first failed. The report covers both (`marker_load_id`, `marker_status`).
+    folder passed as a `file://` URI). A build folder (it holds `manifest.json`), or its `csv/`,
+    loads its `csv/`, then its `marker/`. `marker` names the build marker folder explicitly (for
+    Neptune, whose `source` is the graph files' prefix: the `s3://` prefix of the build's
+    `marker/`): it is loaded by a second load that the server starts only once the first
+    completed, and never when the first failed. The report covers both (`marker_load_id`,
+    `marker_status`).
 
     Never raises: every outcome is a report (also written to `report_path` when given). A load
     that could not start or ended early says why in `stopped_by` (`source`: the source or the
@@ -247,6 +248,11 @@ def _load_neptune(
         allow_empty_strings=allow_empty_strings,
     )
     report = _load_then_marker(bulk, request, marker, "neptune")
+    if marker is None and source.rstrip("/").endswith("/csv"):
+        report.notes.append(
+            f"no build marker loaded after {source}: the read API keeps naming the build loaded "
+            "before (its caches too); pass the build's marker/ prefix as the marker (--marker)"
+        )
     if target.strategy == "full":
         report.notes.append("full rebuild: fast reset before the load")
     return report

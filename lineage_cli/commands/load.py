@@ -21,8 +21,8 @@ EXIT_UNREACHABLE = 5
 
 HELP = f"""Bulk-load a Neptune Gremlin CSV folder (DIR, BUILD or s3://bucket/prefix).
 
-A build folder (it has manifest.json) loads its csv/, then its build
-marker (marker/) in a second load the loader starts only once the first
+A build folder (it has manifest.json), or its csv/, loads its csv/, then
+its build marker (marker/) in a second load the loader starts only once the first
 completed (never after a failed one); a folder holding other files than
 .csv/.csv.gz/.csv.bz2 is refused with their names. Into Neptune, give the
 build's s3://.../csv/ prefix as --from and its s3://.../marker/ as --marker.

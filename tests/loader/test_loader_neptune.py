@@ -528,3 +528,15 @@ def test_a_marker_load_cancelled_at_the_deadline_reports_both_loads(
     assert report.status == "LOAD_CANCELLED_BY_USER" and exit_code(report) == EXIT_CANCELLED
     assert (report.load_id, report.marker_load_id) == (LOAD_ID, MARKER_ID)
     assert report.totals.records == 7
+
+
+def test_a_builds_graph_prefix_loaded_without_its_marker_says_so(
+    client: Any, stub: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph_prefix = f"{SOURCE}csv/"
+    started(stub, start_params(source=graph_prefix, updateSingleCardinalityProperties=True))
+    load_status(stub, LOAD_ID, graph_prefix, "LOAD_COMPLETED", records=7)
+    target = NeptuneTarget(endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1")
+    report = run_load(graph_prefix, target, neptune_client=client)
+    assert report.succeeded and report.marker_load_id is None
+    assert any("no build marker loaded" in note and "--marker" in note for note in report.notes)

@@ -121,6 +121,15 @@ def test_the_cli_loads_a_build_and_its_marker(
     assert loaded_digest(g) == [digest]
 
 
+def test_a_builds_csv_folder_loads_with_its_marker_after_it(
+    clean_graph: str, g: GraphTraversalSource, tmp_path: Path
+) -> None:
+    digest = write_build(tmp_path / "build", jobs(2))
+    report = run_load(str(tmp_path / "build" / "csv"), LocalTarget(url=clean_graph))
+    assert report.succeeded and report.marker_status == "LOAD_COMPLETED"
+    assert loaded_digest(g) == [digest]
+
+
 def test_an_explicit_marker_folder_loads_after_the_graph_files(
     clean_graph: str, g: GraphTraversalSource, tmp_path: Path
 ) -> None:

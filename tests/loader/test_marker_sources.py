@@ -19,6 +19,9 @@ def test_a_build_folder_has_two_load_sources(tmp_path: Path) -> None:
     write_build(tmp_path, [JobVertex("j", None)])
     assert load_folder_of(tmp_path) == tmp_path / "csv"
     assert marker_folder_of(tmp_path) == tmp_path / "marker"
+    # Given its graph files' folder, the build's marker still loads after them.
+    assert marker_folder_of(tmp_path / "csv") == tmp_path / "marker"
+    assert marker_folder_of(tmp_path / "csv" / "vertices") is None
 
 
 def test_a_plain_folder_or_file_has_no_marker(tmp_path: Path) -> None:
