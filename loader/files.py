@@ -16,7 +16,7 @@ from lineage.graph_csv import MARKER_PREFIX
 from lineage.manifest import MANIFEST_FILE
 from loader.errors import SourceError
 
-__all__ = ["LOAD_SUFFIXES", "is_load_file", "load_folder_of", "marker_folder_of"]
+__all__ = ["LOAD_SUFFIXES", "is_load_file", "load_folder_of", "load_folders_of", "marker_folder_of"]
 
 LOAD_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
 """Names of the files a load reads (plain, gzip or bzip2 compressed)."""
@@ -49,6 +49,20 @@ def load_folder_of(source: Path) -> Path:
         source = csv
     _check_load_files(source)
     return source
+
+
+def load_folders_of(source: Path) -> tuple[Path, Path | None]:
+    """The folder a load of `source` reads first, and the one it reads after it (or None).
+
+    A build's graph files, then its marker (`load_folder_of`, `marker_folder_of`); a build that
+    wrote no graph file (nothing to normalize) loads its marker alone.
+    """
+    build = source.parent if source.name == "csv" else source
+    if (build / MANIFEST_FILE).is_file() and not (build / "csv").exists():
+        marker = marker_folder_of(build)
+        if marker is not None:
+            return marker, None
+    return load_folder_of(source), marker_folder_of(source)
 
 
 def marker_folder_of(source: Path) -> Path | None:

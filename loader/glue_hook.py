@@ -15,6 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
+from lineage.graph_csv import LOAD_PREFIX
+from lineage.manifest import Manifest
 from loader.errors import LoaderError
 from loader.run import NeptuneTarget, run_load
 
@@ -34,6 +36,9 @@ class BuiltFiles(Protocol):
 
     @property
     def marker_source(self) -> str: ...
+
+    @property
+    def manifest(self) -> Manifest: ...
 
 
 def neptune_target_from_args(argv: Sequence[str]) -> NeptuneTarget:
@@ -65,11 +70,15 @@ def load_build(result: BuiltFiles, argv: Sequence[str] | None = None) -> None:
     """Bulk-load a finished build into Neptune; log the alarm marker and raise on failure.
 
     The graph files load first; the build marker (`marker_source`) is queued behind them and
-    loaded only once they completed (`run_load`).
+    loaded only once they completed (`run_load`). A build that wrote no graph file loads its
+    marker alone.
     """
     try:
         target = neptune_target_from_args(sys.argv[1:] if argv is None else argv)
-        report = run_load(result.load_source, target, marker=result.marker_source)
+        if any(out.path.startswith(LOAD_PREFIX) for out in result.manifest.outputs):
+            report = run_load(result.load_source, target, marker=result.marker_source)
+        else:
+            report = run_load(result.marker_source, target)
     except LoaderError as exc:
         log.error("%s: %s", LOAD_FAILED_MARKER, exc)
         raise

@@ -24,7 +24,7 @@ import orjson
 
 from loader.csv_reader import EdgeRecord, NeptuneCsvError, VertexRecord, iter_records, read_layout
 from loader.errors import GraphConnectionError, SourceError
-from loader.files import is_load_file, load_folder_of, marker_folder_of
+from loader.files import is_load_file, load_folders_of
 
 __all__ = ["GraphCheck", "check_graph", "expected_graph", "graph_elements"]
 
@@ -96,8 +96,7 @@ def expected_graph(build: Path, *later: Path) -> dict[str, Element]:
     for each in (build, *later):
         if later and (each / "manifest.json").is_file() and not (each / "csv").exists():
             continue  # a delta with nothing new: loading it changes nothing
-        folder = load_folder_of(each)
-        marker = marker_folder_of(each)
+        folder, marker = load_folders_of(each)
         for source in (folder, *([marker] if marker is not None else [])):
             for path in _load_files(source):
                 try:

@@ -33,7 +33,7 @@ from loader.errors import (
     NeptuneApiError,
     SourceError,
 )
-from loader.files import is_load_file, load_folder_of, marker_folder_of
+from loader.files import is_load_file, load_folder_of, load_folders_of
 from loader.neptune_bulk import (
     LOCAL_IAM_ROLE,
     LoadRequest,
@@ -144,14 +144,17 @@ def run_load(
         else:
             with ExitStack() as stack:
                 folder = stack.enter_context(_local_copy(source))
-                marker_folder = (
-                    marker_folder_of(folder)
+                first, then = (
+                    load_folders_of(folder)
                     if marker is None
-                    else load_folder_of(stack.enter_context(_local_copy(marker)))
+                    else (
+                        load_folder_of(folder),
+                        load_folder_of(stack.enter_context(_local_copy(marker))),
+                    )
                 )
                 report = _load_local(
-                    load_folder_of(folder),
-                    marker_folder,
+                    first,
+                    then,
                     source,
                     target,
                     fail_on_error=fail_on_error,

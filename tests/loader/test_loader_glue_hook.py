@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
+from lineage.manifest import Manifest, OutputFile
 from loader.errors import LoaderError
 from loader.glue_hook import LOAD_FAILED_MARKER, load_build, neptune_target_from_args
 
@@ -28,6 +29,12 @@ GLUE_ARGV = [
 class Built:
     load_source: str
     marker_source: str
+    manifest: Manifest = field(default_factory=lambda: manifest_of("csv/vertices/Job-00000.csv"))
+
+
+def manifest_of(*paths: str) -> Manifest:
+    outputs = tuple(OutputFile(p, "vertex", "L", 1, 1, "0" * 64) for p in paths)
+    return Manifest("code", {}, (), outputs, {}, {})
 
 
 def test_target_from_glue_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +65,20 @@ def test_failure_logs_the_alarm_marker(
     assert any(LOAD_FAILED_MARKER in record.getMessage() for record in caplog.records)
 
 
-def test_the_hook_loads_the_graph_files_then_the_marker(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        (
+            ("csv/vertices/Job-00000.csv", "marker/Build-00000.csv"),
+            ("s3://build/2026-11-22/csv/", "s3://build/2026-11-22/marker/"),
+        ),
+        # Nothing normalized: no csv/ at all, the marker alone names the (empty) build.
+        (("marker/Build-00000.csv",), ("s3://build/2026-11-22/marker/", None)),
+    ],
+)
+def test_the_hook_loads_the_graph_files_then_the_marker(
+    monkeypatch: pytest.MonkeyPatch, paths: tuple[str, ...], expected: tuple[str, str | None]
+) -> None:
     from loader.report import LoadReport
 
     calls: list[tuple[str, str | None]] = []
@@ -69,6 +89,8 @@ def test_the_hook_loads_the_graph_files_then_the_marker(monkeypatch: pytest.Monk
 
     monkeypatch.setattr("loader.glue_hook.run_load", fake_run_load)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    built = Built("s3://build/2026-11-22/csv/", "s3://build/2026-11-22/marker/")
+    built = Built(
+        "s3://build/2026-11-22/csv/", "s3://build/2026-11-22/marker/", manifest_of(*paths)
+    )
     load_build(built, argv=GLUE_ARGV)
-    assert calls == [("s3://build/2026-11-22/csv/", "s3://build/2026-11-22/marker/")]
+    assert calls == [expected]

@@ -141,3 +141,13 @@ def test_an_explicit_marker_folder_loads_after_the_graph_files(
     )
     assert report.succeeded and report.marker_status == "LOAD_COMPLETED"
     assert loaded_digest(g) == [digest]
+
+
+def test_a_build_that_wrote_no_graph_file_loads_its_marker_alone(
+    clean_graph: str, g: GraphTraversalSource, tmp_path: Path
+) -> None:
+    digest = write_build(tmp_path / "empty", [])
+    report = run_load(str(tmp_path / "empty"), LocalTarget(url=clean_graph))
+    assert report.succeeded, report.errors
+    assert report.marker_load_id is None and report.totals.records == 1
+    assert loaded_digest(g) == [digest]

@@ -9,7 +9,7 @@ from build_folder import write_build
 
 from lineage.graph_schema import BUILD_MARKER_ID, JobVertex
 from loader.errors import SourceError
-from loader.files import load_folder_of, marker_folder_of
+from loader.files import load_folder_of, load_folders_of, marker_folder_of
 from loader.graph_check import expected_graph
 
 pytestmark = pytest.mark.unit
@@ -53,3 +53,12 @@ def test_the_expected_graph_holds_the_marker_the_build_names(tmp_path: Path) -> 
     digest = write_build(tmp_path, [JobVertex("j", None)])
     element = expected_graph(tmp_path)[f"v:{BUILD_MARKER_ID}"]
     assert element["props"]["digest"] == [("str", digest)]
+
+
+def test_a_build_without_graph_files_loads_its_marker_alone(tmp_path: Path) -> None:
+    digest = write_build(tmp_path, [])
+    assert not (tmp_path / "csv").exists()
+    assert load_folders_of(tmp_path) == (tmp_path / "marker", None)
+    assert load_folders_of(tmp_path / "csv") == (tmp_path / "marker", None)
+    assert list(expected_graph(tmp_path)) == [f"v:{BUILD_MARKER_ID}"]
+    assert expected_graph(tmp_path)[f"v:{BUILD_MARKER_ID}"]["props"]["digest"] == [("str", digest)]
