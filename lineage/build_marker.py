@@ -5,14 +5,19 @@ a load changes the graph. It is the SHA-256 of the build's graph files (path and
 in path order): the same files give the same digest, so reloading one build keeps clients'
 caches valid. A build loaded on top of another (a delta) passes the digest of the build it
 extends as `base`, so equal delta files on top of different graphs still give different digests.
+
+The marker file lives under `MARKER_PREFIX`, outside the graph files' `LOAD_PREFIX`: the loader
+loads it in a second load that starts only once the graph files' load completed, so the marker
+never names a build whose files are still loading (or failed to load).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import replace
 
-from lineage.graph_csv import CsvFile, csv_files
+from lineage.graph_csv import LOAD_PREFIX, MARKER_PREFIX, CsvFile, csv_files
 from lineage.graph_schema import BuildVertex
 from lineage.manifest import OutputFile
 
@@ -20,11 +25,16 @@ __all__ = ["marker_digest", "marker_file"]
 
 
 def marker_digest(files: Iterable[OutputFile], base: str | None = None) -> str:
-    """Hex SHA-256 over the vertex and edge files (path, sha256) of a build, after `base`."""
+    """Hex SHA-256 over the graph files (path, sha256) among `files`, after `base`.
+
+    Only vertex and edge files under `LOAD_PREFIX` count: a marker file among `files` (as in a
+    manifest's outputs) does not change the digest.
+    """
     digest = hashlib.sha256()
     if base is not None:
         digest.update(f"base\0{base}\n".encode())
-    for out in sorted(f for f in files if f.kind in ("vertex", "edge")):
+    graph = (f for f in files if f.kind in ("vertex", "edge") and f.path.startswith(LOAD_PREFIX))
+    for out in sorted(graph):
         digest.update(f"{out.path}\0{out.sha256}\n".encode())
     return digest.hexdigest()
 
@@ -32,6 +42,7 @@ def marker_digest(files: Iterable[OutputFile], base: str | None = None) -> str:
 def marker_file(
     files: Iterable[OutputFile], *, base: str | None = None, gzip: bool = False
 ) -> CsvFile:
-    """The one CSV file holding the `Build` vertex for a build that wrote `files`."""
+    """The one CSV file (`marker/Build-00000.csv[.gz]`) holding the `Build` vertex for a build
+    that wrote `files`."""
     (only,) = csv_files([BuildVertex(marker_digest(files, base))], gzip=gzip)
-    return only
+    return replace(only, path=MARKER_PREFIX + only.path.rsplit("/", 1)[-1])

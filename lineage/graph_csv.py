@@ -33,6 +33,7 @@ from lineage.neptune_csv import (
 __all__ = [
     "EDGES_PREFIX",
     "LOAD_PREFIX",
+    "MARKER_PREFIX",
     "VERTICES_PREFIX",
     "CsvFile",
     "LabelFiles",
@@ -50,6 +51,9 @@ RowClass = type[VertexRow] | type[EdgeRow]
 LOAD_PREFIX = "csv/"
 VERTICES_PREFIX = LOAD_PREFIX + "vertices/"
 EDGES_PREFIX = LOAD_PREFIX + "edges/"
+# The build marker sits beside LOAD_PREFIX, not under it: it is loaded by a second load that
+# waits for the graph files' load to complete (lineage.build_marker).
+MARKER_PREFIX = "marker/"
 
 
 def csv_header(cls: RowClass) -> VertexHeader | EdgeHeader:

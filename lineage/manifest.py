@@ -44,6 +44,7 @@ Param = str | int | float | bool | None
 _BUILD_FILE = re.compile(
     r"(?:manifest\.json|run-info\.json|quarantine\.json"
     r"|csv/(?:vertices|edges)/[A-Za-z_]+-[0-9]{5}\.csv(?:\.gz)?"
+    r"|marker/Build-[0-9]{5}\.csv(?:\.gz)?"
     r"|state/(?:plans|pending|recent|[ve]/[A-Za-z_]+)\.jsonl\.gz)"
 )
 

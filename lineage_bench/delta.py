@@ -118,9 +118,9 @@ def _load(result: BuildResult, url: str) -> None:
 
     if not any(o.kind in ("vertex", "edge") for o in result.manifest.outputs):
         return
-    report = run_load(result.load_source, LocalTarget(url=url))
+    report = run_load(result.out, LocalTarget(url=url))  # the build: csv/, then marker/
     if not report.succeeded:
-        raise StageError(f"load of {result.load_source} failed: {report.summary()}")
+        raise StageError(f"load of {result.out} failed: {report.summary()}")
 
 
 def measure(

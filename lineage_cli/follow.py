@@ -130,7 +130,8 @@ class Follower:
         if any(o.kind in ("vertex", "edge") for o in result.manifest.outputs):
             from loader import LocalTarget, run_load
 
-            report = run_load(result.load_source, LocalTarget(url=self.graph_url))
+            # The build folder: its graph files, then its marker in a load that waits for them.
+            report = run_load(result.out, LocalTarget(url=self.graph_url))
             if not report.succeeded:
                 raise LineageError(f"follow: loading {pointer.build} failed: {report.summary()}")
         record_pointer(self.builds, pointer)

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
+from lineage.graph_csv import LOAD_PREFIX
+from lineage.manifest import Manifest
 from loader.errors import LoaderError
 from loader.run import NeptuneTarget, run_load
 
@@ -31,6 +33,12 @@ class BuiltFiles(Protocol):
 
     @property
     def load_source(self) -> str: ...
+
+    @property
+    def marker_source(self) -> str: ...
+
+    @property
+    def manifest(self) -> Manifest: ...
 
 
 def neptune_target_from_args(argv: Sequence[str]) -> NeptuneTarget:
@@ -59,10 +67,18 @@ def neptune_target_from_args(argv: Sequence[str]) -> NeptuneTarget:
 
 
 def load_build(result: BuiltFiles, argv: Sequence[str] | None = None) -> None:
-    """Bulk-load a finished build into Neptune; log the alarm marker and raise on failure."""
+    """Bulk-load a finished build into Neptune; log the alarm marker and raise on failure.
+
+    The graph files load first; the build marker (`marker_source`) is queued behind them and
+    loaded only once they completed (`run_load`). A build that wrote no graph file loads its
+    marker alone.
+    """
     try:
         target = neptune_target_from_args(sys.argv[1:] if argv is None else argv)
-        report = run_load(result.load_source, target)
+        if any(out.path.startswith(LOAD_PREFIX) for out in result.manifest.outputs):
+            report = run_load(result.load_source, target, marker=result.marker_source)
+        else:
+            report = run_load(result.marker_source, target)
     except LoaderError as exc:
         log.error("%s: %s", LOAD_FAILED_MARKER, exc)
         raise

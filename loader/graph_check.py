@@ -24,7 +24,7 @@ import orjson
 
 from loader.csv_reader import EdgeRecord, NeptuneCsvError, VertexRecord, iter_records, read_layout
 from loader.errors import GraphConnectionError, SourceError
-from loader.files import is_load_file, load_folder_of
+from loader.files import is_load_file, load_folders_of
 
 __all__ = ["GraphCheck", "check_graph", "expected_graph", "graph_elements"]
 
@@ -89,19 +89,21 @@ def expected_graph(build: Path, *later: Path) -> dict[str, Element]:
     """Every element the build's CSVs describe, keyed by `v:<id>` / `e:<id>`.
 
     With `later` builds (a chain: a full build, then deltas), the graph after loading each in
-    turn onto the one before.
+    turn onto the one before. A build folder's marker (`marker/`) is loaded after its graph
+    files, as the loader does.
     """
     elements: dict[str, Element] = {}
     for each in (build, *later):
         if later and (each / "manifest.json").is_file() and not (each / "csv").exists():
             continue  # a delta with nothing new: loading it changes nothing
-        folder = load_folder_of(each)
-        for path in _load_files(folder):
-            try:
-                for record in iter_records(path, name=str(path.relative_to(folder.parent))):
-                    _merge(elements, record)
-            except NeptuneCsvError as exc:
-                raise SourceError(f"the build does not load cleanly: {exc}") from exc
+        folder, marker = load_folders_of(each)
+        for source in (folder, *([marker] if marker is not None else [])):
+            for path in _load_files(source):
+                try:
+                    for record in iter_records(path, name=str(path.relative_to(source.parent))):
+                        _merge(elements, record)
+                except NeptuneCsvError as exc:
+                    raise SourceError(f"the build does not load cleanly: {exc}") from exc
     for element in elements.values():
         element["props"] = {name: sorted(set(vs)) for name, vs in element["props"].items()}
     return elements

@@ -10,6 +10,8 @@ The whole conversation an operator needs at 3 a.m.:
   per-file failures, error log with file and record number);
 - throttling and transient faults are retried with full jitter; anything else raises
   `NeptuneApiError` carrying Neptune's own error code and message;
+- `load_in_order`: a second load queued behind the first with `dependencies` (Neptune's way to
+  order loads: it starts only once the first completed, and fails if the first did not);
 - `fast_reset`: the two-step token handshake (`initiateDatabaseReset`, then
   `performDatabaseReset` with the token) and a wait until the engine is healthy again.
 
@@ -21,10 +23,11 @@ Neptune's loader API itself (`local_neptune/java/lineage/gremlinserver/loader/`)
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import botocore.exceptions
@@ -315,10 +318,65 @@ class NeptuneBulkLoader:
         totals last seen.
         """
         began = self.clock.now()
+        started_at = utc_now()
+        return self._follow(self.start(request), request, target, began, started_at)
+
+    def load_in_order(
+        self,
+        first: LoadRequest,
+        then: LoadRequest,
+        target: Literal["neptune", "gremlin-server"] = "neptune",
+    ) -> tuple[LoadReport, LoadReport]:
+        """Load `first`, then `then`, which the server starts only once `first` completed.
+
+        Both are started at once: `then` is queued (`queueRequest`) with `dependencies` naming
+        `first`'s load id, so the server itself holds it back, and fails it
+        (`LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED`) unless `first` ends `LOAD_COMPLETED`,
+        even when this client goes away. Returns both reports, `first`'s first (the loader uses
+        it for the build marker: `LoadReport.add_marker_load`). When `then` cannot be queued,
+        `first` is cancelled and NeptuneApiError raised; when waiting for `first` is cancelled
+        (Ctrl-C, deadline), `then` is cancelled too.
+        """
+        began = self.clock.now()
+        started_at = utc_now()
+        first_id = self.start(first)
+        second = replace(then, queue_request=True, dependencies=(*then.dependencies, first_id))
+        try:
+            second_id = self.start(second)
+        except NeptuneApiError:
+            self._cancel_quietly(first_id)
+            raise
+        try:
+            report = self._follow(first_id, first, target, began, started_at)
+        except LoadCancelledError:
+            self._cancel_quietly(second_id)
+            raise
+        try:
+            after = self._follow(second_id, second, target, self.clock.now(), utc_now())
+        except LoadCancelledError as exc:
+            # The report of the cancelled load names both: the first completed before.
+            if exc.report is not None:
+                report.add_marker_load(exc.report)
+            raise LoadCancelledError(str(exc), report) from None
+        return report, after
+
+    def _cancel_quietly(self, load_id: str) -> None:
+        """Cancel a load that may already have ended (the server then refuses: nothing to do)."""
+        with contextlib.suppress(NeptuneApiError):
+            self.cancel(load_id)
+
+    def _follow(
+        self,
+        load_id: str,
+        request: LoadRequest,
+        target: Literal["neptune", "gremlin-server"],
+        began: float,
+        started_at: str,
+    ) -> LoadReport:
+        """Wait for the started load `load_id` and build its report (see `load`)."""
         report = LoadReport(
-            target=target, source=request.source, status="LOAD_NOT_STARTED", started_at=utc_now()
+            target=target, source=request.source, status="LOAD_NOT_STARTED", started_at=started_at
         )
-        load_id = self.start(request)
         report.load_id = load_id
         seen: list[Mapping[str, Any]] = []
         watcher = self.on_status

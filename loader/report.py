@@ -58,6 +58,16 @@ class Totals:
         """All errors of every kind."""
         return self.parsing_errors + self.datatype_mismatch_errors + self.insert_errors
 
+    def plus(self, other: Totals) -> Totals:
+        """The counts of two loads together."""
+        return Totals(
+            records=self.records + other.records,
+            duplicates=self.duplicates + other.duplicates,
+            parsing_errors=self.parsing_errors + other.parsing_errors,
+            datatype_mismatch_errors=self.datatype_mismatch_errors + other.datatype_mismatch_errors,
+            insert_errors=self.insert_errors + other.insert_errors,
+        )
+
 
 @dataclass(slots=True)
 class FileResult:
@@ -85,6 +95,9 @@ class LoadReport:
     errors_truncated: bool = False
     notes: list[str] = field(default_factory=list)
     stopped_by: Stop | None = None
+    marker_load_id: str | None = None
+    """The build marker's own load, queued behind this one (None: no marker loaded after)."""
+    marker_status: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -101,6 +114,30 @@ class LoadReport:
         self.status = status
         self.finished_at = utc_now()
         self.seconds = round(now - started, 3)
+
+    def add_marker_load(self, marker: LoadReport) -> None:
+        """Fold in the report of the build marker's load, which waited for this one.
+
+        The load succeeds only if both did; when the graph files' load did not complete, the
+        marker's load failed on its dependency and a note says the marker is unchanged.
+        """
+        self.marker_load_id = marker.load_id
+        self.marker_status = marker.status
+        self.totals = self.totals.plus(marker.totals)
+        self.failed_files.extend(marker.failed_files)
+        if self.status == FINAL_SUCCESS:
+            self.status = marker.status
+            self.errors.extend(marker.errors)
+            self.errors_truncated = self.errors_truncated or marker.errors_truncated
+            self.stopped_by = self.stopped_by or marker.stopped_by
+        else:
+            self.notes.append(
+                f"the build marker was not loaded (its load {marker.load_id} ended "
+                f"{marker.status}): the graph still names the build loaded before"
+            )
+        if self.seconds is not None and marker.seconds is not None:
+            self.seconds = round(self.seconds + marker.seconds, 3)
+        self.finished_at = marker.finished_at or self.finished_at
 
     def to_json(self) -> bytes:
         """Deterministic, indented JSON (sorted keys)."""

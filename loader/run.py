@@ -8,6 +8,10 @@ Rebuild strategies (Neptune):
 - `full`: Neptune fast reset (token handshake), then load. Downtime: queries fail while the
   engine resets (minutes) and see an empty, then partial, graph until the load completes. Only
   with `accept_downtime=True` (the CLI's `--full-rebuild-i-accept-downtime`).
+
+The build marker (lineage.build_marker) is a second load, queued behind the graph files' load
+with `dependencies` on both targets: it starts only after that load completed, so the read API,
+which keys its caches on the marker, never names a build whose files are not all loaded.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -29,7 +33,7 @@ from loader.errors import (
     NeptuneApiError,
     SourceError,
 )
-from loader.files import is_load_file, load_folder_of
+from loader.files import is_load_file, load_folder_of, load_folders_of
 from loader.neptune_bulk import (
     LOCAL_IAM_ROLE,
     LoadRequest,
@@ -94,6 +98,7 @@ def run_load(
     source: str,
     target: LocalTarget | NeptuneTarget,
     *,
+    marker: str | None = None,
     fail_on_error: bool = True,
     allow_empty_strings: bool = False,
     update_single_cardinality: bool = True,
@@ -106,7 +111,12 @@ def run_load(
 
     Both targets run the same `NeptuneBulkLoader` conversation over a boto3 `neptunedata`
     client: Neptune's cluster endpoint (SigV4), or the local graph's loader API (unsigned, the
-    folder passed as a `file://` URI). A build folder (it holds `manifest.json`) loads its `csv/`.
+    folder passed as a `file://` URI). A build folder (it holds `manifest.json`), or its `csv/`,
+    loads its `csv/`, then its `marker/`. `marker` names the build marker folder explicitly (for
+    Neptune, whose `source` is the graph files' prefix: the `s3://` prefix of the build's
+    `marker/`): it is loaded by a second load that the server starts only once the first
+    completed, and never when the first failed. The report covers both (`marker_load_id`,
+    `marker_status`).
 
     Never raises: every outcome is a report (also written to `report_path` when given). A load
     that could not start or ended early says why in `stopped_by` (`source`: the source or the
@@ -129,11 +139,22 @@ def run_load(
                 accept_downtime=accept_downtime,
                 on_status=neptune_status,
                 client=neptune_client,
+                marker=marker,
             )
         else:
-            with _local_copy(source) as folder:
+            with ExitStack() as stack:
+                folder = stack.enter_context(_local_copy(source))
+                first, then = (
+                    load_folders_of(folder)
+                    if marker is None
+                    else (
+                        load_folder_of(folder),
+                        load_folder_of(stack.enter_context(_local_copy(marker))),
+                    )
+                )
                 report = _load_local(
-                    load_folder_of(folder),
+                    first,
+                    then,
                     source,
                     target,
                     fail_on_error=fail_on_error,
@@ -196,9 +217,13 @@ def _load_neptune(
     accept_downtime: bool,
     on_status: Callable[[str, Mapping[str, Any]], None] | None,
     client: Any,
+    marker: str | None,
 ) -> LoadReport:
-    if not source.startswith("s3://"):
-        raise SourceError(f"Neptune loads from S3 only: upload {source} and pass its s3:// prefix")
+    for given in (source, *([marker] if marker is not None else [])):
+        if not given.startswith("s3://"):
+            raise SourceError(
+                f"Neptune loads from S3 only: upload {given} and pass its s3:// prefix"
+            )
     if target.strategy == "full" and not accept_downtime:
         raise LoadUsageError(
             "a full rebuild wipes the graph (fast reset) and the graph is unavailable, then "
@@ -225,14 +250,36 @@ def _load_neptune(
         update_single_cardinality=update_single_cardinality,
         allow_empty_strings=allow_empty_strings,
     )
-    report = bulk.load(request)
+    report = _load_then_marker(bulk, request, marker, "neptune")
+    if marker is None and source.rstrip("/").endswith("/csv"):
+        report.notes.append(
+            f"no build marker loaded after {source}: the read API keeps naming the build loaded "
+            "before (its caches too); pass the build's marker/ prefix as the marker (--marker)"
+        )
     if target.strategy == "full":
         report.notes.append("full rebuild: fast reset before the load")
     return report
 
 
+def _load_then_marker(
+    bulk: NeptuneBulkLoader,
+    request: LoadRequest,
+    marker: str | None,
+    target: Literal["neptune", "gremlin-server"],
+) -> LoadReport:
+    """The load of `request`, then (when given) of the build marker folder `marker`."""
+    if marker is None:
+        return bulk.load(request, target=target)
+    # The marker waits on the graph files' load only, not on what that load itself waits for.
+    then = replace(request, source=marker, dependencies=())
+    report, marker_report = bulk.load_in_order(request, then, target=target)
+    report.add_marker_load(marker_report)
+    return report
+
+
 def _load_local(
     folder: Path,
+    marker: Path | None,
     source: str,
     target: LocalTarget,
     *,
@@ -263,8 +310,9 @@ def _load_local(
         update_single_cardinality=update_single_cardinality,
         allow_empty_strings=allow_empty_strings,
     )
+    marker_uri = marker.resolve().as_uri() if marker is not None else None
     try:
-        report = bulk.load(request, target="gremlin-server")
+        report = _load_then_marker(bulk, request, marker_uri, "gremlin-server")
     except NeptuneApiError as exc:
         if exc.code in _UNREACHABLE:
             raise GraphConnectionError(

@@ -88,6 +88,7 @@ def run_delta(
         if events.frame is not None:
             events.frame.unpersist()
     accounts = reconcile(written.statuses, events.batches, event_keys, selection.unknown_keys)
+    report_file = _write_report(out, accounts.report, params.max_bad_share)
     # The marker changes with every load that changes the graph (the read API's caches key on
     # it); a delta with nothing to load leaves the graph, and so the marker, as it was.
     marker = (
@@ -95,7 +96,6 @@ def run_delta(
         if written.files
         else ()
     )
-    report_file = _write_report(out, accounts.report, params.max_bad_share)
     index = _write_index(out, parent, written, events, accounts.inputs, params)
     outputs = (*written.files, *marker, *state_files, *index, report_file)
     manifest = _write_manifest(out, params, accounts, outputs)

@@ -18,7 +18,7 @@ from glue_jobs.normalize.selection import Selection, plans_to_read, select_input
 from glue_jobs.normalize.write import Written, collect_written, load
 from lineage.delta_state import STATE_PREFIX, chosen_plan_keys, index_files
 from lineage.errors import LineageError
-from lineage.graph_csv import EDGES_PREFIX, LOAD_PREFIX, VERTICES_PREFIX
+from lineage.graph_csv import EDGES_PREFIX, LOAD_PREFIX, MARKER_PREFIX, VERTICES_PREFIX
 from lineage.manifest import (
     MANIFEST_FILE,
     RUN_INFO_FILE,
@@ -71,6 +71,11 @@ class BuildResult:
         return f"{self.out.rstrip('/')}/{LOAD_PREFIX}"
 
     @property
+    def marker_source(self) -> str:
+        """The build marker's folder, loaded after `load_source` (lineage.build_marker)."""
+        return f"{self.out.rstrip('/')}/{MARKER_PREFIX}"
+
+    @property
     def vertex_prefix(self) -> str:
         """Where the vertex files are (load these first)."""
         return f"{self.out.rstrip('/')}/{VERTICES_PREFIX}"
@@ -117,8 +122,8 @@ def run_normalize(
     finally:
         events.unpersist()
     accounts = reconcile(written.statuses, batches, selection.event_keys, selection.unknown_keys)
-    marker = write_marker(out, written.files, gzip=params.gzip)
     report_file = _write_report(out, accounts.report, params.max_bad_share)
+    marker = write_marker(out, written.files, gzip=params.gzip)
     index = _write_index(out, written, batches, accounts, params)
     outputs = (*written.files, marker, *index, report_file)
     manifest = _write_manifest(out, params, accounts, outputs)
@@ -139,7 +144,7 @@ def _retire_previous_build(out: BuildStore) -> None:
     failed or killed rebuild leaves no manifest naming files that are gone.
     """
     check_output_folder(out)
-    for name in (MANIFEST_FILE, RUN_INFO_FILE, QUARANTINE_FILE, STATE_PREFIX):
+    for name in (MANIFEST_FILE, RUN_INFO_FILE, QUARANTINE_FILE, STATE_PREFIX, MARKER_PREFIX):
         out.delete_prefix(name)
 
 

@@ -21,8 +21,11 @@ EXIT_UNREACHABLE = 5
 
 HELP = f"""Bulk-load a Neptune Gremlin CSV folder (DIR, BUILD or s3://bucket/prefix).
 
-A build folder (it has manifest.json) loads its csv/; a folder holding
-other files than .csv/.csv.gz/.csv.bz2 is refused with their names.
+A build folder (it has manifest.json), or its csv/, loads its csv/, then
+its build marker (marker/) in a second load the loader starts only once the first
+completed (never after a failed one); a folder holding other files than
+.csv/.csv.gz/.csv.bz2 is refused with their names. Into Neptune, give the
+build's s3://.../csv/ prefix as --from and its s3://.../marker/ as --marker.
 
 Both targets are driven by the same boto3 neptunedata client:
 local (default): the loader API of the Gremlin Server at --graph (same
@@ -77,6 +80,11 @@ def register(app: typer.Typer) -> None:
     def _command(
         source: str = typer.Option(
             ..., "--from", help="CSV folder: a directory or s3://bucket/prefix."
+        ),
+        marker: str | None = typer.Option(
+            None,
+            "--marker",
+            help="Build marker folder loaded after --from completed (a build folder's is found).",
         ),
         graph: str = typer.Option(
             "ws://localhost:8182/gremlin",
@@ -171,7 +179,14 @@ def register(app: typer.Typer) -> None:
             )
         path = report_path or _default_report()
         report = _run(
-            source, target, fail_on_error, allow_empty_strings, update_single, full_rebuild, path
+            source,
+            marker,
+            target,
+            fail_on_error,
+            allow_empty_strings,
+            update_single,
+            full_rebuild,
+            path,
         )
         typer.echo(report.summary())
         for note in report.notes:
@@ -189,6 +204,7 @@ def register(app: typer.Typer) -> None:
 
 def _run(
     source: str,
+    marker: str | None,
     target: LocalTarget | NeptuneTarget,
     fail_on_error: bool,
     allow_empty_strings: bool,
@@ -218,6 +234,7 @@ def _run(
         return run_load(
             source,
             target,
+            marker=marker,
             fail_on_error=fail_on_error,
             allow_empty_strings=allow_empty_strings,
             update_single_cardinality=update_single,

@@ -94,7 +94,8 @@ def _load_build(result: BuildResult, graph: str) -> None:
     """Hand the build to the loader package (composed here; glue_jobs never imports loader)."""
     from loader import LocalTarget, run_load
 
-    report = run_load(result.load_source, LocalTarget(url=graph))
+    # The build folder: its graph files, then its marker in a load that waits for them.
+    report = run_load(result.out, LocalTarget(url=graph))
     typer.echo(f"load: {report.summary()}", err=True)
 
 

@@ -1,7 +1,8 @@
 """ETag, Cache-Control, 304 and the answer cache, over builds loaded by the real local loader.
 
-Each build is written by the CSV writer with its build marker (lineage.build_marker, as the
-normalize job writes it) and loaded into the session Gremlin Server by `run_load`.
+Each build is written by the CSV writer with its build marker (lineage.build_marker) and a
+manifest, laid out as the normalize job writes it, and loaded into the session Gremlin Server by
+`run_load`: the graph files first, then the marker.
 """
 
 from __future__ import annotations
@@ -11,14 +12,12 @@ from pathlib import Path
 
 import pytest
 from api_graph import CURATED, RAW_ORDERS, build_lake
+from build_folder import write_build
 from fastapi.testclient import TestClient
 
 from lambdas.consumer.app import create_app
 from lambdas.consumer.config import ReadApiConfig
-from lineage.build_marker import marker_digest, marker_file
-from lineage.graph_csv import CsvFile, csv_files
 from lineage.graph_schema import BUILD_MARKER_DIGEST, BUILD_MARKER_ID, GraphRow
-from lineage.manifest import OutputFile
 from loader.run import LocalTarget, run_load
 
 pytestmark = pytest.mark.graph
@@ -26,16 +25,11 @@ pytestmark = pytest.mark.graph
 
 def load_build(url: str, rows: list[GraphRow], folder: Path) -> str:
     """Write `rows` and their marker as a build in `folder`, load it; the marker's digest."""
-    written: list[CsvFile] = list(csv_files(rows))
-    outputs = [OutputFile(f.path, f.kind, f.label, f.rows, len(f.data), f.sha256) for f in written]
-    marker = marker_file(outputs)
-    for made in (*written, marker):
-        path = folder / made.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(made.data)
+    digest = write_build(folder, rows)
     report = run_load(str(folder), LocalTarget(url=url))
     assert report.succeeded, report.errors
-    return marker_digest(outputs)
+    assert report.marker_status == "LOAD_COMPLETED"
+    return digest
 
 
 @pytest.fixture

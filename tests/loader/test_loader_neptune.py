@@ -17,6 +17,7 @@ import pytest
 from botocore.stub import Stubber
 
 from lineage_cli.commands.load import (
+    EXIT_CANCELLED,
     EXIT_LOAD_FAILED,
     EXIT_OK,
     EXIT_UNREACHABLE,
@@ -393,3 +394,139 @@ def test_neptune_refusing_the_load_is_a_report_not_an_exception(
     report = run_load(SOURCE, target, neptune_client=client)
     assert exit_code(report) == EXIT_UNREACHABLE and report.stopped_by == "graph"
     assert "TooManyRequestsException" in report.errors[0].message
+
+
+# --------------------------------------------------------------- the build marker, loaded last
+
+MARKER = "s3://lake/neptune/build=2026-01-02/marker/"
+MARKER_ID = "6a1f3a1c-0000-4000-8000-0000000marker"
+
+
+def load_status(stub: Stubber, load_id: str, source: str, status: str, *, records: int = 0) -> None:
+    overall_status = {**overall(status, records=records), "fullUri": source}
+    stub.add_response(
+        "get_loader_job_status",
+        {"status": "200 OK", "payload": {"overallStatus": overall_status}},
+        {"loadId": load_id, "details": True},
+    )
+
+
+def no_errors_logged(stub: Stubber, load_id: str) -> None:
+    stub.add_response(
+        "get_loader_job_status",
+        {"status": "200 OK", "payload": {"overallStatus": overall("LOAD_FAILED")}},
+        {"loadId": load_id, "details": True, "errors": True, "page": 1, "errorsPerPage": 100},
+    )
+
+
+def marker_started(stub: Stubber) -> None:
+    # Queued behind the graph files' load, and only behind it (not behind what that one waits on).
+    stub.add_response(
+        "start_loader_job",
+        {"status": "200 OK", "payload": {"loadId": MARKER_ID}},
+        start_params(
+            source=MARKER,
+            queueRequest=True,
+            dependencies=[LOAD_ID],
+            updateSingleCardinalityProperties=True,
+        ),
+    )
+
+
+def test_the_marker_is_queued_behind_the_graph_load_with_dependencies(
+    client: Any, stub: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started(stub, start_params(dependencies=["earlier"], updateSingleCardinalityProperties=True))
+    marker_started(stub)
+    load_status(stub, LOAD_ID, SOURCE, "LOAD_IN_PROGRESS", records=3)
+    load_status(stub, LOAD_ID, SOURCE, "LOAD_COMPLETED", records=7)
+    load_status(stub, MARKER_ID, MARKER, "LOAD_COMPLETED", records=1)
+    monkeypatch.setattr("loader.neptune_bulk.time.sleep", lambda _: None)
+    target = NeptuneTarget(
+        endpoint="lineage.cluster-abc",
+        iam_role_arn=ROLE,
+        region="eu-west-1",
+        dependencies=("earlier",),
+    )
+    report = run_load(SOURCE, target, marker=MARKER, neptune_client=client)
+    assert report.succeeded and exit_code(report) == EXIT_OK
+    assert (report.load_id, report.marker_load_id) == (LOAD_ID, MARKER_ID)
+    assert report.marker_status == "LOAD_COMPLETED"
+    assert report.totals.records == 8
+
+
+def test_a_failed_graph_load_leaves_the_marker_unloaded(
+    client: Any, stub: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started(stub, start_params(updateSingleCardinalityProperties=True))
+    marker_started(stub)
+    load_status(stub, LOAD_ID, SOURCE, "LOAD_FAILED", records=2)
+    no_errors_logged(stub, LOAD_ID)
+    load_status(stub, MARKER_ID, MARKER, "LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED")
+    no_errors_logged(stub, MARKER_ID)
+    monkeypatch.setattr("loader.neptune_bulk.time.sleep", lambda _: None)
+    target = NeptuneTarget(endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1")
+    report = run_load(SOURCE, target, marker=MARKER, neptune_client=client)
+    assert exit_code(report) == EXIT_LOAD_FAILED
+    assert report.status == "LOAD_FAILED"
+    assert report.marker_status == "LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED"
+    assert any("marker was not loaded" in note and MARKER_ID in note for note in report.notes)
+
+
+def test_a_marker_load_neptune_refuses_cancels_the_graph_load(
+    client: Any, stub: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started(stub, start_params(updateSingleCardinalityProperties=True))
+    stub.add_client_error(
+        "start_loader_job",
+        service_error_code="BadRequestException",
+        service_message="Failed to start new load: 64 loads are already queued",
+        http_status_code=400,
+    )
+    stub.add_response("cancel_loader_job", {"status": "200 OK"}, {"loadId": LOAD_ID})
+    target = NeptuneTarget(endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1")
+    report = run_load(SOURCE, target, marker=MARKER, neptune_client=client)
+    assert exit_code(report) == EXIT_UNREACHABLE and report.stopped_by == "graph"
+    assert "64 loads are already queued" in report.errors[0].message
+
+
+def test_neptune_needs_an_s3_marker(client: Any) -> None:
+    target = NeptuneTarget(endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1")
+    report = run_load(SOURCE, target, marker="/tmp/build/marker", neptune_client=client)
+    assert exit_code(report) == EXIT_USAGE and report.stopped_by == "source"
+    assert "/tmp/build/marker" in report.errors[0].message
+
+
+@pytest.mark.parametrize("graph_done", [False, True], ids=["graph-load-running", "marker-running"])
+def test_a_load_cancelled_at_the_deadline_cancels_the_marker_load_too(
+    client: Any, stub: Stubber, graph_done: bool
+) -> None:
+    started(stub, start_params(updateSingleCardinalityProperties=True))
+    marker_started(stub)
+    if graph_done:
+        load_status(stub, LOAD_ID, SOURCE, "LOAD_COMPLETED", records=7)
+        load_status(stub, MARKER_ID, MARKER, "LOAD_IN_PROGRESS")
+    else:
+        load_status(stub, LOAD_ID, SOURCE, "LOAD_IN_PROGRESS", records=3)
+        stub.add_response("cancel_loader_job", {"status": "200 OK"}, {"loadId": LOAD_ID})
+    stub.add_response("cancel_loader_job", {"status": "200 OK"}, {"loadId": MARKER_ID})
+    target = NeptuneTarget(
+        endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1", deadline_seconds=1
+    )
+    report = run_load(SOURCE, target, marker=MARKER, neptune_client=client)
+    assert report.status == "LOAD_CANCELLED_BY_USER" and exit_code(report) == EXIT_CANCELLED
+    assert report.load_id == LOAD_ID
+    if graph_done:  # the report of the cancelled marker load still has the graph load's
+        assert report.marker_load_id == MARKER_ID and report.totals.records == 7
+
+
+def test_a_builds_graph_prefix_loaded_without_its_marker_says_so(
+    client: Any, stub: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph_prefix = f"{SOURCE}csv/"
+    started(stub, start_params(source=graph_prefix, updateSingleCardinalityProperties=True))
+    load_status(stub, LOAD_ID, graph_prefix, "LOAD_COMPLETED", records=7)
+    target = NeptuneTarget(endpoint="lineage.cluster-abc", iam_role_arn=ROLE, region="eu-west-1")
+    report = run_load(graph_prefix, target, neptune_client=client)
+    assert report.succeeded and report.marker_load_id is None
+    assert any("no build marker loaded" in note and "--marker" in note for note in report.notes)

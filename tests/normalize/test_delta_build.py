@@ -163,7 +163,8 @@ def test_the_real_loader_gives_the_full_rebuilds_graph(builds: Builds, clean_gra
     pending = builds.landed[_BEFORE_ITS_PLAN].key
     assert pending in {item.key for item in builds.result(middle).manifest.inputs}
     for build in (parent, middle, delta):
-        report = run_load(builds.result(build).load_source, LocalTarget(url=clean_graph))
+        # The build folder: its graph files load first, then its marker.
+        report = run_load(str(build), LocalTarget(url=clean_graph))
         assert report.succeeded, report.summary()
     actual = graph_elements(clean_graph)
     # The marker names the last build loaded (the read API's caches key on it).

@@ -301,6 +301,7 @@ def test_every_output_file_passes_the_strict_reader_with_consistent_graph(
     assert sorted(p.name for p in out.iterdir()) == [
         "csv",
         "manifest.json",
+        "marker",
         "quarantine.json",
         "run-info.json",
         "state",
@@ -453,13 +454,19 @@ def test_the_build_marker_names_the_graph_files(build: BuildResult) -> None:
     from lineage.graph_schema import BUILD_MARKER_ID
 
     out = Path(build.out)
-    markers = [r for r in _records(out) if isinstance(r, VertexRecord) and r.labels == ("Build",)]
-    assert [m.id for m in markers] == [BUILD_MARKER_ID]
-    graph_files = [
-        f for f in build.manifest.outputs if f.kind in ("vertex", "edge") and f.label != "Build"
-    ]
+    # Outside csv/, which the graph files' load reads: the marker loads second, on its own.
+    assert not [r for r in _records(out) if isinstance(r, VertexRecord) and r.labels == ("Build",)]
+    assert sorted(p.name for p in (out / "marker").iterdir()) == ["Build-00000.csv"]
+    assert Path(build.marker_source) == out / "marker"
+    (marker,) = iter_records(out / "marker" / "Build-00000.csv")
+    assert isinstance(marker, VertexRecord) and marker.id == BUILD_MARKER_ID
+    graph_files = [f for f in build.manifest.outputs if f.path.startswith("csv/")]
     assert len(graph_files) > 5
-    ((column, (digest,)),) = [(p.column.name, p.values) for p in markers[0].properties]
+    ((column, (digest,)),) = [(p.column.name, p.values) for p in marker.properties]
     assert column == "digest"
     assert digest == marker_digest(graph_files)
+    # The manifest lists the marker file too, which does not change the digest.
+    (listed,) = [f for f in build.manifest.outputs if f.label == "Build"]
+    assert listed.path == "marker/Build-00000.csv"
+    assert marker_digest(build.manifest.outputs) == digest
     assert build.manifest.counts()["vertices"]["Build"] == 1

@@ -367,6 +367,6 @@ def test_everything_acknowledged_is_normalized_or_quarantined_and_loads(
         assert isinstance(entry.reason, Reason) and entry.detail
         assert entry.reason is not Reason.NORMALIZE_FAILED, entry  # no unforeseen crash
 
-    load = run_load(build.load_source, LocalTarget(url=clean_graph))
+    load = run_load(build.out, LocalTarget(url=clean_graph))
     assert load.succeeded, load.summary()
     assert load.totals.errors == 0

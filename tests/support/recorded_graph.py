@@ -58,5 +58,5 @@ def load_recorded_graph(spark: Any, gremlin_url: str, lake: Path, out: Path) -> 
         traversal().with_remote(connection).V().drop().iterate()
     finally:
         connection.close()
-    report = run_load(result.load_source, LocalTarget(url=gremlin_url))
+    report = run_load(result.out, LocalTarget(url=gremlin_url))
     assert report.succeeded, report.summary()
