@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lineage import graph_schema as gs
+from lineage.catalog import catalog_rows
 from lineage.neptune_csv import PropertyType
 
 RAW_ORDERS = "s3://lake/raw/orders"
@@ -235,8 +236,11 @@ def load_lake(url: str, lake: Lake) -> None:
     try:
         g = traversal().with_remote(connection)
         g.V().drop().iterate()
-        vertices = [r for r in lake.rows if isinstance(r, gs.VertexRow)]
-        edges = [r for r in lake.rows if isinstance(r, gs.EdgeRow)]
+        # What the normalize job adds for every job and dataset: their catalog shards and edges.
+        listed = {c.id: c for r in lake.rows for c in catalog_rows(r)}
+        rows = [*lake.rows, *listed.values()]
+        vertices = [r for r in rows if isinstance(r, gs.VertexRow)]
+        edges = [r for r in rows if isinstance(r, gs.EdgeRow)]
         for v in vertices:
             t = g.add_v(v.LABEL.value).property(T.id, v.id)
             for column, value in zip(v.COLUMNS, v.values(), strict=True):
