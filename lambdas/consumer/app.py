@@ -153,7 +153,8 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
     @app.get("/status", response_model=Status, summary="Health of the API and its graph")
     def status(
         counts: Annotated[
-            bool, Query(description="also count jobs, datasets, plans, runs (scans; capped)")
+            bool,
+            Query(description="also count jobs, datasets, plans, runs (from the catalogs; capped)"),
         ] = False,
     ) -> Status:
         cap = 100_000

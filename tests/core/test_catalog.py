@@ -54,8 +54,10 @@ def test_a_job_is_listed_by_one_shard_of_its_catalog(name: str) -> None:
 
 @given(names)
 def test_a_dataset_is_listed_by_one_shard_of_its_catalog(path: str) -> None:
-    ds = DatasetVertex(uri=f"s3://b/{path}", name=path, format=None, layer="raw", catalog_table=None)
+    uri = f"s3://b/{path}"
+    ds = DatasetVertex(uri=uri, name=path, format=None, layer="raw", catalog_table=None)
     shard, edge = catalog_rows(ds)
+    assert isinstance(edge, CatalogsEdge)
     assert shard.id in shard_ids(VertexLabel.DATASET)
     assert shard.id == f"catalog:Dataset:{shard_of(ds.id)}"
     assert edge.to_id == ds.id
