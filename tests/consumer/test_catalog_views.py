@@ -36,13 +36,13 @@ def _generated(seed: int) -> tuple[Lake, list[str]]:
         name = "_".join(rng.sample(STEMS, rng.randint(1, 3))) + f"{i % 7}"
         uri = f"s3://{rng.choice(['lake', 'Lake2'])}/{rng.choice(LAYERS)}/{name}/{i}"
         words += [name, uri]
-        lake.rows.append(
+        lake.add(
             gs.DatasetVertex(
                 uri=uri, name=name, format="parquet", layer=rng.choice(LAYERS), catalog_table=None
             )
         )
     for i in range(120):
-        lake.rows.append(gs.JobVertex(name=f"{rng.choice(STEMS)}-{i:03d}", glue_job_name=None))
+        lake.add(gs.JobVertex(name=f"{rng.choice(STEMS)}-{i:03d}", glue_job_name=None))
     # Not listed, so a scan and a catalog walk could differ if the walk leaked past members.
     lake.rows.append(gs.ColumnVertex(dataset_uri="s3://lake/raw/orders", name="o", data_type=None))
     return lake, words

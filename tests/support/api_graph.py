@@ -38,8 +38,15 @@ class Lake:
 
     rows: list[gs.GraphRow] = field(default_factory=list)
 
+    def add(self, row: gs.JobVertex | gs.DatasetVertex) -> None:
+        """A job or dataset with the catalog rows the normalize job writes for it."""
+        self.rows.append(row)
+        for listed in catalog_rows(row):
+            if isinstance(listed, gs.EdgeRow) or all(r.id != listed.id for r in self.rows):
+                self.rows.append(listed)
+
     def dataset(self, uri: str, fmt: str, layer: str, columns: dict[str, str]) -> None:
-        self.rows.append(
+        self.add(
             gs.DatasetVertex(
                 uri=uri, name=uri.rsplit("/", 1)[-1], format=fmt, layer=layer, catalog_table=None
             )
@@ -60,7 +67,7 @@ class Lake:
     ) -> None:
         jid, pid = gs.job_id(name), gs.plan_vertex_id(plan)
         if not any(isinstance(r, gs.JobVertex) and r.name == name for r in self.rows):
-            self.rows.append(gs.JobVertex(name=name, glue_job_name=name))
+            self.add(gs.JobVertex(name=name, glue_job_name=name))
         raw_key = f"raw/plans/{plan}.json"
         self.rows.append(
             gs.PlanVertex(
@@ -236,11 +243,8 @@ def load_lake(url: str, lake: Lake) -> None:
     try:
         g = traversal().with_remote(connection)
         g.V().drop().iterate()
-        # What the normalize job adds for every job and dataset: their catalog shards and edges.
-        listed = {c.id: c for r in lake.rows for c in catalog_rows(r)}
-        rows = [*lake.rows, *listed.values()]
-        vertices = [r for r in rows if isinstance(r, gs.VertexRow)]
-        edges = [r for r in rows if isinstance(r, gs.EdgeRow)]
+        vertices = [r for r in lake.rows if isinstance(r, gs.VertexRow)]
+        edges = [r for r in lake.rows if isinstance(r, gs.EdgeRow)]
         for v in vertices:
             t = g.add_v(v.LABEL.value).property(T.id, v.id)
             for column, value in zip(v.COLUMNS, v.values(), strict=True):
