@@ -25,6 +25,8 @@ __all__ = [
     "ID_HEX_CHARS",
     "VERTEX_CLASSES",
     "BuildVertex",
+    "CatalogVertex",
+    "CatalogsEdge",
     "ColumnVertex",
     "DatasetVertex",
     "DerivesFromEdge",
@@ -50,6 +52,7 @@ __all__ = [
     "VertexRow",
     "WriteMode",
     "WritesEdge",
+    "catalog_id",
     "column_id",
     "dataset_id",
     "edge_id",
@@ -84,6 +87,7 @@ class VertexLabel(StrEnum):
     DATASET = "Dataset"
     COLUMN = "Column"
     BUILD = "Build"
+    CATALOG = "Catalog"
 
 
 class EdgeLabel(StrEnum):
@@ -100,6 +104,7 @@ class EdgeLabel(StrEnum):
     DERIVES_FROM = "DERIVES_FROM"
     USES = "USES"
     PART_OF = "PART_OF"
+    CATALOGS = "CATALOGS"
 
 
 class IdPrefix(StrEnum):
@@ -112,6 +117,7 @@ class IdPrefix(StrEnum):
     DATASET = "ds:"
     COLUMN = "col:"
     BUILD = "build:"
+    CATALOG = "catalog:"
 
 
 class WriteMode(StrEnum):
@@ -157,6 +163,11 @@ def dataset_id(normalized_uri: str) -> str:
 def column_id(normalized_uri: str, column_name: str) -> str:
     """`Column` id: dataset URI plus column name."""
     return bound_id(f"{IdPrefix.COLUMN}{normalized_uri}#{column_name}")
+
+
+def catalog_id(listed: VertexLabel, shard: str) -> str:
+    """`Catalog` id: one shard (lineage.catalog names the shards) of a listed label's catalog."""
+    return f"{IdPrefix.CATALOG}{listed.value}:{shard}"
 
 
 def edge_id(label: EdgeLabel, from_id: str, to_id: str, qualifier: str = "") -> str:
@@ -605,6 +616,32 @@ class BuildVertex(VertexRow):
         return (self.digest,)
 
 
+@dataclass(frozen=True, slots=True)
+class CatalogVertex(VertexRow):
+    """One shard of the catalog of a listed label (lineage.catalog): where listings start."""
+
+    LABEL: ClassVar[VertexLabel] = VertexLabel.CATALOG
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(("lists", "String"), ("shard", "String"))
+    lists: VertexLabel
+    shard: str
+
+    @property
+    def id(self) -> str:
+        return catalog_id(self.lists, self.shard)
+
+    def values(self) -> tuple[Value, ...]:
+        return (self.lists.value, self.shard)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogsEdge(EdgeRow):
+    """`Catalog` shard -> one `Job` or `Dataset` it lists."""
+
+    LABEL: ClassVar[EdgeLabel] = EdgeLabel.CATALOGS
+    from_id: str
+    to_id: str
+
+
 VERTEX_CLASSES: dict[VertexLabel, type[VertexRow]] = {
     cls.LABEL: cls
     for cls in (
@@ -615,6 +652,7 @@ VERTEX_CLASSES: dict[VertexLabel, type[VertexRow]] = {
         DatasetVertex,
         ColumnVertex,
         BuildVertex,
+        CatalogVertex,
     )
 }
 EDGE_CLASSES: dict[EdgeLabel, type[EdgeRow]] = {
@@ -631,5 +669,6 @@ EDGE_CLASSES: dict[EdgeLabel, type[EdgeRow]] = {
         DerivesFromEdge,
         UsesEdge,
         PartOfEdge,
+        CatalogsEdge,
     )
 }

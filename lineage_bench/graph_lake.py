@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage import graph_schema as gs
+from lineage.catalog import catalog_rows
 from lineage.graph_csv import csv_line, file_header
 
 __all__ = ["COLUMNS", "Lake", "generate"]
@@ -52,6 +53,7 @@ def generate(plans: int, out: Path, seed: int) -> Lake:
     lake = Lake()
     writers: dict[type[Any], Any] = {}
     counts: dict[type[Any], int] = defaultdict(int)
+    shards: set[str] = set()
 
     def emit(row: gs.GraphRow) -> None:
         cls = type(row)
@@ -63,6 +65,10 @@ def generate(plans: int, out: Path, seed: int) -> Lake:
             writers[cls] = handle
         writers[cls].write(csv_line(row) + "\n")
         counts[cls] += 1
+        for listed in catalog_rows(row):  # what the normalize job adds for a job or dataset
+            if isinstance(listed, gs.EdgeRow) or listed.id not in shards:
+                shards.add(listed.id)
+                emit(listed)
 
     def dataset(tier: int, index: int) -> str:
         uri = _uri(tier, index)

@@ -16,6 +16,7 @@ from glue_jobs.normalize.events import EventRef, event_refs, events_by_plan
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.rows import DATASETS, ROW_SCHEMA, SHARED, STATUS_GROUP, group_of
 from glue_jobs.normalize.statements import statement_line
+from lineage.catalog import catalog_rows
 from lineage.dataset_properties import DatasetClaims
 from lineage.graph_csv import csv_line
 from lineage.graph_schema import DatasetVertex, GraphRow
@@ -72,7 +73,8 @@ def plan_rows(
         # A possible half of a statement reported twice: its mode-dependent rows go to the write
         # as one member row, decided there with the other half (glue_jobs.normalize.statements).
         kept, member = split_member(plan.operations.write.name, (*graph.rows, *runs))
-        rows = _encode(graph, kept, {} if encoded is None else encoded)
+        listed = [c for row in graph.rows for c in catalog_rows(row)]
+        rows = _encode(graph, [*kept, *listed], {} if encoded is None else encoded)
         if member is not None:
             rows.append(statement_line(member))
     except Exception as exc:  # isolation: one payload's failure, whatever it is, is its own

@@ -22,7 +22,9 @@ GROUPS: dict[str, RowClass] = {
 _GROUP_OF: dict[type, str] = {cls: group for group, cls in GROUPS.items()}
 
 # Labels whose rows recur across plans; a task keeps the smallest line per id before the shuffle.
-SHARED = frozenset({"v/Job", "v/Dataset", "v/Column", "e/OF", "e/HAS_PLAN"})
+SHARED = frozenset(
+    {"v/Job", "v/Dataset", "v/Column", "e/OF", "e/HAS_PLAN", "v/Catalog", "e/CATALOGS"}
+)
 # Dataset rows travel as their plans' claims (lineage.dataset_properties), not as CSV lines: the
 # writer merges every claim on one id by the documented precedence, whatever the order.
 DATASETS = "v/Dataset"

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lambdas.consumer.answer_cache import AnswerCache
 from lambdas.consumer.caching import CachingMiddleware
+from lambdas.consumer.catalogs import label_counts
 from lambdas.consumer.config import MAX_DEPTH, MAX_NAME_CHARS, ReadApiConfig
 from lambdas.consumer.errors import (
     ConsumerError,
@@ -152,22 +153,15 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
     @app.get("/status", response_model=Status, summary="Health of the API and its graph")
     def status(
         counts: Annotated[
-            bool, Query(description="also count jobs, datasets, plans, runs (scans; capped)")
+            bool,
+            Query(description="also count jobs, datasets, plans, runs (from the catalogs; capped)"),
         ] = False,
     ) -> Status:
-        from gremlin_python.process.graph_traversal import __
-
-        from lineage.graph_schema import VertexLabel
-
         cap = 100_000
         started = time.perf_counter()
         found: dict[str, int] = {}
         if counts:
-            labels = (VertexLabel.JOB, VertexLabel.DATASET, VertexLabel.PLAN, VertexLabel.RUN)
-            t = client.source().inject(1).project(*labels)
-            for label in labels:
-                t = t.by(__.V().has_label(label).limit(cap).count())
-            found = {str(k): int(v) for k, v in client.run(t)[0].items()}
+            found = label_counts(client, cap)
         else:
             client.run(client.source().inject(1))  # a round trip proves the graph answers
         return Status(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdas.consumer import ids
+from lambdas.consumer.catalogs import members, members_by_id
 from lambdas.consumer.elements import fetch_vertices, project_vertex, require_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import (
@@ -28,15 +29,15 @@ _PER_HOP_FANOUT = 500
 def search_datasets(client: GraphClient, q: str, layer: str | None, limit: int) -> DatasetList:
     """Datasets whose URI or name contains `q` (case-sensitive, plus its lower-case form)."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import T, TextP
+    from gremlin_python.process.traversal import TextP
 
-    t = client.source().V().has_label(VertexLabel.DATASET)
+    t = members(client, VertexLabel.DATASET)
     if q:
         needles = list(dict.fromkeys([q, q.lower()]))
         t = t.or_(*[__.has(key, TextP.containing(n)) for n in needles for key in ("uri", "name")])
     if layer:
         t = t.has("layer", layer)
-    rows: list[dict[Any, Any]] = client.run(t.order().by(T.id).limit(limit + 1).element_map())
+    rows: list[dict[Any, Any]] = client.run(members_by_id(t, limit).element_map())
     items = []
     for em in rows[:limit]:
         vid, _, props = element_props(em)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdas.consumer.catalogs import members, members_by_id
 from lambdas.consumer.elements import fetch_vertices, project_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import JobDetail, JobList, JobSummary, RunItem
@@ -30,9 +31,7 @@ def run_item(element_map: dict[Any, Any]) -> RunItem:
 
 def jobs_by_id(client: GraphClient, limit: int) -> Any:
     """The `Job` vertices in id order, one more than `limit`: a caller tells a capped list by it."""
-    from gremlin_python.process.traversal import T
-
-    return client.source().V().has_label(VertexLabel.JOB).order().by(T.id).limit(limit + 1)
+    return members_by_id(members(client, VertexLabel.JOB), limit)
 
 
 def list_jobs(client: GraphClient, limit: int) -> JobList:

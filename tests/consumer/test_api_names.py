@@ -61,14 +61,22 @@ def test_long_names_are_accepted_as_query_parameters(api: TestClient, param: str
 def test_a_listed_job_opens_by_its_name(gremlin_server: str, name: str) -> None:
     from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
     from gremlin_python.process.anonymous_traversal import traversal
+    from gremlin_python.process.graph_traversal import __
     from gremlin_python.process.traversal import T
 
     from lineage import graph_schema as gs
+    from lineage.catalog import catalog_rows
 
     connection = DriverRemoteConnection(gremlin_server, "g")
     g = traversal().with_remote(connection)
     g.V(gs.job_id(name)).drop().iterate()
     g.add_v("Job").property(T.id, gs.job_id(name)).property("name", name).iterate()
+    # Listed the way a build lists it: by its catalog shard.
+    shard, edge = catalog_rows(gs.JobVertex(name=name, glue_job_name=None))
+    g.V(shard.id).fold().coalesce(
+        __.unfold(), __.add_v("Catalog").property(T.id, shard.id)
+    ).iterate()
+    g.V(shard.id).add_e("CATALOGS").to(__.V(gs.job_id(name))).property(T.id, edge.id).iterate()
     try:
         app = create_app(gremlin_server)
         with TestClient(app) as client:

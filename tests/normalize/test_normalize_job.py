@@ -23,7 +23,8 @@ from glue_jobs.normalize import (
     run_normalize,
     transform,
 )
-from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES
+from lineage.catalog import shard_of
+from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, VertexLabel, catalog_id
 from lineage.manifest import Manifest
 from lineage.quarantine import Outcome, PayloadStatus, TooManyBadPayloadsError
 from loader.csv_reader import EdgeRecord, VertexRecord, iter_records, read_layout
@@ -325,6 +326,7 @@ def test_every_output_file_passes_the_strict_reader_with_consistent_graph(
         "Dataset": "ds:",
         "Column": "col:",
         "Build": "build:",
+        "Catalog": "catalog:",
     }
     for vid, label in vertices.items():
         assert vid.startswith(prefixes[label]), vid
@@ -344,6 +346,22 @@ def test_every_output_file_passes_the_strict_reader_with_consistent_graph(
         next(p.values[0] for p in r.properties if p.column.name == "status") for r in runs
     )
     assert statuses == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
+
+
+def test_every_job_and_dataset_is_listed_once_by_its_catalog_shard(build: BuildResult) -> None:
+    records = list(_records(Path(build.out)))
+    labels = {r.id: r.labels[0] for r in records if isinstance(r, VertexRecord)}
+    catalogs = [
+        (r.from_id, r.to_id) for r in records if isinstance(r, EdgeRecord) and r.label == "CATALOGS"
+    ]
+    members = sorted(m for _, m in catalogs)
+    expected = sorted(vid for vid, label in labels.items() if label in ("Job", "Dataset"))
+    assert members == expected and len(expected) > 2
+    for shard, member in catalogs:
+        assert shard == catalog_id(VertexLabel(labels[member]), shard_of(member))
+        assert labels[shard] == "Catalog"
+    used = {shard for shard, _ in catalogs}
+    assert used == {vid for vid, label in labels.items() if label == "Catalog"}
 
 
 def test_cross_job_column_lineage_is_connected(build: BuildResult) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lineage import graph_schema as gs
+from lineage.catalog import catalog_rows
 from lineage.neptune_csv import PropertyType
 
 RAW_ORDERS = "s3://lake/raw/orders"
@@ -37,8 +38,15 @@ class Lake:
 
     rows: list[gs.GraphRow] = field(default_factory=list)
 
+    def add(self, row: gs.JobVertex | gs.DatasetVertex) -> None:
+        """A job or dataset with the catalog rows the normalize job writes for it."""
+        self.rows.append(row)
+        for listed in catalog_rows(row):
+            if isinstance(listed, gs.EdgeRow) or all(r.id != listed.id for r in self.rows):
+                self.rows.append(listed)
+
     def dataset(self, uri: str, fmt: str, layer: str, columns: dict[str, str]) -> None:
-        self.rows.append(
+        self.add(
             gs.DatasetVertex(
                 uri=uri, name=uri.rsplit("/", 1)[-1], format=fmt, layer=layer, catalog_table=None
             )
@@ -59,7 +67,7 @@ class Lake:
     ) -> None:
         jid, pid = gs.job_id(name), gs.plan_vertex_id(plan)
         if not any(isinstance(r, gs.JobVertex) and r.name == name for r in self.rows):
-            self.rows.append(gs.JobVertex(name=name, glue_job_name=name))
+            self.add(gs.JobVertex(name=name, glue_job_name=name))
         raw_key = f"raw/plans/{plan}.json"
         self.rows.append(
             gs.PlanVertex(

@@ -1,0 +1,50 @@
+"""Catalogs: the prepared starting points of the views that list a whole label.
+
+A graph without a label index (TinkerGraph) answers `V().hasLabel(X)` by scanning every element;
+`V(id)` and edge walks from a vertex are cheap on every graph. So each listed label (`Job`,
+`Dataset`) has a catalog of `CATALOG_SHARDS` shard vertices with one `CATALOGS` edge to each
+member; a listing starts from the shards' ids (`shard_ids`), which a reader computes itself.
+A member's shard is the first two hex digits of `h(member id)`: fixed, spread evenly, and the
+same in a full build and in a delta build, so re-writing a member's catalog rows is idempotent.
+"""
+
+from __future__ import annotations
+
+from lineage.graph_schema import (
+    CatalogsEdge,
+    CatalogVertex,
+    DatasetVertex,
+    GraphModelError,
+    GraphRow,
+    JobVertex,
+    VertexLabel,
+    catalog_id,
+    h,
+)
+
+__all__ = ["CATALOG_SHARDS", "LISTED", "catalog_rows", "shard_ids", "shard_of"]
+
+_SHARD_HEX = 2
+CATALOG_SHARDS = 16**_SHARD_HEX
+LISTED = (VertexLabel.JOB, VertexLabel.DATASET)
+
+
+def shard_of(member_id: str) -> str:
+    """The shard (two hex digits) that lists the vertex `member_id`."""
+    return h(member_id)[:_SHARD_HEX]
+
+
+def shard_ids(listed: VertexLabel) -> tuple[str, ...]:
+    """Every shard vertex id of `listed`'s catalog, in shard order."""
+    if listed not in LISTED:
+        raise GraphModelError(f"{listed.value!r} has no catalog (listed labels: {LISTED})")
+    return tuple(catalog_id(listed, f"{n:0{_SHARD_HEX}x}") for n in range(CATALOG_SHARDS))
+
+
+def catalog_rows(row: GraphRow) -> tuple[GraphRow, ...]:
+    """The catalog rows `row` needs (its shard vertex and the edge to it), or none."""
+    if not isinstance(row, JobVertex | DatasetVertex):
+        return ()
+    member = row.id
+    shard = CatalogVertex(row.LABEL, shard_of(member))
+    return (shard, CatalogsEdge(shard.id, member))

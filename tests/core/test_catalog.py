@@ -1,0 +1,77 @@
+"""Catalog shards (lineage.catalog): which shard lists a vertex, and the rows that say so.
+
+A full build and a delta build must write the same catalog rows for a member, and a reader
+must find every member from shard ids it computes itself: both rest on these functions.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lineage.catalog import CATALOG_SHARDS, LISTED, catalog_rows, shard_ids, shard_of
+from lineage.graph_schema import (
+    CatalogsEdge,
+    CatalogVertex,
+    ColumnVertex,
+    DatasetVertex,
+    GraphModelError,
+    JobVertex,
+    OfEdge,
+    VertexLabel,
+    h,
+)
+
+pytestmark = pytest.mark.unit
+
+names = st.text(min_size=1, max_size=300)
+
+
+def test_each_listed_label_has_its_own_sorted_shards() -> None:
+    jobs, datasets = shard_ids(VertexLabel.JOB), shard_ids(VertexLabel.DATASET)
+    assert len(set(jobs)) == len(jobs) == CATALOG_SHARDS == 256
+    assert list(jobs) == sorted(jobs) and not set(jobs) & set(datasets)
+    assert jobs[0] == "catalog:Job:00" and datasets[-1] == "catalog:Dataset:ff"
+
+
+def test_an_unlisted_label_is_refused_by_name() -> None:
+    with pytest.raises(GraphModelError, match="'Run' has no catalog"):
+        shard_ids(VertexLabel.RUN)
+
+
+@given(names)
+def test_a_job_is_listed_by_one_shard_of_its_catalog(name: str) -> None:
+    job = JobVertex(name=name, glue_job_name=None)
+    shard, edge = catalog_rows(job)
+    assert isinstance(shard, CatalogVertex) and isinstance(edge, CatalogsEdge)
+    assert shard.id in shard_ids(VertexLabel.JOB)
+    assert shard.id.endswith(h(job.id)[:2]) and shard.lists is VertexLabel.JOB
+    assert (edge.from_id, edge.to_id) == (shard.id, job.id)
+    # Deterministic: a delta build writes the very same rows for the same job.
+    assert catalog_rows(JobVertex(name=name, glue_job_name="other")) == (shard, edge)
+
+
+@given(names)
+def test_a_dataset_is_listed_by_one_shard_of_its_catalog(path: str) -> None:
+    uri = f"s3://b/{path}"
+    ds = DatasetVertex(uri=uri, name=path, format=None, layer="raw", catalog_table=None)
+    shard, edge = catalog_rows(ds)
+    assert isinstance(edge, CatalogsEdge)
+    assert shard.id in shard_ids(VertexLabel.DATASET)
+    assert shard.id == f"catalog:Dataset:{shard_of(ds.id)}"
+    assert edge.to_id == ds.id
+
+
+def test_other_rows_are_not_listed() -> None:
+    column = ColumnVertex(dataset_uri="s3://b/t", name="c", data_type=None)
+    assert catalog_rows(column) == ()
+    assert catalog_rows(OfEdge(column.id, "ds:s3://b/t")) == ()
+    assert set(LISTED) == {VertexLabel.JOB, VertexLabel.DATASET}
+
+
+def test_shards_spread_members_evenly() -> None:
+    used = [shard_of(f"job:etl_{i:05d}") for i in range(25_600)]
+    per_shard = [used.count(s) for s in {*used}]
+    assert len(per_shard) == CATALOG_SHARDS
+    assert min(per_shard) > 50 and max(per_shard) < 150  # about 100 each
