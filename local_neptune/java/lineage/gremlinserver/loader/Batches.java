@@ -115,6 +115,7 @@ abstract class Batches {
         private final boolean allowEmptyStrings;
         private final List<Queued> started = new ArrayList<>();
         private final List<FileParser> inline = new ArrayList<>();
+        private final SharedValues shared = new SharedValues();
 
         Window(final LoadThreads threads, final List<GraphLoad.Feed> order,
                final Map<GraphLoad.Feed, CsvLayout> layouts, final boolean allowEmptyStrings) {
@@ -125,7 +126,7 @@ abstract class Batches {
         }
 
         private FileParser parser(final GraphLoad.Feed feed) {
-            return new FileParser(feed, layouts.get(feed), allowEmptyStrings);
+            return new FileParser(feed, layouts.get(feed), allowEmptyStrings, shared);
         }
 
         /** The batches of {@code feed}, the next file of {@code order} the writer applies. */

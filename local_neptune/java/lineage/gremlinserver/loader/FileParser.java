@@ -16,30 +16,29 @@ import java.util.TreeSet;
  * checked against the header's layout, cells typed. It touches no graph, so parser threads run
  * it for several files at once while the one writer applies earlier batches.
  *
- * Repeated short strings (labels, enumerations like a status) are shared within a file: the graph
- * then holds one copy instead of one per element, which keeps the heap of a large load smaller.
+ * Repeated strings are shared: labels within the file, property values across the load
+ * ({@link SharedValues}), so the graph holds one copy instead of one per element, which keeps the
+ * heap of a large load smaller.
  */
 final class FileParser implements AutoCloseable {
     static final int BATCH = 2048;
-    private static final int SHARED_MAX_LENGTH = 64;
-    private static final int SHARED_MAX_ENTRIES = 4096;
+    private static final int LABELS_MAX_ENTRIES = 4096;
 
     private final GraphLoad.Feed feed;
     private final CsvLayout layout;
     private final boolean allowEmptyStrings;
     private final Map<String, String> labels = new HashMap<>();
-    private final List<Map<String, String>> shared = new ArrayList<>();
+    private final SharedValues shared;
     private Reader reader;
     private CsvRecords records;
     private boolean done;
 
-    FileParser(final GraphLoad.Feed feed, final CsvLayout layout, final boolean allowEmptyStrings) {
+    FileParser(final GraphLoad.Feed feed, final CsvLayout layout, final boolean allowEmptyStrings,
+               final SharedValues shared) {
         this.feed = feed;
         this.layout = layout;
         this.allowEmptyStrings = allowEmptyStrings;
-        for (int i = 0; i < layout.columns.length; i++) {
-            shared.add(new HashMap<>());
-        }
+        this.shared = shared;
     }
 
     /** The next steps of the file (at most {@link #BATCH}), or null once it has ended. Never throws. */
@@ -200,7 +199,7 @@ final class FileParser implements AutoCloseable {
                     // A set holds each value once: the duplicates of one cell are dropped here.
                     final Set<Object> values = new LinkedHashSet<>();
                     for (final String part : CsvLayout.arrayParts(text)) {
-                        values.add(share(c, CsvLayout.value(column.type, part)));
+                        values.add(shared.share(CsvLayout.value(column.type, part)));
                     }
                     for (final Object value : values) {
                         out.add(column);
@@ -208,7 +207,7 @@ final class FileParser implements AutoCloseable {
                     }
                 } else {
                     out.add(column);
-                    out.add(share(c, CsvLayout.value(column.type, text)));
+                    out.add(shared.share(CsvLayout.value(column.type, text)));
                 }
             } catch (IllegalArgumentException e) {
                 return Prepared.error(Prepared.Kind.REFUSED, records.recordLine, GraphLoad.DATATYPE_ERROR,
@@ -235,29 +234,12 @@ final class FileParser implements AutoCloseable {
         return values;
     }
 
-    /** One shared copy of a short repeated string value of column {@code c}. */
-    private Object share(final int c, final Object value) {
-        if (!(value instanceof String) || ((String) value).length() > SHARED_MAX_LENGTH) {
-            return value;
-        }
-        final Map<String, String> seen = shared.get(c);
-        final String text = (String) value;
-        final String known = seen.get(text);
-        if (known != null) {
-            return known;
-        }
-        if (seen.size() < SHARED_MAX_ENTRIES) {
-            seen.put(text, text);
-        }
-        return text;
-    }
-
     private String label(final String text) {
         final String known = labels.get(text);
         if (known != null) {
             return known;
         }
-        if (labels.size() < SHARED_MAX_ENTRIES) {
+        if (labels.size() < LABELS_MAX_ENTRIES) {
             labels.put(text, text);
         }
         return text;
