@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentMap;
+
+import org.apache.tinkerpop.gremlin.structure.Vertex;
 
 /**
  * Reads one load file into {@link Prepared} steps, a batch at a time: CSV records split, fields
@@ -29,16 +32,18 @@ final class FileParser implements AutoCloseable {
     private final boolean allowEmptyStrings;
     private final Map<String, String> labels = new HashMap<>();
     private final SharedValues shared;
+    private final ConcurrentMap<Object, Vertex> vertices;
     private Reader reader;
     private CsvRecords records;
     private boolean done;
 
     FileParser(final GraphLoad.Feed feed, final CsvLayout layout, final boolean allowEmptyStrings,
-               final SharedValues shared) {
+               final SharedValues shared, final ConcurrentMap<Object, Vertex> vertices) {
         this.feed = feed;
         this.layout = layout;
         this.allowEmptyStrings = allowEmptyStrings;
         this.shared = shared;
+        this.vertices = vertices;
     }
 
     /** The next steps of the file (at most {@link #BATCH}), or null once it has ended. Never throws. */
@@ -171,11 +176,14 @@ final class FileParser implements AutoCloseable {
         final String labelText = layout.labelIndex >= 0 ? fields.get(layout.labelIndex) : "";
         final String label = labelText.isEmpty() ? "edge" : label(labelText);
         final String id = fields.get(layout.idIndex);
-        // Strings cache their hash: computed here, the writer's three map lookups find it ready.
+        // Strings cache their hash: computed here, the writer's map lookups find it ready.
         id.hashCode();
-        from.hashCode();
-        to.hashCode();
-        return Prepared.edge(records.recordLine, id, from, to, label, columnsOf(typed), valuesOf(typed));
+        // The endpoints are looked up here, off the writer: two of its three lookups per edge,
+        // each a likely cache miss in a large graph. One not found yet (its vertex file may still
+        // be applying) the writer looks up again.
+        final Vertex out = vertices == null ? null : vertices.get(from);
+        final Vertex in = vertices == null ? null : vertices.get(to);
+        return Prepared.edge(records.recordLine, id, from, to, label, out, in, columnsOf(typed), valuesOf(typed));
     }
 
     /**

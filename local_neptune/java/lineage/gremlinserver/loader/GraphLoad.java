@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -186,6 +187,11 @@ final class GraphLoad {
         return null;
     }
 
+    /** TinkerGraph's id-to-vertex map where parser threads may read it (a concurrent map); else null. */
+    private ConcurrentMap<Object, Vertex> concurrentVertices() {
+        return vertexMap instanceof ConcurrentMap ? (ConcurrentMap<Object, Vertex>) vertexMap : null;
+    }
+
     private Vertex findVertex(final String id) {
         if (vertexMap != null) {
             return vertexMap.get(id);
@@ -287,7 +293,8 @@ final class GraphLoad {
                 toRead.add(feed);
             }
         }
-        try (Batches.Window window = new Batches.Window(threads, toRead, layouts, request.allowEmptyStrings)) {
+        try (Batches.Window window = new Batches.Window(threads, toRead, layouts, request.allowEmptyStrings,
+                concurrentVertices())) {
             return write(layouts, toRead, window);
         }
     }
@@ -792,8 +799,8 @@ final class GraphLoad {
             }
             return;
         }
-        final Vertex out = findVertex(from);
-        final Vertex in = findVertex(to);
+        final Vertex out = record.fromVertex != null ? record.fromVertex : findVertex(from);
+        final Vertex in = record.toVertex != null ? record.toVertex : findVertex(to);
         if (out == null || in == null) {
             error(feed, "FROM_OR_TO_VERTEX_ARE_MISSING", "edge '" + id + "': "
                     + (out == null ? "from vertex '" + from + "'" : "to vertex '" + to + "'")
