@@ -185,6 +185,37 @@ def test_arrays_sets_and_single_cardinality_merge_like_neptune(
     assert values["seen"] == ["x", "y"]
 
 
+def test_a_new_vertex_holds_each_value_once_and_its_lists_and_edge_sets_grow_later(
+    graph: tuple[str, GraphTraversalSource], tmp_path: Path
+) -> None:
+    """A vertex created by a record takes its values in one step and compact containers: a set
+    cell repeating a value keeps it once, later files add values and edges as Neptune does."""
+    url, g = graph
+    targets = [f"t{i}" for i in range(20)]
+    write(
+        tmp_path,
+        "1-vertices.csv",
+        "~id,~label,tags:String[],name:String(single)\n"
+        "v1,Job,a;b;a;b;a,first\n" + "".join(f"{t},Job,x,{t}\n" for t in targets),
+    )
+    write(tmp_path, "2-vertices.csv", "~id,~label,tags:String[]\nv1,Job,c;a;d;e;f;g;h;i;j;k;l\n")
+    follows = "".join(f"f-{t},v1,{t},FOLLOWS\n" for t in targets)
+    write(tmp_path, "3-edges.csv", "~id,~from,~to,~label\n" + follows + "u-1,t0,v1,USES\n")
+    write(tmp_path, "4-edges.csv", "~id,~from,~to,~label\nu-2,t1,v1,USES\nr-1,v1,t0,READS\n")
+    report = load(tmp_path, url)
+    assert report.succeeded, report.errors
+    values = vertex(g, "v1")
+    assert values["tags"] == sorted("abcdefghijkl")
+    assert values["name"] == ["first"]
+    assert sorted(g.V("v1").out("FOLLOWS").id_().to_list()) == sorted(targets)
+    counts = g.V("v1").out_e().label().group_count().next()
+    assert counts == {"FOLLOWS": Typed("Long", 20), "READS": Typed("Long", 1)}
+    assert sorted(g.V("v1").in_("USES").id_().to_list()) == ["t0", "t1"]
+    assert g.V("t0").in_("FOLLOWS").id_().to_list() == ["v1"]
+    again = load(tmp_path, url)
+    assert again.totals.duplicates == again.totals.records
+
+
 def test_single_cardinality_conflicts_follow_update_single_cardinality(
     graph: tuple[str, GraphTraversalSource], tmp_path: Path
 ) -> None:

@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+
+import org.apache.tinkerpop.gremlin.structure.Vertex;
 
 /**
  * The prepared steps of one file, batch by batch, in the file's order, for the writer.
@@ -115,17 +118,21 @@ abstract class Batches {
         private final boolean allowEmptyStrings;
         private final List<Queued> started = new ArrayList<>();
         private final List<FileParser> inline = new ArrayList<>();
+        private final SharedValues shared = new SharedValues();
+        private final ConcurrentMap<Object, Vertex> vertices;
 
         Window(final LoadThreads threads, final List<GraphLoad.Feed> order,
-               final Map<GraphLoad.Feed, CsvLayout> layouts, final boolean allowEmptyStrings) {
+               final Map<GraphLoad.Feed, CsvLayout> layouts, final boolean allowEmptyStrings,
+               final ConcurrentMap<Object, Vertex> vertices) {
             this.threads = threads;
             this.order = order;
             this.layouts = layouts;
             this.allowEmptyStrings = allowEmptyStrings;
+            this.vertices = vertices;
         }
 
         private FileParser parser(final GraphLoad.Feed feed) {
-            return new FileParser(feed, layouts.get(feed), allowEmptyStrings);
+            return new FileParser(feed, layouts.get(feed), allowEmptyStrings, shared, vertices);
         }
 
         /** The batches of {@code feed}, the next file of {@code order} the writer applies. */

@@ -10,36 +10,40 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentMap;
+
+import org.apache.tinkerpop.gremlin.structure.Vertex;
 
 /**
  * Reads one load file into {@link Prepared} steps, a batch at a time: CSV records split, fields
  * checked against the header's layout, cells typed. It touches no graph, so parser threads run
  * it for several files at once while the one writer applies earlier batches.
  *
- * Repeated short strings (labels, enumerations like a status) are shared within a file: the graph
- * then holds one copy instead of one per element, which keeps the heap of a large load smaller.
+ * Repeated strings are shared: labels within the file, property values across the load
+ * ({@link SharedValues}), so the graph holds one copy instead of one per element, which keeps the
+ * heap of a large load smaller.
  */
 final class FileParser implements AutoCloseable {
     static final int BATCH = 2048;
-    private static final int SHARED_MAX_LENGTH = 64;
-    private static final int SHARED_MAX_ENTRIES = 4096;
+    private static final int LABELS_MAX_ENTRIES = 4096;
 
     private final GraphLoad.Feed feed;
     private final CsvLayout layout;
     private final boolean allowEmptyStrings;
     private final Map<String, String> labels = new HashMap<>();
-    private final List<Map<String, String>> shared = new ArrayList<>();
+    private final SharedValues shared;
+    private final ConcurrentMap<Object, Vertex> vertices;
     private Reader reader;
     private CsvRecords records;
     private boolean done;
 
-    FileParser(final GraphLoad.Feed feed, final CsvLayout layout, final boolean allowEmptyStrings) {
+    FileParser(final GraphLoad.Feed feed, final CsvLayout layout, final boolean allowEmptyStrings,
+               final SharedValues shared, final ConcurrentMap<Object, Vertex> vertices) {
         this.feed = feed;
         this.layout = layout;
         this.allowEmptyStrings = allowEmptyStrings;
-        for (int i = 0; i < layout.columns.length; i++) {
-            shared.add(new HashMap<>());
-        }
+        this.shared = shared;
+        this.vertices = vertices;
     }
 
     /** The next steps of the file (at most {@link #BATCH}), or null once it has ended. Never throws. */
@@ -172,11 +176,14 @@ final class FileParser implements AutoCloseable {
         final String labelText = layout.labelIndex >= 0 ? fields.get(layout.labelIndex) : "";
         final String label = labelText.isEmpty() ? "edge" : label(labelText);
         final String id = fields.get(layout.idIndex);
-        // Strings cache their hash: computed here, the writer's three map lookups find it ready.
+        // Strings cache their hash: computed here, the writer's map lookups find it ready.
         id.hashCode();
-        from.hashCode();
-        to.hashCode();
-        return Prepared.edge(records.recordLine, id, from, to, label, columnsOf(typed), valuesOf(typed));
+        // The endpoints are looked up here, off the writer: two of its three lookups per edge,
+        // each a likely cache miss in a large graph. One not found yet (its vertex file may still
+        // be applying) the writer looks up again.
+        final Vertex out = vertices == null ? null : vertices.get(from);
+        final Vertex in = vertices == null ? null : vertices.get(to);
+        return Prepared.edge(records.recordLine, id, from, to, label, out, in, columnsOf(typed), valuesOf(typed));
     }
 
     /**
@@ -200,7 +207,7 @@ final class FileParser implements AutoCloseable {
                     // A set holds each value once: the duplicates of one cell are dropped here.
                     final Set<Object> values = new LinkedHashSet<>();
                     for (final String part : CsvLayout.arrayParts(text)) {
-                        values.add(share(c, CsvLayout.value(column.type, part)));
+                        values.add(shared.share(CsvLayout.value(column.type, part)));
                     }
                     for (final Object value : values) {
                         out.add(column);
@@ -208,7 +215,7 @@ final class FileParser implements AutoCloseable {
                     }
                 } else {
                     out.add(column);
-                    out.add(share(c, CsvLayout.value(column.type, text)));
+                    out.add(shared.share(CsvLayout.value(column.type, text)));
                 }
             } catch (IllegalArgumentException e) {
                 return Prepared.error(Prepared.Kind.REFUSED, records.recordLine, GraphLoad.DATATYPE_ERROR,
@@ -235,29 +242,12 @@ final class FileParser implements AutoCloseable {
         return values;
     }
 
-    /** One shared copy of a short repeated string value of column {@code c}. */
-    private Object share(final int c, final Object value) {
-        if (!(value instanceof String) || ((String) value).length() > SHARED_MAX_LENGTH) {
-            return value;
-        }
-        final Map<String, String> seen = shared.get(c);
-        final String text = (String) value;
-        final String known = seen.get(text);
-        if (known != null) {
-            return known;
-        }
-        if (seen.size() < SHARED_MAX_ENTRIES) {
-            seen.put(text, text);
-        }
-        return text;
-    }
-
     private String label(final String text) {
         final String known = labels.get(text);
         if (known != null) {
             return known;
         }
-        if (labels.size() < SHARED_MAX_ENTRIES) {
+        if (labels.size() < LABELS_MAX_ENTRIES) {
             labels.put(text, text);
         }
         return text;

@@ -1,5 +1,7 @@
 package lineage.gremlinserver.loader;
 
+import org.apache.tinkerpop.gremlin.structure.Vertex;
+
 /**
  * One step of a file's load as a parser thread prepared it for the writer: a record with its
  * typed property values, or an error found while reading, in the file's order.
@@ -28,6 +30,12 @@ final class Prepared {
     final String label;
     final String from;
     final String to;
+    /**
+     * An edge's endpoints as the parser found them in the graph, or null where it did not (not
+     * there yet, or no concurrent map to look in): the writer then looks them up itself.
+     */
+    final Vertex fromVertex;
+    final Vertex toVertex;
     final CsvLayout.Column[] columns;
     final Object[] values;
     /** The error's code, message and kind ('p' parsing, 'd' datatype) for the error kinds. */
@@ -36,7 +44,8 @@ final class Prepared {
     final char errorKind;
 
     private Prepared(final Kind kind, final long line, final String id, final String label, final String from,
-                     final String to, final CsvLayout.Column[] columns, final Object[] values, final String code,
+                     final String to, final Vertex fromVertex, final Vertex toVertex,
+                     final CsvLayout.Column[] columns, final Object[] values, final String code,
                      final String message, final char errorKind) {
         this.kind = kind;
         this.line = line;
@@ -44,6 +53,8 @@ final class Prepared {
         this.label = label;
         this.from = from;
         this.to = to;
+        this.fromVertex = fromVertex;
+        this.toVertex = toVertex;
         this.columns = columns;
         this.values = values;
         this.code = code;
@@ -53,17 +64,19 @@ final class Prepared {
 
     static Prepared vertex(final long line, final String id, final String label, final CsvLayout.Column[] columns,
                            final Object[] values) {
-        return new Prepared(Kind.VERTEX, line, id, label, null, null, columns, values, null, null, ' ');
+        return new Prepared(Kind.VERTEX, line, id, label, null, null, null, null, columns, values, null, null, ' ');
     }
 
     static Prepared edge(final long line, final String id, final String from, final String to, final String label,
-                         final CsvLayout.Column[] columns, final Object[] values) {
-        return new Prepared(Kind.EDGE, line, id, label, from, to, columns, values, null, null, ' ');
+                         final Vertex fromVertex, final Vertex toVertex, final CsvLayout.Column[] columns,
+                         final Object[] values) {
+        return new Prepared(Kind.EDGE, line, id, label, from, to, fromVertex, toVertex, columns, values, null, null,
+                ' ');
     }
 
     static Prepared error(final Kind kind, final long line, final String code, final String message,
                           final char errorKind) {
-        return new Prepared(kind, line, null, null, null, null, null, null, code, message, errorKind);
+        return new Prepared(kind, line, null, null, null, null, null, null, null, null, code, message, errorKind);
     }
 
     /** True for the kinds after which the file has nothing more. */
