@@ -24,7 +24,7 @@ from lineage_bench.stages import (
     workload_lake,
 )
 
-__all__ = ["STAGES", "BenchOptions", "run_bench"]
+__all__ = ["STAGES", "BenchOptions", "planned_sizes", "run_bench"]
 
 STAGES = (
     "producer",
@@ -76,9 +76,20 @@ class BenchOptions:
         return cls(**{**base.__dict__, **values})
 
 
+def planned_sizes(options: BenchOptions) -> tuple[list[int], list[int]]:
+    """The sizes normalize is measured at, and the sizes that need a generated workload.
+
+    Normalize runs at its own sizes and at the graph stages' (they load its builds). The delta
+    stage makes its own builds, so its sizes need a workload only when it runs."""
+    normalize = sorted(set(options.normalize_sizes) | set(options.graph_sizes))
+    delta = () if "delta" in options.skip else options.delta_sizes
+    return normalize, sorted(set(normalize) | set(delta))
+
+
 def _wanted_heap_gib(plans: int) -> int:
-    """The heap a graph of `plans` plans is sized for: about 1 GiB per 10k plans, plus 2."""
-    return -(-plans // 10_000) + 2
+    """The heap a graph of `plans` plans is sized for: about 0.8 GiB per 10k plans (the
+    generated workload's 93 elements per plan at about 800 bytes each), plus 2."""
+    return -(-plans * 8 // 100_000) + 2
 
 
 def _heap_for(plans: int, setting: str) -> str:
@@ -158,11 +169,9 @@ def run_bench(
         report.stages.append(measure_producer(options.quick))
         checkpoint(report)
 
-    sizes = sorted(
-        set(options.normalize_sizes) | set(options.graph_sizes) | set(options.delta_sizes)
-    )
+    sizes, lake_sizes = planned_sizes(options)
     lakes: dict[int, Path] = {}
-    for plans in sizes:
+    for plans in lake_sizes:
         lakes[plans], summary = workload_lake(options.work, plans, options.seed, say)
         report.workloads.append(summary_dict(summary))
 

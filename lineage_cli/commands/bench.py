@@ -53,12 +53,23 @@ def register(app: typer.Typer) -> None:
         sizes: str | None = typer.Option(
             None,
             "--sizes",
-            help="Normalize sizes in plans, e.g. 10k,1m (default 1k,2k,10k,20k,100k).",
+            help=(
+                "Normalize sizes in plans, e.g. 10k,1m (default 1k,2k,10k,20k,100k); the graph "
+                "sizes are normalized too, since their builds are loaded."
+            ),
         ),
         graph_sizes: str | None = typer.Option(
             None,
             "--graph-sizes",
             help="Sizes loaded into the graph for load/read API/end to end (default 10k,100k).",
+        ),
+        delta_sizes: str | None = typer.Option(
+            None,
+            "--delta-sizes",
+            help=(
+                "History sizes of the delta stage, each with 1 % and 10 % new payloads "
+                "(default 10k,100k; it makes its own builds)."
+            ),
         ),
         skip: Annotated[
             list[str] | None,
@@ -107,6 +118,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             normalize_sizes=parse(sizes, "--sizes"),
             graph_sizes=parse(graph_sizes, "--graph-sizes"),
+            delta_sizes=parse(delta_sizes, "--delta-sizes"),
             heap=heap,
             master=master,
             skip=frozenset(skipped),

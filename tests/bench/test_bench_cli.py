@@ -67,3 +67,30 @@ def test_targets_report_met_missed_by_how_much_and_not_measured() -> None:
     # A stage measured at several sizes is judged at its largest one.
     assert checks["load"].met is True and checks["load"].measured == 30_000
     assert checks["normalize"].met is None and checks["normalize"].measured is None
+
+
+def test_a_skipped_delta_stage_generates_and_normalizes_nothing_at_its_sizes() -> None:
+    from lineage_bench.runner import BenchOptions, planned_sizes
+
+    options = BenchOptions.preset(
+        False,
+        Path("w"),
+        normalize_sizes=(2_000,),
+        graph_sizes=(10_000,),
+        delta_sizes=(10_000, 100_000),
+    )
+    assert planned_sizes(options) == ([2_000, 10_000], [2_000, 10_000, 100_000])
+    skipped = BenchOptions.preset(
+        False,
+        Path("w"),
+        normalize_sizes=(2_000,),
+        graph_sizes=(10_000,),
+        skip=frozenset({"delta"}),
+    )
+    assert planned_sizes(skipped) == ([2_000, 10_000], [2_000, 10_000])
+
+
+def test_bench_refuses_a_bad_delta_size_in_one_line(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["bench", "--delta-sizes", "ten", "--work", str(tmp_path)])
+    assert done.exit_code == 2
+    assert "--delta-sizes 'ten'" in done.output
