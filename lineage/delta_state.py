@@ -84,13 +84,13 @@ class StateFile:
 
 def encode_lines(path: str, pairs: Iterable[tuple[str, str]]) -> StateFile:
     """A state file of `[key, value]` lines, in the order given (callers sort by key)."""
+    lines = [orjson.dumps([key, value]) for key, value in pairs]
     raw = io.BytesIO()
-    rows = 0
+    # One write of the whole text: a write per line cost a fifth of the write task's time, and
+    # deflate's output does not depend on how its input is split (no flush in between).
     with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped:
-        for key, value in pairs:
-            zipped.write(orjson.dumps([key, value]) + b"\n")
-            rows += 1
-    return StateFile(path, raw.getvalue(), rows)
+        zipped.write(b"\n".join(lines) + b"\n" if lines else b"")
+    return StateFile(path, raw.getvalue(), len(lines))
 
 
 def decode_lines(data: bytes, source: str) -> Iterator[tuple[str, str]]:
