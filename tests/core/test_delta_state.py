@@ -116,3 +116,24 @@ def test_state_paths_are_build_files_and_long_names_are_judged_fast() -> None:
     assert not is_build_file("state/v/../x.jsonl.gz")
     assert not is_build_file("state/v/" + "A" * 100_000 + ".jsonl")
     assert not is_build_file("state/" + "v/" * 50_000)
+
+
+@given(
+    st.lists(st.tuples(st.text(max_size=20), st.text(max_size=300)), max_size=5000),
+)
+def test_a_state_file_streamed_in_chunks_has_the_bytes_of_one_written_line_by_line(
+    pairs: list[tuple[str, str]],
+) -> None:
+    import gzip
+    import io
+
+    import orjson
+
+    raw = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped:
+        for key, value in pairs:
+            zipped.write(orjson.dumps([key, value]) + b"\n")
+    made = encode_lines("state/v/Job.jsonl.gz", pairs)
+    assert made.data == raw.getvalue()
+    assert made.rows == len(pairs)
+    assert list(decode_lines(made.data, made.path)) == pairs
