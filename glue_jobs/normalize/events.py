@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_jobs.normalize import payloads
 from glue_jobs.normalize.params import NormalizeParams
+from glue_jobs.normalize.prefetch import prefetched
 from lineage.manifest import InputObject
 from lineage.plan_graph import RawSource
 from lineage.quarantine import EventBatch, Outcome, PayloadStatus
@@ -111,7 +112,11 @@ def parse_events(keys: DataFrame, store: RawZoneStore, params: NormalizeParams) 
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            rows = [row for key in _keys(batch) for row in event_rows(store, key, params)]
+            rows = [
+                row
+                for key, ahead in prefetched(store, _keys(batch))
+                for row in event_rows(ahead, key, params)
+            ]
             cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
             yield pa.RecordBatch.from_arrays(
                 [

@@ -304,6 +304,9 @@ def _frame(
     count = len(next(iter(columns.values())))
     parallelism = spark.sparkContext.defaultParallelism
     slices = max(parallelism, min(parallelism * 8, math.ceil(count / per_partition)))
+    # A whole number of rounds: 5 equal tasks on 2 cores leave one core idle for the last fifth
+    # of the pass, 6 keep both busy to the end (the tasks are uniform: keys in equal shares).
+    slices = math.ceil(slices / parallelism) * parallelism
     spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     frame = spark.createDataFrame(
         pd.DataFrame({name: pd.Series(values, dtype="object") for name, values in columns.items()}),

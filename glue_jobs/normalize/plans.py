@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from glue_jobs.normalize import payloads
 from glue_jobs.normalize.events import EventRef, event_refs, events_by_plan
 from glue_jobs.normalize.params import NormalizeParams
+from glue_jobs.normalize.prefetch import prefetched
 from glue_jobs.normalize.rows import DATASETS, ROW_SCHEMA, SHARED, STATUS_GROUP, group_of
 from glue_jobs.normalize.statements import statement_line
 from lineage.catalog import catalog_rows
@@ -173,9 +174,11 @@ def transform(
             keys = batch.column(0).to_pylist()
             plan_ids = batch.column(1).to_pylist()
             pickled = batch.column(2).to_pylist()
-            for key, plan_id, plan_events in zip(keys, plan_ids, pickled, strict=True):
+            for (key, ahead), plan_id, plan_events in zip(
+                prefetched(store, keys), plan_ids, pickled, strict=True
+            ):
                 by_plan = {plan_id: event_refs(plan_events)}
-                rows, status = plan_rows(store, key, by_plan, params, duplicates.get(key), encoded)
+                rows, status = plan_rows(ahead, key, by_plan, params, duplicates.get(key), encoded)
                 for group, row_id, line in rows:
                     if group == DATASETS:
                         made = DatasetClaims.from_json(line)

@@ -16,7 +16,7 @@ from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.rows import DATASETS, GROUPS, STATUS_GROUP
 from glue_jobs.normalize.statements import STATEMENT_GROUP, StatementFiles
 from lineage.dataset_properties import DatasetClaims
-from lineage.delta_state import STATE_PREFIX, STATEFUL_GROUPS, encode_lines, state_path
+from lineage.delta_state import STATE_PREFIX, STATEFUL_GROUPS, StateLines, state_path
 from lineage.graph_csv import EDGES_PREFIX, VERTICES_PREFIX, CsvFile, LabelFiles, csv_line
 from lineage.manifest import OutputFile
 from lineage.quarantine import PayloadStatus
@@ -73,11 +73,15 @@ def write_partition(
         last: tuple[str, str] | None = None
         pending: DatasetClaims | None = None
         results: list[tuple[Any, ...]] = []
-        kept: dict[str, list[tuple[str, str]]] = {}
+        # Streamed, compressed as they come: a group's values are never all held at once.
+        kept: dict[str, StateLines] = {}
 
         def keep(group: str, row_id: str, value: str) -> None:
             if state and group in STATEFUL_GROUPS:
-                kept.setdefault(group, []).append((row_id, value))
+                lines = kept.get(group)
+                if lines is None:
+                    lines = kept[group] = StateLines(state_path(group))
+                lines.add(row_id, value)
 
         statements = StatementFiles(params.target_file_bytes, params.gzip)
 
@@ -134,8 +138,8 @@ def write_partition(
                 keep(group, row_id, line)
         flush_dataset()
         close()
-        for group, pairs in kept.items():
-            kept_file = encode_lines(state_path(group), pairs)
+        for group, lines in kept.items():
+            kept_file = lines.close()
             store.write(kept_file.path, kept_file.data)
             row = (OutRowKind.FILE.value, group, kept_file.path, kept_file.rows)
             results.append((*row, len(kept_file.data), kept_file.sha256, None))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from lineage.dataset_properties import DatasetClaims, FormatClaim, Role, TableClaim
 from lineage.delta_state import (
     DATASET_GROUP,
+    STATE_GZIP_LEVEL,
     FullRebuildNeededError,
     decode_lines,
     encode_lines,
@@ -150,3 +151,26 @@ def test_recent_objects_are_the_payload_keys_of_the_cutoff_day_or_later(
             return False
 
     assert {key for key, _ in decode_lines(recent.data, "x")} == set(filter(on_or_after, keys))
+
+
+@given(
+    st.lists(st.tuples(st.text(max_size=20), st.text(max_size=300)), max_size=5000),
+)
+def test_a_state_file_streamed_in_chunks_has_the_bytes_of_one_written_line_by_line(
+    pairs: list[tuple[str, str]],
+) -> None:
+    import gzip
+    import io
+
+    import orjson
+
+    raw = io.BytesIO()
+    with gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=STATE_GZIP_LEVEL
+    ) as zipped:
+        for key, value in pairs:
+            zipped.write(orjson.dumps([key, value]) + b"\n")
+    made = encode_lines("state/v/Job.jsonl.gz", pairs)
+    assert made.data == raw.getvalue()
+    assert made.rows == len(pairs)
+    assert list(decode_lines(made.data, made.path)) == pairs
