@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from glue_jobs.normalize.scheduled import read_pointer
 from lineage.build_pointer import POINTER_FILE, BuildPointer, BuildPointerError
 from lineage.errors import LineageError
 from lineage_cli.agent_log import AgentLogScanner
@@ -238,20 +239,35 @@ def rebuild_and_load(workdir: Workdir, graph_url: str) -> None:
 def wait_for_build(workdir: Workdir, newer_than_ms: int, timeout_s: float) -> BuildPointer:
     """The follower's pointer once it names a build whose cut-off is after `newer_than_ms`
     (epoch milliseconds), so that build holds every payload landed before then."""
-    where = workdir.builds / POINTER_FILE
     log = workdir.log("serve-follow")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            pointer = BuildPointer.from_json(where.read_bytes(), str(where))
-        except FileNotFoundError:
-            pointer = None
+            pointer = read_pointer(str(workdir.builds))
         except BuildPointerError as exc:
             raise StageFailed("follow", str(exc), log) from exc
         if pointer is not None and pointer.landed_before_ms > newer_than_ms:
             return pointer
         time.sleep(0.5)
+    where = workdir.builds / POINTER_FILE
     raise StageFailed("follow", f"no build in {where} after {timeout_s:.0f} s", log)
+
+
+def wait_for_new_run(
+    workdir: Workdir, base_url: str, job: str, runs_before: int, timeout_s: float
+) -> float:
+    """Seconds until the read API lists more than `runs_before` runs of `job`."""
+    began = time.monotonic()
+    while job_runs(workdir, base_url, job) <= runs_before:
+        if time.monotonic() - began > timeout_s:
+            raise StageFailed(
+                "follow",
+                f"the new run of {job} was not in the read API {timeout_s:.0f} s after the job "
+                "ended",
+                workdir.log("serve-follow"),
+            )
+        time.sleep(0.5)
+    return time.monotonic() - began
 
 
 def job_runs(workdir: Workdir, base_url: str, job: str) -> int:

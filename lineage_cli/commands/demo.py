@@ -17,7 +17,6 @@ from lineage.errors import LineageError
 from lineage_cli.agent_jar import locate
 from lineage_cli.pipeline import (
     SparkJob,
-    StageFailed,
     Workdir,
     generate_sample_data,
     job_runs,
@@ -25,6 +24,7 @@ from lineage_cli.pipeline import (
     start_serve,
     stop_process,
     wait_for_build,
+    wait_for_new_run,
 )
 from local_neptune import ServerLayout, ServerSettings, project_root, start, stop
 
@@ -177,19 +177,10 @@ def register(app: typer.Typer) -> None:
             )
             before = job_runs(place, base, LATE_JOB_NAME)
             run_jobs(place, [late], f"{base}/producer", say)
-            landed = time.monotonic()
-            while job_runs(place, base, LATE_JOB_NAME) <= before:
-                if time.monotonic() - landed > VISIBLE_TIMEOUT_S:
-                    raise StageFailed(
-                        "follow",
-                        f"the new run of {LATE_JOB_NAME} was not in the read API "
-                        f"{VISIBLE_TIMEOUT_S:.0f} s after the job ended",
-                        place.log("serve-follow"),
-                    )
-                time.sleep(0.5)
+            lag = wait_for_new_run(place, base, LATE_JOB_NAME, before, VISIBLE_TIMEOUT_S)
             say(
-                f"  visible in the read API {time.monotonic() - landed:.1f} s after the job "
-                "ended (a delta build on top of the nightly one)"
+                f"  visible in the read API {lag:.1f} s after the job ended (a delta build on "
+                "top of the nightly one)"
             )
             say(f"\n[bold green]Lineage is ready.[/] Open {base}/ in a browser:")
             say("  - Overview: the sample lake's jobs and datasets, raw -> curated -> aggregated")
