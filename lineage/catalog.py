@@ -6,6 +6,13 @@ A graph without a label index (TinkerGraph) answers `V().hasLabel(X)` by scannin
 member; a listing starts from the shards' ids (`shard_ids`), which a reader computes itself.
 A member's shard is the first two hex digits of `h(member id)`: fixed, spread evenly, and the
 same in a full build and in a delta build, so re-writing a member's catalog rows is idempotent.
+
+A `Dataset` shard also holds what dataset search matches, the `uri` and `name` of each member,
+as two set properties (`member_uris`, `member_names`): a search tests the shard's values first
+and walks into the shard's members only when one of them matches. Every plan that yields a
+dataset adds the name it gives it; the dataset's merged name is one of those (the claim that
+wins is some plan's own), so the shard's values hold every member's uri and name, and a set
+only gains values: a full build and a full build plus deltas hold the same sets.
 """
 
 from __future__ import annotations
@@ -43,8 +50,11 @@ def shard_ids(listed: VertexLabel) -> tuple[str, ...]:
 
 def catalog_rows(row: GraphRow) -> tuple[GraphRow, ...]:
     """The catalog rows `row` needs (its shard vertex and the edge to it), or none."""
-    if not isinstance(row, JobVertex | DatasetVertex):
+    if isinstance(row, JobVertex):
+        shard = CatalogVertex(row.LABEL, shard_of(row.id))
+    elif isinstance(row, DatasetVertex):
+        # An empty text matches only the empty query, which tests no shard: no value needed.
+        shard = CatalogVertex(row.LABEL, shard_of(row.id), row.uri or None, row.name or None)
+    else:
         return ()
-    member = row.id
-    shard = CatalogVertex(row.LABEL, shard_of(member))
-    return (shard, CatalogsEdge(shard.id, member))
+    return (shard, CatalogsEdge(shard.id, row.id))

@@ -190,6 +190,11 @@ def _vcols(*spec: tuple[str, str]) -> tuple[Column, ...]:
     return tuple(Column(name, PropertyType(kind), Cardinality.SINGLE) for name, kind in spec)
 
 
+def _set_cols(*spec: tuple[str, str]) -> tuple[Column, ...]:
+    # `(set)`: every row for the vertex adds its value; loads and reloads only ever add.
+    return tuple(Column(name, PropertyType(kind), Cardinality.SET) for name, kind in spec)
+
+
 def _ecols(*spec: tuple[str, str]) -> tuple[Column, ...]:
     # Edge properties are always single in Neptune; the header states no cardinality.
     return tuple(Column(name, PropertyType(kind)) for name, kind in spec)
@@ -621,16 +626,22 @@ class CatalogVertex(VertexRow):
     """One shard of the catalog of a listed label (lineage.catalog): where listings start."""
 
     LABEL: ClassVar[VertexLabel] = VertexLabel.CATALOG
-    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(("lists", "String"), ("shard", "String"))
+    COLUMNS: ClassVar[tuple[Column, ...]] = (
+        *_vcols(("lists", "String"), ("shard", "String")),
+        # What a search matches, gathered per shard so that a search can skip a shard whole.
+        *_set_cols(("member_uris", "String"), ("member_names", "String")),
+    )
     lists: VertexLabel
     shard: str
+    member_uri: str | None = None
+    member_name: str | None = None
 
     @property
     def id(self) -> str:
         return catalog_id(self.lists, self.shard)
 
     def values(self) -> tuple[Value, ...]:
-        return (self.lists.value, self.shard)
+        return (self.lists.value, self.shard, self.member_uri, self.member_name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ __all__ = [
     "import_time",
     "measure_endpoints",
     "percentile",
+    "rare_query",
     "sample_targets",
     "time_endpoint",
 ]
@@ -144,6 +145,11 @@ def sample_targets(url: str) -> dict[str, list[str]]:
         connection.close()
 
 
+def rare_query(uri: str) -> str:
+    """A search a user types for one dataset: the last segment of its URI."""
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
 def _sampled_endpoints(samples: dict[str, list[str]]) -> dict[str, Draw]:
     """`lineage bench`'s requests: each endpoint cycling over targets sampled from the graph."""
     datasets = samples["curated"] + samples["aggregated"]
@@ -160,6 +166,11 @@ def _sampled_endpoints(samples: dict[str, list[str]]) -> dict[str, Draw]:
         "runs": lambda i: ("/runs", {"job": jobs[i % len(jobs)], "limit": 50}),
         "plan": lambda i: (f"/plans/{plans[i % len(plans)]}", {}),
         "dataset_search": lambda _i: ("/datasets", {"q": "orders", "limit": 50}),
+        # A name typed in full matches a handful of datasets: the search cannot stop early.
+        "dataset_search_rare": lambda i: (
+            "/datasets",
+            {"q": rare_query(datasets[i % len(datasets)]), "limit": 50},
+        ),
         "dataset_lineage_depth5": lambda i: (
             "/datasets/lineage",
             {"uri": datasets[i % len(datasets)], "direction": "both", "depth": 5},

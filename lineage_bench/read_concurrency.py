@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from lineage_bench.errors import StageError
-from lineage_bench.read_api import percentile
+from lineage_bench.read_api import percentile, rare_query
 
 __all__ = [
     "ClientRun",
@@ -94,6 +94,9 @@ def request_mix(samples: dict[str, list[str]], hubs: list[str]) -> list[tuple[st
         ("overview", "/api/overview?limit=500"),
         ("dataset_search", "/api/datasets?" + urlencode({"q": "orders", "limit": 50})),
     ]
+    for uri in datasets[:4]:
+        query = urlencode({"q": rare_query(uri), "limit": 50})
+        mix.append(("dataset_search_rare", f"/api/datasets?{query}"))
     for uri in datasets:
         for direction in ("upstream", "downstream"):
             query = urlencode({"uri": uri, "direction": direction, "depth": 3})

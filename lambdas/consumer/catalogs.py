@@ -2,29 +2,68 @@
 
 `V().hasLabel(X)` scans every element on a graph without a label index; the catalog shards are
 fetched by id and their `CATALOGS` edges lead to exactly the label's vertices.
+
+A listing walks the catalog in *catalog order*: shard after shard, each shard's members in id
+order. The walk is lazy, so a listing of N members reads about N members' worth of shards and
+stops, however large the label; the page it returns is then shown in id order
+(`page`). A list that is not capped is therefore every member in id order, as before;
+a capped one keeps the members of the first shards, a stable sample spread over all names.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from lambdas.consumer.graph_client import GraphClient
 from lineage.catalog import shard_ids
 from lineage.graph_schema import EdgeLabel, VertexLabel
 
-__all__ = ["label_counts", "members", "members_by_id"]
+__all__ = ["label_counts", "listing", "page"]
+
+Row = TypeVar("Row")
 
 
-def members(client: GraphClient, listed: VertexLabel) -> Any:
-    """A traversal over every `listed` vertex (`Job` or `Dataset`), in no particular order."""
-    return client.source().V(*shard_ids(listed)).out(EdgeLabel.CATALOGS)
+Filter = Callable[[Any], Any]  # appends filter steps to a traversal and returns it
 
 
-def members_by_id(t: Any, limit: int) -> Any:
-    """`t`'s vertices in id order, one more than `limit`: a caller tells a capped list by it."""
+def listing(
+    client: GraphClient,
+    listed: VertexLabel,
+    limit: int,
+    keep: Filter | None = None,
+    keep_shard: Filter | None = None,
+) -> Any:
+    """The first `limit + 1` `listed` vertices in catalog order (one more than `limit`: a caller
+    tells a capped list by it), optionally only those `keep` lets through, in the shards
+    `keep_shard` lets through (a shard it drops must hold no member `keep` would keep).
+    """
+    from gremlin_python.process.graph_traversal import __
     from gremlin_python.process.traversal import T
 
-    return t.order().by(T.id).limit(limit + 1)
+    # Inside the lazy walk, so a listing that fills up early tests only the first shards.
+    shard = (__.identity() if keep_shard is None else keep_shard(__.identity())).out(
+        EdgeLabel.CATALOGS
+    )
+    if keep is not None:
+        shard = keep(shard)
+    # Shard ids sort in shard order; ordering them costs 256 vertices and does not rely on a
+    # graph returning `V(ids)` in the order asked (Neptune does not promise it).
+    return (
+        client.source()
+        .V(*shard_ids(listed))
+        .order()
+        .by(T.id)
+        .flat_map(shard.order().by(T.id))
+        .limit(limit + 1)
+    )
+
+
+def page(
+    rows: Sequence[Row], limit: int, member_id: Callable[[Row], str]
+) -> tuple[list[Row], bool]:
+    """A listing's answer: its first `limit` rows shown in id order, and whether it was capped."""
+    return sorted(rows[:limit], key=member_id), len(rows) > limit
 
 
 def label_counts(client: GraphClient, cap: int) -> dict[str, int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdas.consumer import ids
-from lambdas.consumer.catalogs import members, members_by_id
+from lambdas.consumer.catalogs import listing, page
 from lambdas.consumer.elements import fetch_vertices, project_vertex, require_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import (
@@ -27,23 +27,32 @@ _PER_HOP_FANOUT = 500
 
 
 def search_datasets(client: GraphClient, q: str, layer: str | None, limit: int) -> DatasetList:
-    """Datasets whose URI or name contains `q` (case-sensitive, plus its lower-case form)."""
+    """Datasets whose URI or name contains `q` (case-sensitive, plus its lower-case form), in
+    catalog order, shown by id."""
     from gremlin_python.process.graph_traversal import __
     from gremlin_python.process.traversal import TextP
 
-    t = members(client, VertexLabel.DATASET)
-    if q:
-        needles = list(dict.fromkeys([q, q.lower()]))
-        t = t.or_(*[__.has(key, TextP.containing(n)) for n in needles for key in ("uri", "name")])
-    if layer:
-        t = t.has("layer", layer)
-    rows: list[dict[Any, Any]] = client.run(members_by_id(t, limit).element_map())
+    needles = list(dict.fromkeys([q, q.lower()]))
+
+    def containing(t: Any, keys: tuple[str, str]) -> Any:
+        return t.or_(*[__.has(key, TextP.containing(n)) for n in needles for key in keys])
+
+    def keep(t: Any) -> Any:
+        t = containing(t, ("uri", "name")) if q else t
+        return t.has("layer", layer) if layer else t
+
+    def keep_shard(t: Any) -> Any:  # the shard's members' uris and names (lineage.catalog)
+        return containing(t, ("member_uris", "member_names"))
+
+    t = listing(client, VertexLabel.DATASET, limit, keep, keep_shard if q else None)
+    found = client.run(t.element_map())
+    rows, capped = page(found, limit, lambda em: element_props(em)[0])
     items = []
-    for em in rows[:limit]:
+    for em in rows:
         vid, _, props = element_props(em)
         props.setdefault("uri", vid.removeprefix(IdPrefix.DATASET))
         items.append(DatasetItem.model_validate({**props, "id": vid}))
-    return DatasetList(items=items, capped=len(rows) > limit)
+    return DatasetList(items=items, capped=capped)
 
 
 def dataset_detail(client: GraphClient, uri: str, max_columns: int) -> DatasetDetail:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.consumer.catalogs import members, members_by_id
+from lambdas.consumer.catalogs import listing, page
 from lambdas.consumer.elements import fetch_vertices, project_vertex
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.models import JobDetail, JobList, JobSummary, RunItem
 from lambdas.consumer.vis import element_props, job_flows, node
 from lineage.graph_schema import EdgeLabel, IdPrefix, VertexLabel, job_id
 
-__all__ = ["job_detail", "jobs_by_id", "list_jobs", "newest_first", "run_item"]
+__all__ = ["job_detail", "list_jobs", "newest_first", "run_item"]
 
 
 def newest_first(runs: Any, limit: int) -> Any:
@@ -29,26 +29,21 @@ def run_item(element_map: dict[Any, Any]) -> RunItem:
     return RunItem.model_validate({**props, "id": vid})
 
 
-def jobs_by_id(client: GraphClient, limit: int) -> Any:
-    """The `Job` vertices in id order, one more than `limit`: a caller tells a capped list by it."""
-    return members_by_id(members(client, VertexLabel.JOB), limit)
-
-
 def list_jobs(client: GraphClient, limit: int) -> JobList:
-    """Jobs by name with plan and run counts and their latest run."""
+    """Jobs (in catalog order, shown by name) with plan and run counts and their latest run."""
     from gremlin_python.process.graph_traversal import __
 
     t = (
-        jobs_by_id(client, limit)
+        listing(client, VertexLabel.JOB, limit)
         .project("job", "plans", "runs", "last")
         .by(__.element_map())
         .by(__.out(EdgeLabel.HAS_PLAN).count())
         .by(__.out(EdgeLabel.HAS_RUN).count())
         .by(newest_first(__.out(EdgeLabel.HAS_RUN), 1).element_map().fold())
     )
-    rows: list[dict[str, Any]] = client.run(t)
+    rows, capped = page(client.run(t), limit, lambda row: element_props(row["job"])[0])
     items = []
-    for row in rows[:limit]:
+    for row in rows:
         vid, _, props = element_props(row["job"])
         last = element_props(row["last"][0])[2] if row["last"] else {}
         items.append(
@@ -60,7 +55,7 @@ def list_jobs(client: GraphClient, limit: int) -> JobList:
                 last_started_at=last.get("started_at"),
             )
         )
-    return JobList(items=items, capped=len(rows) > limit)
+    return JobList(items=items, capped=capped)
 
 
 def job_detail(client: GraphClient, name: str, runs_limit: int, max_plans: int) -> JobDetail:

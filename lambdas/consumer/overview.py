@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdas.consumer.catalogs import listing, page
 from lambdas.consumer.elements import fetch_vertices
 from lambdas.consumer.graph_client import GraphClient
-from lambdas.consumer.jobs import jobs_by_id, newest_first
+from lambdas.consumer.jobs import newest_first
 from lambdas.consumer.models import GraphView
 from lambdas.consumer.vis import element_props, job_flows, node
 from lineage.graph_schema import EdgeLabel, VertexLabel
@@ -20,7 +21,7 @@ def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView
 
     # One round trip: each job with its last run status and the dataset ids of all its plans.
     t = (
-        jobs_by_id(client, max_jobs)
+        listing(client, VertexLabel.JOB, max_jobs)
         .project("job", "last", "reads", "writes")
         .by(__.element_map())
         .by(newest_first(__.out(EdgeLabel.HAS_RUN), 1).values("status").fold())
@@ -36,9 +37,7 @@ def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView
             .fold()
         )
     )
-    rows: list[dict[str, Any]] = client.run(t)
-    capped = len(rows) > max_jobs
-    rows = rows[:max_jobs]
+    rows, capped = page(client.run(t), max_jobs, lambda row: element_props(row["job"])[0])
 
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []

@@ -61,6 +61,21 @@ def test_a_dataset_is_listed_by_one_shard_of_its_catalog(path: str) -> None:
     assert shard.id in shard_ids(VertexLabel.DATASET)
     assert shard.id == f"catalog:Dataset:{shard_of(ds.id)}"
     assert edge.to_id == ds.id
+    # The shard carries what a search matches, so a search can skip the shards that cannot match.
+    assert isinstance(shard, CatalogVertex)
+    assert (shard.member_uri, shard.member_name) == (uri, path)
+    named = DatasetVertex(uri=uri, name="db.t", format=None, layer="raw", catalog_table="c.db.t")
+    other, same_edge = catalog_rows(named)
+    assert same_edge == edge and other.id == shard.id and other != shard
+
+
+def test_an_empty_name_adds_no_value_to_the_shard() -> None:
+    ds = DatasetVertex(uri="s3://b/t", name="", format=None, layer="raw", catalog_table=None)
+    shard, _ = catalog_rows(ds)
+    assert isinstance(shard, CatalogVertex) and shard.member_name is None
+    job_shard, _ = catalog_rows(JobVertex(name="j", glue_job_name=None))
+    assert isinstance(job_shard, CatalogVertex)
+    assert (job_shard.member_uri, job_shard.member_name) == (None, None)
 
 
 def test_other_rows_are_not_listed() -> None:

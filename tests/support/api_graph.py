@@ -19,6 +19,7 @@ from typing import Any
 
 from lineage import graph_schema as gs
 from lineage.catalog import catalog_rows
+from lineage.neptune_csv import Cardinality as NeptuneCardinality
 from lineage.neptune_csv import PropertyType
 
 RAW_ORDERS = "s3://lake/raw/orders"
@@ -42,7 +43,8 @@ class Lake:
         """A job or dataset with the catalog rows the normalize job writes for it."""
         self.rows.append(row)
         for listed in catalog_rows(row):
-            if isinstance(listed, gs.EdgeRow) or all(r.id != listed.id for r in self.rows):
+            # Equal rows once, as the job's writer keeps them; a shard's rows differ by member.
+            if listed not in self.rows:
                 self.rows.append(listed)
 
     def dataset(self, uri: str, fmt: str, layer: str, columns: dict[str, str]) -> None:
@@ -232,7 +234,11 @@ def build_lake() -> Lake:
 
 
 def load_lake(url: str, lake: Lake) -> None:
-    """Drop everything in the graph at `url`, then write `lake`'s rows with gremlinpython."""
+    """Drop everything in the graph at `url`, then write `lake`'s rows with gremlinpython.
+
+    Rows for one vertex id merge as a bulk load merges them: the first adds the vertex, each
+    row adds its values to the `set` properties and replaces the `single` ones.
+    """
     from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
     from gremlin_python.process.anonymous_traversal import traversal
     from gremlin_python.process.graph_traversal import __
@@ -245,15 +251,20 @@ def load_lake(url: str, lake: Lake) -> None:
         g.V().drop().iterate()
         vertices = [r for r in lake.rows if isinstance(r, gs.VertexRow)]
         edges = [r for r in lake.rows if isinstance(r, gs.EdgeRow)]
+        added: set[str] = set()
         for v in vertices:
-            t = g.add_v(v.LABEL.value).property(T.id, v.id)
+            t = g.V(v.id) if v.id in added else g.add_v(v.LABEL.value).property(T.id, v.id)
+            added.add(v.id)
             for column, value in zip(v.COLUMNS, v.values(), strict=True):
                 if isinstance(value, dt.datetime):  # what a load stores: a Date cell's seconds
                     value = value.replace(microsecond=0)
                 elif isinstance(value, int) and column.type is PropertyType.LONG:
                     value = long(value)  # GraphBinary sends a plain int as a 32-bit Int
                 if value is not None:
-                    t = t.property(Cardinality.single, column.name, value)
+                    many = column.cardinality is NeptuneCardinality.SET
+                    t = t.property(
+                        Cardinality.set_ if many else Cardinality.single, column.name, value
+                    )
             t.iterate()
         for e in edges:
             t = g.V(e.from_id).add_e(e.LABEL.value).to(__.V(e.to_id)).property(T.id, e.id)
