@@ -629,19 +629,18 @@ class CatalogVertex(VertexRow):
     COLUMNS: ClassVar[tuple[Column, ...]] = (
         *_vcols(("lists", "String"), ("shard", "String")),
         # What a search matches, gathered per shard so that a search can skip a shard whole.
-        *_set_cols(("member_uris", "String"), ("member_names", "String")),
+        *_set_cols(("member_texts", "String")),
     )
     lists: VertexLabel
     shard: str
-    member_uri: str | None = None
-    member_name: str | None = None
+    member_text: str | None = None
 
     @property
     def id(self) -> str:
         return catalog_id(self.lists, self.shard)
 
     def values(self) -> tuple[Value, ...]:
-        return (self.lists.value, self.shard, self.member_uri, self.member_name)
+        return (self.lists.value, self.shard, self.member_text)
 
 
 @dataclass(frozen=True, slots=True)

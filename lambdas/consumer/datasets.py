@@ -30,23 +30,23 @@ def search_datasets(client: GraphClient, q: str, layer: str | None, limit: int) 
     """Datasets whose URI or name contains `q` (case-sensitive, plus its lower-case form), in
     catalog order, shown by id."""
     from gremlin_python.process.graph_traversal import __
-    from gremlin_python.process.traversal import TextP
+    from gremlin_python.process.traversal import T, TextP
 
     needles = list(dict.fromkeys([q, q.lower()]))
 
-    def containing(t: Any, keys: tuple[str, str]) -> Any:
+    def containing(t: Any, *keys: str) -> Any:
         return t.or_(*[__.has(key, TextP.containing(n)) for n in needles for key in keys])
 
     def keep(t: Any) -> Any:
-        t = containing(t, ("uri", "name")) if q else t
+        t = containing(t, "uri", "name") if q else t
         return t.has("layer", layer) if layer else t
 
-    def keep_shard(t: Any) -> Any:  # the shard's members' uris and names (lineage.catalog)
-        return containing(t, ("member_uris", "member_names"))
+    def keep_shard(t: Any) -> Any:  # the shard's members' names and uris (lineage.catalog)
+        return containing(t, "member_texts")
 
     t = listing(client, VertexLabel.DATASET, limit, keep, keep_shard if q else None)
     found = client.run(t.element_map())
-    rows, capped = page(found, limit, lambda em: element_props(em)[0])
+    rows, capped = page(found, limit, lambda em: str(em[T.id]))
     items = []
     for em in rows:
         vid, _, props = element_props(em)

@@ -32,6 +32,7 @@ def run_item(element_map: dict[Any, Any]) -> RunItem:
 def list_jobs(client: GraphClient, limit: int) -> JobList:
     """Jobs (in catalog order, shown by name) with plan and run counts and their latest run."""
     from gremlin_python.process.graph_traversal import __
+    from gremlin_python.process.traversal import T
 
     t = (
         listing(client, VertexLabel.JOB, limit)
@@ -41,7 +42,7 @@ def list_jobs(client: GraphClient, limit: int) -> JobList:
         .by(__.out(EdgeLabel.HAS_RUN).count())
         .by(newest_first(__.out(EdgeLabel.HAS_RUN), 1).element_map().fold())
     )
-    rows, capped = page(client.run(t), limit, lambda row: element_props(row["job"])[0])
+    rows, capped = page(client.run(t), limit, lambda row: str(row["job"][T.id]))
     items = []
     for row in rows:
         vid, _, props = element_props(row["job"])

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lineage.catalog import CATALOG_SHARDS, LISTED, catalog_rows, shard_ids, shard_of
+from lineage.catalog import (
+    CATALOG_SHARDS,
+    LISTED,
+    catalog_rows,
+    search_texts,
+    shard_ids,
+    shard_of,
+)
 from lineage.graph_schema import (
     CatalogsEdge,
     CatalogVertex,
@@ -22,6 +29,7 @@ from lineage.graph_schema import (
     VertexLabel,
     h,
 )
+from lineage.limits import MAX_PROPERTY_BYTES, cut_text
 
 pytestmark = pytest.mark.unit
 
@@ -62,20 +70,35 @@ def test_a_dataset_is_listed_by_one_shard_of_its_catalog(path: str) -> None:
     assert shard.id == f"catalog:Dataset:{shard_of(ds.id)}"
     assert edge.to_id == ds.id
     # The shard carries what a search matches, so a search can skip the shards that cannot match.
-    assert isinstance(shard, CatalogVertex)
-    assert (shard.member_uri, shard.member_name) == (uri, path)
+    assert isinstance(shard, CatalogVertex) and shard.member_text == f"{path}\t{uri}"
     named = DatasetVertex(uri=uri, name="db.t", format=None, layer="raw", catalog_table="c.db.t")
     other, same_edge = catalog_rows(named)
     assert same_edge == edge and other.id == shard.id and other != shard
 
 
-def test_an_empty_name_adds_no_value_to_the_shard() -> None:
+@given(names, names)
+def test_a_shard_text_holds_whatever_the_members_values_hold(name: str, path: str) -> None:
+    uri = f"s3://b/{path}"
+    ds = DatasetVertex(uri=uri, name=name, format=None, layer="raw", catalog_table=None)
+    texts = [cut_text(t) for t in search_texts(ds)]
+    for stored in (cut_text(name), cut_text(uri)):  # what the member's own values hold
+        for start, end in ((0, len(stored)), (len(stored) // 3, len(stored) // 2)):
+            assert any(stored[start:end] in t for t in texts)
+
+
+def test_a_pair_too_long_for_one_value_is_kept_apart() -> None:
+    uri = "s3://b/" + "é" * MAX_PROPERTY_BYTES
+    ds = DatasetVertex(uri=uri, name="t", format=None, layer="raw", catalog_table=None)
+    assert search_texts(ds) == ("t", uri)
+    shards = [r for r in catalog_rows(ds) if isinstance(r, CatalogVertex)]
+    assert [s.member_text for s in shards] == ["t", uri] and len({s.id for s in shards}) == 1
+
+
+def test_an_empty_name_adds_only_the_uri() -> None:
     ds = DatasetVertex(uri="s3://b/t", name="", format=None, layer="raw", catalog_table=None)
-    shard, _ = catalog_rows(ds)
-    assert isinstance(shard, CatalogVertex) and shard.member_name is None
+    assert search_texts(ds) == ("s3://b/t",)
     job_shard, _ = catalog_rows(JobVertex(name="j", glue_job_name=None))
-    assert isinstance(job_shard, CatalogVertex)
-    assert (job_shard.member_uri, job_shard.member_name) == (None, None)
+    assert isinstance(job_shard, CatalogVertex) and job_shard.member_text is None
 
 
 def test_other_rows_are_not_listed() -> None:
