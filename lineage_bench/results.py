@@ -141,14 +141,27 @@ TARGETS: tuple[Target, ...] = (
         "s",
         "raw zone -> queryable graph (normalize + load) for 100k plans <= 4 min",
     ),
-    Target(
-        "read_api",
-        "dataset_lineage_depth5_p95_ms",
-        "100k plans",
-        "<=",
-        100,
-        "ms",
-        "read API p95 <= 100 ms, dataset lineage depth 5 at 100k plans",
+    *(
+        Target(
+            "read_api",
+            f"{endpoint}_p95_ms",
+            "100k plans",
+            "<=",
+            100,
+            "ms",
+            f"read API p95 <= 100 ms, {endpoint.replace('_', ' ')} at 100k plans, one client",
+        )
+        for endpoint in (
+            "overview",
+            "jobs",
+            "dataset_search",
+            "dataset_search_rare",
+            "dataset_lineage_depth5",
+            "column_lineage_depth5",
+            "job_detail",
+            "runs",
+            "plan",
+        )
     ),
     Target(
         "read_concurrency",
