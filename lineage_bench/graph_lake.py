@@ -53,7 +53,7 @@ def generate(plans: int, out: Path, seed: int) -> Lake:
     lake = Lake()
     writers: dict[type[Any], Any] = {}
     counts: dict[type[Any], int] = defaultdict(int)
-    shards: set[str] = set()
+    shards: set[gs.CatalogVertex] = set()
 
     def emit(row: gs.GraphRow) -> None:
         cls = type(row)
@@ -66,8 +66,10 @@ def generate(plans: int, out: Path, seed: int) -> Lake:
         writers[cls].write(csv_line(row) + "\n")
         counts[cls] += 1
         for listed in catalog_rows(row):  # what the normalize job adds for a job or dataset
-            if isinstance(listed, gs.EdgeRow) or listed.id not in shards:
-                shards.add(listed.id)
+            # Equal shard rows once; rows that differ by member text all add a search value.
+            if isinstance(listed, gs.EdgeRow) or listed not in shards:
+                if isinstance(listed, gs.CatalogVertex):
+                    shards.add(listed)
                 emit(listed)
 
     def dataset(tier: int, index: int) -> str:

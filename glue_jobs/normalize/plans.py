@@ -15,7 +15,14 @@ from glue_jobs.normalize import payloads
 from glue_jobs.normalize.events import EventRef, event_refs, events_by_plan
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.prefetch import prefetched
-from glue_jobs.normalize.rows import DATASETS, ROW_SCHEMA, SHARED, STATUS_GROUP, group_of
+from glue_jobs.normalize.rows import (
+    DATASETS,
+    ROW_SCHEMA,
+    SHARED,
+    STATUS_GROUP,
+    dedup_key,
+    group_of,
+)
 from glue_jobs.normalize.statements import statement_line
 from lineage.catalog import catalog_rows
 from lineage.dataset_properties import DatasetClaims
@@ -114,7 +121,7 @@ def _encode(
         hit = cache.get(row)
         if hit is None:
             row_id = row.id
-            hit = (group_of(row), row_id, csv_line(row, row_id))
+            hit = (group_of(row), dedup_key(row, row_id), csv_line(row, row_id))
             if hit[0] in SHARED:
                 if len(cache) >= _ENCODED_CACHE_ROWS:
                     cache.clear()  # bounded memory; a miss only costs a re-encode

@@ -8,9 +8,9 @@ writer, lineage.dataset_properties).
 from __future__ import annotations
 
 from lineage.graph_csv import RowClass
-from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, GraphRow
+from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, CatalogVertex, GraphRow
 
-__all__ = ["DATASETS", "GROUPS", "ROW_SCHEMA", "SHARED", "STATUS_GROUP", "group_of"]
+__all__ = ["DATASETS", "GROUPS", "ROW_SCHEMA", "SHARED", "STATUS_GROUP", "dedup_key", "group_of"]
 
 ROW_SCHEMA = "group string, id string, line string"
 STATUS_GROUP = "~status"
@@ -33,3 +33,13 @@ DATASETS = "v/Dataset"
 def group_of(row: GraphRow) -> str:
     """The group (file set) a row belongs to."""
     return _GROUP_OF[type(row)]
+
+
+def dedup_key(row: GraphRow, row_id: str) -> str:
+    """What the job deduplicates `row` by (the `id` of its `(group, id, line)`): the row's id, or
+    for a catalog shard row its id and member text, since every such row adds its own value to
+    the shard's `member_texts` set (lineage.catalog) and none may be dropped as a duplicate.
+    """
+    if isinstance(row, CatalogVertex) and row.member_text is not None:
+        return f"{row_id}\t{row.member_text}"
+    return row_id

@@ -186,3 +186,23 @@ def test_condition_uses(g: Any) -> None:
         .to_list()
     )
     assert {u["role"] for u in uses} == {"join"}
+
+
+def test_every_dataset_is_found_by_its_name_and_by_its_uri(g: Any, gremlin_server: str) -> None:
+    """The job keeps every member's search text on its shard, not one per shard."""
+    from gremlin_python.process.traversal import T
+
+    from lambdas.consumer.app import create_app
+    from lambdas.consumer.datasets import search_datasets
+
+    members = g.V().has_label("Dataset").project("id", "uri", "name").by(T.id).by("uri").by("name")
+    found = members.to_list()
+    assert len(found) > 10
+    client = create_app(gremlin_server).state.graph_client
+    try:
+        for ds in found:
+            for q in (ds["name"], ds["uri"]):
+                hits = search_datasets(client, q, None, 1000)
+                assert ds["id"] in [i.id for i in hits.items], (q, ds["id"])
+    finally:
+        client.close()
