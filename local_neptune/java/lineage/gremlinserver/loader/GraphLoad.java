@@ -848,8 +848,8 @@ final class GraphLoad {
             keyValues[2 + 2 * i] = columns[i].name;
             keyValues[3 + 2 * i] = values[i];
         }
-        roomFor(out, outEdges, label);
-        roomFor(in, inEdges, label);
+        roomFor(out, true, label);
+        roomFor(in, false, label);
         out.addEdge(label, in, keyValues);
     }
 
@@ -858,18 +858,26 @@ final class GraphLoad {
      * TinkerGraph makes each per-vertex map and per-label set with room for sixteen; most vertices
      * of a lineage graph have one or two edges of a label, so a set sized for two (growing as
      * before) keeps about 56 bytes less per set and per map, a tenth of the graph's heap. An
-     * empty set until the edge is in reads as no edge, as the absent set did.
+     * empty set until the edge is in reads as no edge, as the absent set did. {@code out}: the
+     * vertex's outgoing edges, else its incoming ones.
      */
     @SuppressWarnings("unchecked")
-    private static void roomFor(final Vertex vertex, final VarHandle edges, final String label) {
-        if (edges == null || !(vertex instanceof TinkerVertex)) {
+    private static void roomFor(final Vertex vertex, final boolean out, final String label) {
+        if (outEdges == null || inEdges == null || !(vertex instanceof TinkerVertex)) {
             return;
         }
         final TinkerVertex tinker = (TinkerVertex) vertex;
-        Map<String, Set<Edge>> byLabel = (Map<String, Set<Edge>>) edges.get(tinker);
+        // Each handle named at its own call site: a handle passed in as a value is no constant
+        // to the JIT, and every call through it took VarHandle's slow, generic path.
+        Map<String, Set<Edge>> byLabel = out ? (Map<String, Set<Edge>>) outEdges.get(tinker)
+                : (Map<String, Set<Edge>>) inEdges.get(tinker);
         if (byLabel == null) {
             byLabel = new HashMap<>(2);
-            edges.set(tinker, (Map) byLabel);
+            if (out) {
+                outEdges.set(tinker, (Map) byLabel);
+            } else {
+                inEdges.set(tinker, (Map) byLabel);
+            }
         }
         if (!byLabel.containsKey(label)) {
             byLabel.put(label, new HashSet<>(2));
