@@ -254,6 +254,72 @@ def test_quoting_escapes_and_empty_strings(
     assert vertex(g, "w2") == {}
 
 
+def test_values_across_the_servers_read_buffers_come_back_byte_for_byte(
+    graph: tuple[str, GraphTraversalSource], tmp_path: Path
+) -> None:
+    url, g = graph
+    # 1.3 MB of CRLF records after a byte order mark: the server reads 64 KiB at a time, so
+    # twenty reads end inside a field, some inside a multi-byte character or a doubled quote.
+    notes = {}
+    rows = []
+    for i in range(20_000):
+        note = "é中😀" * (i % 5) + "x" * (i % 61) + ('say "hi", twice' if i % 3 == 0 else "")
+        notes[f"v{i}"] = note
+        cell = '"' + note.replace('"', '""') + '"' if '"' in note else note
+        rows.append(f"v{i},Doc,{cell},{i}\r\n")
+    header = "~id,~label,note:String(single),n:Int(single)\r\n"
+    (tmp_path / "v.csv").write_bytes(b"\xef\xbb\xbf" + (header + "".join(rows)).encode())
+    report = load(tmp_path, url)
+    assert report.succeeded, report.errors
+    stored = g.V().project("id", "note", "n").by(T.id).by(__.values("note").fold()).by("n")
+    found = {row["id"]: (row["note"], row["n"]) for row in stored.to_list()}
+    assert found == {
+        key: ([note] if note else [], Typed("Int", int(key[1:]))) for key, note in notes.items()
+    }
+
+
+def test_dates_load_in_their_four_forms_and_nothing_else(
+    graph: tuple[str, GraphTraversalSource], tmp_path: Path
+) -> None:
+    url, g = graph
+    cells = [
+        "2026-01-02",
+        "2026-01-02T03:04",
+        "2026-01-02T03:04:05",
+        "2026-01-02T03:04:05Z",
+        "2026-02-30",
+        "2026-1-02",
+        "2026-01-02T03:04Z",
+        "2026-01-02 03:04:05",
+        "2026-01-02T24:00:00Z",
+    ]
+    rows = "".join(f"d{i},Day,{cell}\n" for i, cell in enumerate(cells))
+    write(tmp_path, "days.csv", "~id,~label,t:Date(single)\n" + rows)
+    report = load(tmp_path, url, fail_on_error=False)
+    loaded = {row["id"]: row["t"] for row in g.V().project("id", "t").by(T.id).by("t").to_list()}
+    assert loaded == {
+        "d0": Typed("Date", dt.datetime(2026, 1, 2)),
+        "d1": Typed("Date", dt.datetime(2026, 1, 2, 3, 4)),
+        "d2": Typed("Date", dt.datetime(2026, 1, 2, 3, 4, 5)),
+        "d3": Typed("Date", dt.datetime(2026, 1, 2, 3, 4, 5)),
+    }
+    forms = (
+        "not a documented Neptune Date form (yyyy-MM-dd, yyyy-MM-ddTHH:mm, yyyy-MM-ddTHH:mm:ss, "
+        "yyyy-MM-ddTHH:mm:ssZ); keep milliseconds in a Long column"
+    )
+    invalid = {
+        6: "not a valid date (Invalid date 'FEBRUARY 30')",
+        7: forms,
+        8: forms,
+        9: forms,
+        10: "not a valid date (Invalid value for HourOfDay (valid values 0 - 23): 24)",
+    }
+    assert sorted((error.line, error.code, error.message) for error in report.errors) == [
+        (line, "DATA_TYPE_CONVERSION_FAIL", f"column 't:Date(single)': {why}: '{cells[line - 2]}'")
+        for line, why in sorted(invalid.items())
+    ]
+
+
 def test_compressed_files_load_and_bookkeeping_files_are_skipped(
     graph: tuple[str, GraphTraversalSource], tmp_path: Path
 ) -> None:

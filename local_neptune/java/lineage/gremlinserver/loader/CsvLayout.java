@@ -174,8 +174,6 @@ final class CsvLayout {
 
     private static final Pattern DECIMAL_TEXT = Pattern.compile(
             "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?");
-    private static final Pattern DATE_TEXT = Pattern.compile(
-            "(\\d{4})-(\\d{2})-(\\d{2})(?:T(\\d{2}):(\\d{2})(?::(\\d{2})(Z)?)?)?");
     static final String DATE_FORMS = "yyyy-MM-dd, yyyy-MM-ddTHH:mm, yyyy-MM-ddTHH:mm:ss, yyyy-MM-ddTHH:mm:ssZ";
 
     /** The Java value of one cell text; IllegalArgumentException with the reason otherwise. */
@@ -268,22 +266,51 @@ final class CsvLayout {
         return number;
     }
 
+    /**
+     * A Date cell in one of {@link #DATE_FORMS}, read by position: a build has a few dates per
+     * run, and a regular expression per cell made this the largest method the JIT compiled.
+     */
     private static Date date(final String text) {
-        final Matcher match = DATE_TEXT.matcher(text);
-        if (!match.matches()) {
+        final int length = text.length();
+        final boolean shaped = (length == 10 || length == 16 || length == 19 || length == 20)
+                && digits(text, 0, 4) && text.charAt(4) == '-' && digits(text, 5, 7) && text.charAt(7) == '-'
+                && digits(text, 8, 10)
+                && (length == 10 || text.charAt(10) == 'T' && digits(text, 11, 13) && text.charAt(13) == ':'
+                        && digits(text, 14, 16))
+                && (length <= 16 || text.charAt(16) == ':' && digits(text, 17, 19))
+                && (length <= 19 || text.charAt(19) == 'Z');
+        if (!shaped) {
             throw new IllegalArgumentException("not a documented Neptune Date form (" + DATE_FORMS
                     + "); keep milliseconds in a Long column");
         }
         try {
-            final LocalDateTime time = LocalDateTime.of(Integer.parseInt(match.group(1)),
-                    Integer.parseInt(match.group(2)), Integer.parseInt(match.group(3)),
-                    match.group(4) == null ? 0 : Integer.parseInt(match.group(4)),
-                    match.group(5) == null ? 0 : Integer.parseInt(match.group(5)),
-                    match.group(6) == null ? 0 : Integer.parseInt(match.group(6)));
+            final LocalDateTime time = LocalDateTime.of(number(text, 0, 4), number(text, 5, 7), number(text, 8, 10),
+                    length > 10 ? number(text, 11, 13) : 0, length > 10 ? number(text, 14, 16) : 0,
+                    length > 16 ? number(text, 17, 19) : 0);
             return Date.from(time.toInstant(ZoneOffset.UTC));
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("not a valid date (" + e.getMessage() + ")");
         }
+    }
+
+    /** True when {@code text[from, to)} is ASCII digits only. */
+    private static boolean digits(final String text, final int from, final int to) {
+        for (int i = from; i < to; i++) {
+            final char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The number written by the ASCII digits {@code text[from, to)}. */
+    private static int number(final String text, final int from, final int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            value = value * 10 + (text.charAt(i) - '0');
+        }
+        return value;
     }
 
     static String typeName(final Type type) {

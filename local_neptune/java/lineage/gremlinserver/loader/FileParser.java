@@ -1,9 +1,10 @@
 package lineage.gremlinserver.loader;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,6 +27,8 @@ import org.apache.tinkerpop.gremlin.structure.Vertex;
 final class FileParser implements AutoCloseable {
     static final int BATCH = 2048;
     private static final int LABELS_MAX_ENTRIES = 4096;
+    /** The strings of a column looked up before it is judged worth sharing (see {@link #share}). */
+    static final int PROBE = 4096;
 
     private final GraphLoad.Feed feed;
     private final CsvLayout layout;
@@ -33,9 +36,13 @@ final class FileParser implements AutoCloseable {
     private final Map<String, String> labels = new HashMap<>();
     private final SharedValues shared;
     private final ConcurrentMap<Object, Vertex> vertices;
-    private Reader reader;
+    private InputStream input;
     private CsvRecords records;
     private boolean done;
+    /** Per property column: values looked up in the shared table, how many found, whether it stopped. */
+    private final int[] lookups;
+    private final int[] hits;
+    private final boolean[] unshared;
 
     FileParser(final GraphLoad.Feed feed, final CsvLayout layout, final boolean allowEmptyStrings,
                final SharedValues shared, final ConcurrentMap<Object, Vertex> vertices) {
@@ -44,6 +51,9 @@ final class FileParser implements AutoCloseable {
         this.allowEmptyStrings = allowEmptyStrings;
         this.shared = shared;
         this.vertices = vertices;
+        this.lookups = new int[layout.columns.length];
+        this.hits = new int[layout.columns.length];
+        this.unshared = new boolean[layout.columns.length];
     }
 
     /** The next steps of the file (at most {@link #BATCH}), or null once it has ended. Never throws. */
@@ -54,8 +64,8 @@ final class FileParser implements AutoCloseable {
         final List<Prepared> batch = new ArrayList<>(BATCH);
         try {
             if (records == null) {
-                reader = GraphLoad.open(feed.path);
-                records = new CsvRecords(reader);
+                input = GraphLoad.open(feed.path);
+                records = new CsvRecords(input);
                 try {
                     records.next();  // the header, parsed by the read-through check
                 } catch (CsvRecords.BadRecord e) {
@@ -109,13 +119,13 @@ final class FileParser implements AutoCloseable {
 
     @Override
     public void close() {
-        if (reader != null) {
+        if (input != null) {
             try {
-                reader.close();
+                input.close();
             } catch (IOException e) {
                 // nothing more is read from it
             }
-            reader = null;
+            input = null;
         }
     }
 
@@ -145,16 +155,15 @@ final class FileParser implements AutoCloseable {
         if (wrong != null) {
             return wrong;
         }
-        final List<Object> typed = new ArrayList<>(layout.columns.length);
-        final Prepared refused = typed(fields, typed);
-        if (refused != null) {
-            return refused;
+        final Typed typed = typed(fields);
+        if (typed.refused != null) {
+            return typed.refused;
         }
         final String labelText = layout.labelIndex >= 0 ? fields.get(layout.labelIndex) : "";
         final String label = labelText.isEmpty() ? "vertex" : label(joinedLabel(labelText));
         final String id = fields.get(layout.idIndex);
         id.hashCode();  // cached in the string, ready for the writer's lookups
-        return Prepared.vertex(records.recordLine, id, label, columnsOf(typed), valuesOf(typed));
+        return Prepared.vertex(records.recordLine, id, label, typed.columns(), typed.values());
     }
 
     private Prepared edge() {
@@ -163,10 +172,9 @@ final class FileParser implements AutoCloseable {
         if (wrong != null) {
             return wrong;
         }
-        final List<Object> typed = new ArrayList<>(layout.columns.length);
-        final Prepared refused = typed(fields, typed);
-        if (refused != null) {
-            return refused;
+        final Typed typed = typed(fields);
+        if (typed.refused != null) {
+            return typed.refused;
         }
         final String from = fields.get(layout.fromIndex);
         final String to = fields.get(layout.toIndex);
@@ -183,22 +191,53 @@ final class FileParser implements AutoCloseable {
         // be applying) the writer looks up again.
         final Vertex out = vertices == null ? null : vertices.get(from);
         final Vertex in = vertices == null ? null : vertices.get(to);
-        return Prepared.edge(records.recordLine, id, from, to, label, out, in, columnsOf(typed), valuesOf(typed));
+        return Prepared.edge(records.recordLine, id, from, to, label, out, in, typed.columns(),
+                typed.values());
+    }
+
+    /** A record's typed property cells as (column, value) pairs, or the refusal of one cell. */
+    private static final class Typed {
+        CsvLayout.Column[] columns;
+        Object[] values;
+        int size;
+        Prepared refused;
+
+        Typed(final int room) {
+            columns = new CsvLayout.Column[room];
+            values = new Object[room];
+        }
+
+        void add(final CsvLayout.Column column, final Object value) {
+            if (size == columns.length) {
+                columns = Arrays.copyOf(columns, size * 2 + 1);
+                values = Arrays.copyOf(values, size * 2 + 1);
+            }
+            columns[size] = column;
+            values[size++] = value;
+        }
+
+        CsvLayout.Column[] columns() {
+            return size == columns.length ? columns : Arrays.copyOf(columns, size);
+        }
+
+        Object[] values() {
+            return size == values.length ? values : Arrays.copyOf(values, size);
+        }
     }
 
     /**
-     * The typed values of the record's property cells, as (column, value) pairs in {@code out};
-     * null when every cell converts, else the datatype refusal of the first that does not.
+     * The typed values of the record's property cells; when a cell does not convert, the
+     * datatype refusal of the first that does not.
      */
-    private Prepared typed(final List<String> fields, final List<Object> out) {
+    private Typed typed(final List<String> fields) {
+        final Typed out = new Typed(layout.columns.length);
         for (int c = 0; c < layout.columns.length; c++) {
             final CsvLayout.Column column = layout.columns[c];
             final String text = fields.get(column.index);
             if (text.isEmpty()) {
                 if (column.type == CsvLayout.Type.STRING && allowEmptyStrings
                         && records.emptyQuoted.get(column.index)) {
-                    out.add(column);
-                    out.add("");
+                    out.add(column, "");
                 }
                 continue;
             }
@@ -207,39 +246,46 @@ final class FileParser implements AutoCloseable {
                     // A set holds each value once: the duplicates of one cell are dropped here.
                     final Set<Object> values = new LinkedHashSet<>();
                     for (final String part : CsvLayout.arrayParts(text)) {
-                        values.add(shared.share(CsvLayout.value(column.type, part)));
+                        values.add(share(c, CsvLayout.value(column.type, part)));
                     }
                     for (final Object value : values) {
-                        out.add(column);
-                        out.add(value);
+                        out.add(column, value);
                     }
                 } else {
-                    out.add(column);
-                    out.add(shared.share(CsvLayout.value(column.type, text)));
+                    out.add(column, share(c, CsvLayout.value(column.type, text)));
                 }
             } catch (IllegalArgumentException e) {
-                return Prepared.error(Prepared.Kind.REFUSED, records.recordLine, GraphLoad.DATATYPE_ERROR,
+                out.refused = Prepared.error(Prepared.Kind.REFUSED, records.recordLine, GraphLoad.DATATYPE_ERROR,
                         "column '" + column.header + "': " + e.getMessage() + ": '" + GraphLoad.clip(text) + "'",
                         'd');
+                return out;
             }
         }
-        return null;
+        return out;
     }
 
-    private static CsvLayout.Column[] columnsOf(final List<Object> pairs) {
-        final CsvLayout.Column[] columns = new CsvLayout.Column[pairs.size() / 2];
-        for (int i = 0; i < columns.length; i++) {
-            columns[i] = (CsvLayout.Column) pairs.get(2 * i);
+    /**
+     * The shared copy of a string value of column {@code c} while the column repeats its values.
+     *
+     * A column whose first {@link #PROBE} strings found almost nothing to share (hashes, keys,
+     * timestamps as text) stops looking for the rest of the file: each look is a hash over the
+     * value and a likely cache miss in a table of up to a million entries, and the entries it
+     * adds only crowd the table. A column that does repeat (plan ids, URIs, kinds) keeps sharing.
+     */
+    private Object share(final int c, final Object value) {
+        if (unshared[c] || !(value instanceof String)) {
+            return value;
         }
-        return columns;
-    }
-
-    private static Object[] valuesOf(final List<Object> pairs) {
-        final Object[] values = new Object[pairs.size() / 2];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = pairs.get(2 * i + 1);
+        final Object copy = shared.share(value);
+        if (lookups[c] < PROBE) {
+            if (copy != value) {
+                hits[c]++;
+            }
+            if (++lookups[c] == PROBE && hits[c] < PROBE / 8) {
+                unshared[c] = true;
+            }
         }
-        return values;
+        return copy;
     }
 
     private String label(final String text) {
