@@ -15,6 +15,7 @@ become runs). Everything here is pure; the Spark job feeds it rows.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import gzip
@@ -48,6 +49,7 @@ __all__ = [
     "encode_lines",
     "index_files",
     "merge_group",
+    "merge_state",
     "reduce_values",
     "state_path",
 ]
@@ -135,12 +137,27 @@ def encode_lines(path: str, pairs: Iterable[tuple[str, str]]) -> StateFile:
     return lines.close()
 
 
-def decode_lines(data: bytes, source: str) -> Iterator[tuple[str, str]]:
-    """The `[key, value]` pairs of a state file written by `encode_lines`."""
+def _zipped(path: str, text: bytes, rows: int) -> StateFile:
+    """A state file of `text` (whole lines): the bytes `encode_lines` gives for the same lines,
+    since deflate's output does not depend on how its input is split."""
+    raw = io.BytesIO()
+    with gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=STATE_GZIP_LEVEL
+    ) as zipped:
+        zipped.write(text)
+    return StateFile(path, raw.getvalue(), rows)
+
+
+def _unzip(data: bytes, source: str) -> bytes:
     try:
-        text = gzip.decompress(data)
+        return gzip.decompress(data)
     except (OSError, EOFError) as exc:
         raise FullRebuildNeededError(f"{source} is not a readable state file: {exc}") from exc
+
+
+def decode_lines(data: bytes, source: str) -> Iterator[tuple[str, str]]:
+    """The `[key, value]` pairs of a state file written by `encode_lines`."""
+    text = _unzip(data, source)
     for number, line in enumerate(text.splitlines(), 1):
         try:
             key, value = orjson.loads(line)
@@ -218,6 +235,65 @@ def merge_group(
         state.append((row_id, value))
     state.sort()
     return GroupMerge(tuple(state), tuple(sorted(emitted)))
+
+
+def merge_state(
+    group: str, old: bytes | None, new: Mapping[str, Iterable[str]], source: str
+) -> tuple[tuple[tuple[str, str], ...], StateFile]:
+    """`merge_group` over a stored state file: the rows to load and the new file's bytes.
+
+    The same result as `merge_group` over the decoded file, at a cost that grows with the new
+    values, not with history: the parent's lines stay bytes, each new id is found by bisection
+    (decoding only the lines probed), and only the lines of new or changed ids are encoded. The
+    text is decompressed and compressed again whole, but never parsed line by line.
+    """
+    path = state_path(group)
+    fresh = {row_id: reduce_values(group, values) for row_id, values in new.items()}
+    if old is not None and not fresh:
+        # The parent wrote it with this code (`check_parent`): re-encoding gives these bytes.
+        return (), StateFile(path, old, _unzip(old, source).count(b"\n"))
+    lines = _unzip(old, source).split(b"\n") if old is not None else [b""]
+    if lines.pop():
+        raise FullRebuildNeededError(f"{source} does not end with a whole line")
+
+    def line_id(line: bytes) -> str:
+        return _decoded(line, source)[0]
+
+    kept: list[bytes] = []
+    emitted: list[tuple[str, str]] = []
+    at = 0
+    for row_id in sorted(fresh):
+        found = bisect.bisect_left(lines, row_id, lo=at, key=line_id)
+        kept.extend(lines[at:found])
+        at = found
+        update = fresh[row_id]
+        if found < len(lines):
+            seen_id, value = _decoded(lines[found], source)
+            if seen_id == row_id:
+                at += 1
+                merged = reduce_values(group, (value, update))
+                if merged == value:
+                    kept.append(lines[found])
+                    continue
+                if group != DATASET_GROUP and _dropped(value, merged):
+                    raise FullRebuildNeededError(
+                        f"{group[2:]} {row_id[:200]!r}: the new payloads give it a value without "
+                        "a property the loaded graph has, which a delta load cannot remove"
+                    )
+                update = merged
+        emitted.append((row_id, update))
+        kept.append(orjson.dumps([row_id, update]))
+    kept.extend(lines[at:])
+    text = b"\n".join(kept) + b"\n" if kept else b""
+    return tuple(emitted), _zipped(path, text, len(kept))
+
+
+def _decoded(line: bytes, source: str) -> tuple[str, str]:
+    try:
+        key, value = orjson.loads(line)
+    except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+        raise FullRebuildNeededError(f"{source} holds a line that is not a state line") from exc
+    return str(key), str(value)
 
 
 def dataset_line(claims_json: str) -> str:

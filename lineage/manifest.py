@@ -7,6 +7,7 @@ holds no wall-clock time, host or duration; those go to `run-info.json` (`RunInf
 from __future__ import annotations
 
 import hashlib
+import heapq
 import importlib
 import re
 from collections.abc import Iterable, Mapping
@@ -26,7 +27,9 @@ __all__ = [
     "InputObject",
     "Manifest",
     "ManifestError",
+    "ManifestSummary",
     "OutputFile",
+    "Param",
     "RunInfo",
     "code_fingerprint",
     "is_build_file",
@@ -175,6 +178,39 @@ class Manifest:
             )
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             raise ManifestError(f"{source} is not a build manifest: {exc!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestSummary:
+    """What a delta build needs of its parent's manifest, read without an object per input.
+
+    A build of a large lake lists half a million inputs; a delta needs its parent's code and
+    parameters and a few inputs to re-check, so it skips `Manifest.from_json`'s objects.
+    """
+
+    code_version: str
+    parameters: Mapping[str, Param]
+    sampled: tuple[InputObject, ...]  # the `sample` smallest keys among inputs with a checksum
+
+    @classmethod
+    def from_json(cls, raw: bytes, source: str, sample: int) -> ManifestSummary:
+        """Read the summary of a manifest written by `Manifest.to_json`."""
+        try:
+            doc = orjson.loads(raw)
+            firsts = heapq.nsmallest(
+                sample, ((i["key"], i) for i in doc["inputs"] if i["sha256"]), key=_first
+            )
+            return cls(
+                code_version=str(doc["code_version"]),
+                parameters=dict(doc["parameters"]),
+                sampled=tuple(InputObject(k, i["size"], i["sha256"]) for k, i in firsts),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ManifestError(f"{source} is not a build manifest: {exc!r}") from exc
+
+
+def _first(pair: tuple[str, object]) -> str:
+    return pair[0]
 
 
 @dataclass(frozen=True, slots=True)
