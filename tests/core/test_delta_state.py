@@ -236,3 +236,30 @@ def test_a_manifest_summary_keeps_the_code_parameters_and_first_checked_inputs()
     assert summary.sampled == (InputObject("plans/a", 1, "aa"), InputObject("plans/b", 2, "bb"))
     with pytest.raises(ManifestError, match="m is not a build manifest"):
         ManifestSummary.from_json(b'{"code_version": "c"}', "m", 2)
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=8), st.integers(0, 9), st.sampled_from(["", "ab", '"\n'])),
+        max_size=60,
+    ),
+    st.integers(1, 9),
+)
+def test_a_manifest_summary_read_from_the_layout_is_the_one_read_whole(
+    rows: list[tuple[str, int, str]], sample: int
+) -> None:
+    from lineage.manifest import InputObject, Manifest, ManifestSummary
+
+    inputs = tuple({key: InputObject(key, size, sha) for key, size, sha in rows}.values())
+    manifest = Manifest("code", {"p": '\n  ],\n  "outputs": '}, inputs, (), {"read": 1}, {})
+    checked = sorted(i for i in inputs if i.sha256)[:sample]
+    summary = ManifestSummary.from_json(manifest.to_json(), "m", sample)
+    assert summary.sampled == tuple(checked)
+    assert summary.parameters == manifest.parameters
+    # Bytes laid out otherwise (one line) are read whole, to the same summary.
+    import orjson
+
+    assert (
+        ManifestSummary.from_json(orjson.dumps(orjson.loads(manifest.to_json())), "m", sample)
+        == summary
+    )
