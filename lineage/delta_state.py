@@ -15,13 +15,12 @@ become runs). Everything here is pure; the Spark job feeds it rows.
 
 from __future__ import annotations
 
-import bisect
 import csv
 import datetime as dt
 import gzip
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import orjson
@@ -243,38 +242,38 @@ def merge_state(
     """`merge_group` over a stored state file: the rows to load and the new file's bytes.
 
     The same result as `merge_group` over the decoded file, at a cost that grows with the new
-    values, not with history: the parent's lines stay bytes, each new id is found by bisection
-    (decoding only the lines probed), and only the lines of new or changed ids are encoded. The
-    text is decompressed whole (and compressed again when a value changed), never parsed line
-    by line.
+    values, not with history: the parent's text stays bytes, each new id is found by galloping
+    through it from the last one found (decoding only the lines probed), and only the lines of
+    new or changed ids are encoded. The text is decompressed whole (and compressed again when a
+    value changed), never split or parsed line by line.
     """
     path = state_path(group)
     fresh = {row_id: reduce_values(group, values) for row_id, values in new.items()}
+    text = _unzip(old, source) if old is not None else b""
+    if text and not text.endswith(b"\n"):
+        raise FullRebuildNeededError(f"{source} does not end with a whole line")
+    rows = text.count(b"\n")
     if old is not None and not fresh:
         # The parent wrote it with this code (`check_parent`): re-encoding gives these bytes.
-        return (), StateFile(path, old, _unzip(old, source).count(b"\n"))
-    lines = _unzip(old, source).split(b"\n") if old is not None else [b""]
-    if lines.pop():
-        raise FullRebuildNeededError(f"{source} does not end with a whole line")
-
-    def line_id(line: bytes) -> str:
-        return _decoded(line, source)[0]
-
-    kept: list[bytes] = []
+        return (), StateFile(path, old, rows)
+    lines = _Lines(text, source)
+    parts: list[bytes] = []
     emitted: list[tuple[str, str]] = []
     at = 0
     for row_id in sorted(fresh):
-        found = _gallop(lines, row_id, at, line_id)
-        kept.extend(lines[at:found])
+        found = lines.gallop(row_id, at)
+        parts.append(text[at:found])
         at = found
         update = fresh[row_id]
-        if found < len(lines):
-            seen_id, value = _decoded(lines[found], source)
-            if seen_id == row_id:
-                at += 1
+        if found < len(text):
+            at = lines.after(found)
+            seen_id, value = _decoded(text[found : at - 1], source)
+            if seen_id != row_id:
+                at = found
+            else:
                 merged = reduce_values(group, (value, update))
                 if merged == value:
-                    kept.append(lines[found])
+                    parts.append(text[found:at])
                     continue
                 if group != DATASET_GROUP and _dropped(value, merged):
                     raise FullRebuildNeededError(
@@ -282,29 +281,60 @@ def merge_state(
                         "a property the loaded graph has, which a delta load cannot remove"
                     )
                 update = merged
+                rows -= 1
         emitted.append((row_id, update))
-        kept.append(orjson.dumps([row_id, update]))
-    kept.extend(lines[at:])
+        parts.append(orjson.dumps([row_id, update]) + b"\n")
+        rows += 1
     if old is not None and not emitted:
         # Every new value was there already (a re-read plan's columns): the file is unchanged,
         # and compressing it again would cost more than all of the rest.
-        return (), StateFile(path, old, len(kept))
-    text = b"\n".join(kept) + b"\n" if kept else b""
-    return tuple(emitted), _zipped(path, text, len(kept))
+        return (), StateFile(path, old, rows)
+    parts.append(text[at:])
+    return tuple(emitted), _zipped(path, b"".join(parts), rows)
 
 
-def _gallop(lines: list[bytes], row_id: str, lo: int, line_id: Callable[[bytes], str]) -> int:
-    """The first position from `lo` whose line's id is not below `row_id` (lines sorted by id).
+class _Lines:
+    """A state file's text, sorted by id, searched by byte offset (no list of its lines)."""
 
-    The ids looked up come in order, usually a few dozen lines apart: probing 1, 2, 4, ... lines
-    ahead first, then bisecting what is left, decodes about half the lines a bisection of the
-    whole rest would."""
-    step, hi = 1, lo
-    while hi < len(lines) and line_id(lines[hi]) < row_id:
-        lo = hi + 1
-        hi = lo + step
-        step *= 2
-    return bisect.bisect_left(lines, row_id, lo=lo, hi=min(hi, len(lines)), key=line_id)
+    _FIRST_STEP = 512  # bytes: a few lines, the usual distance between two ids looked up
+
+    def __init__(self, text: bytes, source: str) -> None:
+        self.text, self.source = text, source
+
+    def after(self, start: int) -> int:
+        """The start of the line after the one starting at `start`."""
+        return self.text.index(b"\n", start) + 1
+
+    def _start(self, offset: int) -> int:
+        """The first line start at or after `offset`."""
+        if offset >= len(self.text):
+            return len(self.text)
+        if offset <= 0 or self.text[offset - 1] == 0x0A:
+            return offset
+        found = self.text.find(b"\n", offset)
+        return len(self.text) if found < 0 else found + 1
+
+    def _below(self, start: int, row_id: str) -> bool:
+        line = self.text[start : self.after(start) - 1]
+        return _decoded(line, self.source)[0] < row_id
+
+    def gallop(self, row_id: str, lo: int) -> int:
+        """The first line start from line start `lo` whose id is not below `row_id` (or the
+        end): probing ever farther ahead, then bisecting what is left."""
+        end, step, hi = len(self.text), self._FIRST_STEP, lo
+        while hi < end and self._below(hi, row_id):
+            lo = self.after(hi)
+            hi = self._start(lo + step)
+            step *= 2
+        while lo < hi:
+            mid = self._start((lo + hi) // 2)
+            if mid >= hi:
+                mid = lo
+            if self._below(mid, row_id):
+                lo = self.after(mid)
+            else:
+                hi = mid
+        return lo
 
 
 def _decoded(line: bytes, source: str) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -263,3 +264,19 @@ def test_a_manifest_summary_read_from_the_layout_is_the_one_read_whole(
         ManifestSummary.from_json(orjson.dumps(orjson.loads(manifest.to_json())), "m", sample)
         == summary
     )
+
+
+@given(st.randoms(use_true_random=False))
+def test_merging_a_large_state_file_finds_ids_far_apart(random: Any) -> None:
+    group = "v/Run"
+    old = {f"run:{random.randrange(10**6):06d}": "run,b" for _ in range(3000)}
+    ids = [
+        *random.sample(sorted(old), min(100, len(old))),
+        *(f"run:{random.randrange(10**6):06d}" for _ in range(100)),
+    ]
+    new = {row_id: [random.choice(["run,a", "run,b", "run,c"])] for row_id in ids}
+    stored = encode_lines(state_path(group), sorted(old.items()))
+    want = merge_group(group, sorted(old.items()), new)
+    emitted, made = merge_state(group, stored.data, new, stored.path)
+    assert emitted == want.emitted
+    assert made == encode_lines(state_path(group), want.state)
