@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from lineage.delta_state import (
@@ -25,7 +25,7 @@ from lineage.delta_state import (
     state_path,
 )
 from lineage.errors import LineageError
-from lineage.manifest import MANIFEST_FILE, InputObject, Manifest, ManifestError
+from lineage.manifest import MANIFEST_FILE, InputObject, ManifestError, ManifestSummary, Param
 from lineage.raw_zone_layout import (
     SIDECAR_SUFFIX,
     InvalidMetadataError,
@@ -74,27 +74,37 @@ class ParentTooNewError(DeltaError):
 
 @dataclass(frozen=True)
 class ParentBuild:
-    """A previous build, as a delta build starts from it."""
+    """A previous build, as a delta build starts from it.
+
+    Only what a delta needs, so that reading it costs little on a long history: the manifest's
+    code and parameters (not its inputs, half a million at 100k plans), the objects read in the
+    partitions a delta lists again (`state/recent.jsonl.gz`, which a build writes for that),
+    the plan index and the pending events; the stateful groups' files are read when merged.
+    """
 
     store: RawZoneStore
-    manifest: Manifest
     manifest_sha256: str
+    code_version: str
+    parameters: Mapping[str, Param]
+    sampled: tuple[InputObject, ...]  # a few inputs with their checksums (same-lake check)
     plans: Mapping[str, str]  # plan id -> key of the body used
     pending: Mapping[str, tuple[str, ...]]  # plan id not seen yet -> batches naming it
-    inputs: Mapping[str, InputObject]
+    recent: Mapping[str, int]  # key -> size of every object read from date(cut-off) on
 
     @property
     def cutoff_ms(self) -> int:
         """The parent's `landed_before` (checked present by `check_parent`)."""
-        value = self.manifest.parameters.get("landed_before_ms")
+        value = self.parameters.get("landed_before_ms")
         assert isinstance(value, int)
         return value
 
-    def state(self, group: str) -> Iterator[tuple[str, str]]:
-        """The parent's cumulative state of one stateful group (empty when it had none)."""
-        data = read_optional(self.store, state_path(group))
-        if data is not None:
-            yield from decode_lines(data, f"{self.store.root}/{state_path(group)}")
+    def state_data(self, group: str) -> bytes | None:
+        """The stored state file of one stateful group (None when the parent had none)."""
+        return read_optional(self.store, state_path(group))
+
+    def state_source(self, group: str) -> str:
+        """Where `state_data(group)` comes from, for messages."""
+        return f"{self.store.root}/{state_path(group)}"
 
 
 def read_parent(store: RawZoneStore) -> ParentBuild:
@@ -110,7 +120,7 @@ def read_parent(store: RawZoneStore) -> ParentBuild:
     if raw is None:
         raise NotABuildError(f"{where} is not a build: it has no {MANIFEST_FILE}")
     try:
-        manifest = Manifest.from_json(raw, f"{where}/{MANIFEST_FILE}")
+        manifest = ManifestSummary.from_json(raw, f"{where}/{MANIFEST_FILE}", _SAMPLED_INPUTS)
     except ManifestError as exc:
         raise NotABuildError(str(exc)) from exc
     if plans_data is None or pending_data is None or recent_data is None:
@@ -118,19 +128,21 @@ def read_parent(store: RawZoneStore) -> ParentBuild:
             f"{where} has no delta state ({PLANS_FILE}): it was written by an older version; "
             "run a full rebuild first"
         )
-    inputs = {item.key: item for item in manifest.inputs}
-    for key, size in decode_lines(recent_data, f"{where}/{RECENT_FILE}"):
-        inputs.setdefault(key, InputObject(key, int(size), ""))
+    # Every input of the parent's manifest in date(cut-off) or later is in its recent objects
+    # (`index_files`), and only those partitions are listed again.
+    recent = {key: int(size) for key, size in decode_lines(recent_data, f"{where}/{RECENT_FILE}")}
     pending: dict[str, list[str]] = {}
     for plan_id, batch in decode_lines(pending_data, f"{where}/{PENDING_FILE}"):
         pending.setdefault(plan_id, []).append(batch)
     return ParentBuild(
         store,
-        manifest,
         hashlib.sha256(raw).hexdigest(),
+        manifest.code_version,
+        manifest.parameters,
+        manifest.sampled,
         dict(decode_lines(plans_data, f"{where}/{PLANS_FILE}")),
         {plan_id: tuple(batches) for plan_id, batches in pending.items()},
-        inputs,
+        recent,
     )
 
 
@@ -142,7 +154,7 @@ def check_parent(
 ) -> None:
     """Refuse a parent a delta up to `cutoff_ms` cannot continue (one line: why, what to do)."""
     where = parent.store.root
-    params = parent.manifest.parameters
+    params = parent.parameters
     for name in ("date_from", "date_to", "as_of_ms"):
         if params.get(name) is not None:
             raise ForeignParentError(
@@ -164,7 +176,7 @@ def check_parent(
             f"{where} was built with other layer rules ({params.get('layer_rules')}); a delta "
             "must use the same rules"
         )
-    if parent.manifest.code_version != code_version:
+    if parent.code_version != code_version:
         raise FullRebuildNeededError(
             f"the normalize code changed since {where} was built; a full rebuild is needed"
         )
@@ -213,20 +225,20 @@ def any_landed_before(lake: RawZoneStore, keys: Iterable[str], cutoff_ms: int) -
 
 
 def _check_same_lake(lake: RawZoneStore, parent: ParentBuild) -> None:
-    sample = sorted(k for k, v in parent.inputs.items() if v.sha256)[:_SAMPLED_INPUTS]
+    sample = parent.sampled
     found = differs = 0
-    for key in sample:
-        data = read_optional(lake, key)
+    for item in sample:
+        data = read_optional(lake, item.key)
         if data is None:
             continue
         found += 1
-        if hashlib.sha256(data).hexdigest() != parent.inputs[key].sha256:
+        if hashlib.sha256(data).hexdigest() != item.sha256:
             differs += 1
-            changed = key
+            changed = item.key
     if sample and not found:
         raise ForeignParentError(
             f"{parent.store.root} was not built from {lake.root}: none of {len(sample)} objects "
-            f"it read is there (first: {sample[0]})"
+            f"it read is there (first: {sample[0].key})"
         )
     if differs:
         raise FullRebuildNeededError(
@@ -260,9 +272,9 @@ def select_delta(lake: RawZoneStore, parent: ParentBuild, cutoff_ms: int) -> Del
             for key, size in lake.list(prefix):
                 if is_temporary(key):
                     continue
-                seen = parent.inputs.get(key)
+                seen = parent.recent.get(key)
                 if seen is not None:
-                    if seen.size != size:
+                    if seen != size:
                         changed.append(key)
                     continue
                 if key.endswith(SIDECAR_SUFFIX):

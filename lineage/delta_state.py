@@ -48,6 +48,7 @@ __all__ = [
     "encode_lines",
     "index_files",
     "merge_group",
+    "merge_state",
     "reduce_values",
     "state_path",
 ]
@@ -135,12 +136,27 @@ def encode_lines(path: str, pairs: Iterable[tuple[str, str]]) -> StateFile:
     return lines.close()
 
 
-def decode_lines(data: bytes, source: str) -> Iterator[tuple[str, str]]:
-    """The `[key, value]` pairs of a state file written by `encode_lines`."""
+def _zipped(path: str, text: bytes, rows: int) -> StateFile:
+    """A state file of `text` (whole lines): the bytes `encode_lines` gives for the same lines,
+    since deflate's output does not depend on how its input is split."""
+    raw = io.BytesIO()
+    with gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=STATE_GZIP_LEVEL
+    ) as zipped:
+        zipped.write(text)
+    return StateFile(path, raw.getvalue(), rows)
+
+
+def _unzip(data: bytes, source: str) -> bytes:
     try:
-        text = gzip.decompress(data)
+        return gzip.decompress(data)
     except (OSError, EOFError) as exc:
         raise FullRebuildNeededError(f"{source} is not a readable state file: {exc}") from exc
+
+
+def decode_lines(data: bytes, source: str) -> Iterator[tuple[str, str]]:
+    """The `[key, value]` pairs of a state file written by `encode_lines`."""
+    text = _unzip(data, source)
     for number, line in enumerate(text.splitlines(), 1):
         try:
             key, value = orjson.loads(line)
@@ -218,6 +234,115 @@ def merge_group(
         state.append((row_id, value))
     state.sort()
     return GroupMerge(tuple(state), tuple(sorted(emitted)))
+
+
+def merge_state(
+    group: str, old: bytes | None, new: Mapping[str, Iterable[str]], source: str
+) -> tuple[tuple[tuple[str, str], ...], StateFile]:
+    """`merge_group` over a stored state file: the rows to load and the new file's bytes.
+
+    The same result as `merge_group` over the decoded file, at a cost that grows with the new
+    values, not with history: the parent's text stays bytes, each new id is found by galloping
+    through it from the last one found (decoding only the lines probed), and only the lines of
+    new or changed ids are encoded. The text is decompressed whole (and compressed again when a
+    value changed), never split or parsed line by line.
+    """
+    path = state_path(group)
+    fresh = {row_id: reduce_values(group, values) for row_id, values in new.items()}
+    text = _unzip(old, source) if old is not None else b""
+    if text and not text.endswith(b"\n"):
+        raise FullRebuildNeededError(f"{source} does not end with a whole line")
+    rows = text.count(b"\n")
+    if old is not None and not fresh:
+        # The parent wrote it with this code (`check_parent`): re-encoding gives these bytes.
+        return (), StateFile(path, old, rows)
+    lines = _Lines(text, source)
+    parts: list[bytes] = []
+    emitted: list[tuple[str, str]] = []
+    at = 0
+    for row_id in sorted(fresh):
+        found = lines.gallop(row_id, at)
+        parts.append(text[at:found])
+        at = found
+        update = fresh[row_id]
+        if found < len(text):
+            at = lines.after(found)
+            seen_id, value = _decoded(text[found : at - 1], source)
+            if seen_id != row_id:
+                at = found
+            else:
+                merged = reduce_values(group, (value, update))
+                if merged == value:
+                    parts.append(text[found:at])
+                    continue
+                if group != DATASET_GROUP and _dropped(value, merged):
+                    raise FullRebuildNeededError(
+                        f"{group[2:]} {row_id[:200]!r}: the new payloads give it a value without "
+                        "a property the loaded graph has, which a delta load cannot remove"
+                    )
+                update = merged
+                rows -= 1
+        emitted.append((row_id, update))
+        parts.append(orjson.dumps([row_id, update]) + b"\n")
+        rows += 1
+    if old is not None and not emitted:
+        # Every new value was there already (a re-read plan's columns): the file is unchanged,
+        # and compressing it again would cost more than all of the rest.
+        return (), StateFile(path, old, rows)
+    parts.append(text[at:])
+    return tuple(emitted), _zipped(path, b"".join(parts), rows)
+
+
+class _Lines:
+    """A state file's text, sorted by id, searched by byte offset (no list of its lines)."""
+
+    _FIRST_STEP = 512  # bytes: a few lines, the usual distance between two ids looked up
+
+    def __init__(self, text: bytes, source: str) -> None:
+        self.text, self.source = text, source
+
+    def after(self, start: int) -> int:
+        """The start of the line after the one starting at `start`."""
+        return self.text.index(b"\n", start) + 1
+
+    def _start(self, offset: int) -> int:
+        """The first line start at or after `offset`."""
+        if offset >= len(self.text):
+            return len(self.text)
+        if offset <= 0 or self.text[offset - 1] == 0x0A:
+            return offset
+        found = self.text.find(b"\n", offset)
+        return len(self.text) if found < 0 else found + 1
+
+    def _below(self, start: int, row_id: str) -> bool:
+        line = self.text[start : self.after(start) - 1]
+        return _decoded(line, self.source)[0] < row_id
+
+    def gallop(self, row_id: str, lo: int) -> int:
+        """The first line start from line start `lo` whose id is not below `row_id` (or the
+        end): probing ever farther ahead, then bisecting what is left."""
+        end, step, hi = len(self.text), self._FIRST_STEP, lo
+        while hi < end and self._below(hi, row_id):
+            lo = self.after(hi)
+            hi = self._start(lo + step)
+            step *= 2
+        while lo < hi:
+            mid = self._start((lo + hi) // 2)
+            if mid >= hi:
+                mid = lo
+            if self._below(mid, row_id):
+                lo = self.after(mid)
+            else:
+                hi = mid
+        return lo
+
+
+def _decoded(line: bytes, source: str) -> tuple[str, str]:
+    try:
+        key, value = orjson.loads(line)
+    except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+        raise FullRebuildNeededError(f"{source} holds a line that is not a state line") from exc
+    return str(key), str(value)
 
 
 def dataset_line(claims_json: str) -> str:

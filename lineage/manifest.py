@@ -7,6 +7,7 @@ holds no wall-clock time, host or duration; those go to `run-info.json` (`RunInf
 from __future__ import annotations
 
 import hashlib
+import heapq
 import importlib
 import re
 from collections.abc import Iterable, Mapping
@@ -26,7 +27,9 @@ __all__ = [
     "InputObject",
     "Manifest",
     "ManifestError",
+    "ManifestSummary",
     "OutputFile",
+    "Param",
     "RunInfo",
     "code_fingerprint",
     "is_build_file",
@@ -175,6 +178,84 @@ class Manifest:
             )
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             raise ManifestError(f"{source} is not a build manifest: {exc!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestSummary:
+    """What a delta build needs of its parent's manifest, read without an object per input.
+
+    A build of a large lake lists half a million inputs; a delta needs its parent's code and
+    parameters and a few inputs to re-check, so it skips `Manifest.from_json`'s objects.
+    """
+
+    code_version: str
+    parameters: Mapping[str, Param]
+    sampled: tuple[InputObject, ...]  # the `sample` smallest keys among inputs with a checksum
+
+    @classmethod
+    def from_json(cls, raw: bytes, source: str, sample: int) -> ManifestSummary:
+        """Read the summary of a manifest written by `Manifest.to_json`.
+
+        `to_json` writes the inputs sorted by key, one level in, so the inputs are cut out of
+        the bytes and only their first entries parsed (parsing all of them is most of the time
+        of reading a large build's manifest); bytes laid out otherwise are parsed whole.
+        """
+        try:
+            cut = _cut_inputs(raw, sample)
+            if cut is not None:
+                rest, firsts = cut
+                doc = orjson.loads(rest)
+                inputs: Iterable[Mapping[str, object]] = firsts
+            else:
+                doc = orjson.loads(raw)
+                inputs = doc["inputs"]
+            checked = heapq.nsmallest(
+                sample, ((str(i["key"]), i) for i in inputs if i["sha256"]), key=_first
+            )
+            return cls(
+                code_version=str(doc["code_version"]),
+                parameters=dict(doc["parameters"]),
+                sampled=tuple(
+                    InputObject(k, int(str(i["size"])), str(i["sha256"])) for k, i in checked
+                ),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ManifestError(f"{source} is not a build manifest: {exc!r}") from exc
+
+
+_INPUTS_OPEN = b'\n  "inputs": ['
+_INPUTS_CLOSE = b'\n  ],\n  "outputs": '
+_ENTRY_CLOSE = b"\n    }"
+
+
+def _cut_inputs(raw: bytes, sample: int) -> tuple[bytes, list[Mapping[str, object]]] | None:
+    """The manifest without its inputs, and its first inputs until `sample` of them have a
+    checksum (all of them when fewer do); None when `raw` is not laid out as `to_json` writes.
+
+    A newline inside a JSON string is escaped, so these markers only match the layout itself."""
+    start = raw.find(_INPUTS_OPEN)
+    end = raw.find(_INPUTS_CLOSE, start)
+    if start < 0 or end < 0:
+        return None
+    body = raw[start + len(_INPUTS_OPEN) : end]
+    wanted = max(1, sample) * 4
+    while True:
+        at = -1
+        for _ in range(wanted):
+            at = body.find(_ENTRY_CLOSE, at + 1)
+            if at < 0:
+                break
+        head = body if at < 0 else body[: at + len(_ENTRY_CLOSE)]
+        firsts: list[Mapping[str, object]] = orjson.loads(b"[" + head + b"]")
+        if at < 0 or sum(1 for i in firsts if i["sha256"]) >= sample:
+            break
+        wanted *= 2
+    rest = raw[: start + len(_INPUTS_OPEN)] + b"]" + raw[end + len(b"\n  ]") :]
+    return rest, firsts
+
+
+def _first(pair: tuple[str, object]) -> str:
+    return pair[0]
 
 
 @dataclass(frozen=True, slots=True)

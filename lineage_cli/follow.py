@@ -21,9 +21,10 @@ from typing import Any
 from glue_jobs.normalize import NormalizeParams
 from glue_jobs.normalize.delta import prepare_delta
 from glue_jobs.normalize.scheduled import read_pointer, record_pointer, run_scheduled
-from lineage.delta_selection import any_landed_before
+from lineage.delta_selection import ParentBuild, any_landed_before, read_parent
 from lineage.delta_state import FullRebuildNeededError
 from lineage.errors import LineageError
+from lineage.store import RawZoneStore
 from stores import open_store
 
 __all__ = ["SETTLE_MS", "FollowStep", "Follower"]
@@ -66,6 +67,15 @@ class Follower:
         self._thread = threading.Thread(target=self._run, name="lineage-follow", daemon=True)
         self._spark: Any = spark
         self._owns_spark = spark is None
+        self._parent: ParentBuild | None = None
+
+    def _read_parent(self, store: RawZoneStore) -> ParentBuild:
+        """The last build, read once per pointer: every look and the build it starts continue
+        from it, and a build of a long history is costly to read (its plan index, its recent
+        objects). A build folder is written once, so its root names its content."""
+        if self._parent is None or self._parent.store.root != store.root:
+            self._parent = read_parent(store)
+        return self._parent
 
     def start(self) -> None:
         """Start following."""
@@ -102,6 +112,7 @@ class Follower:
                 open_store(f"{self.builds}/{pointer.build}"),
                 open_store(self.builds),
                 params,
+                read=self._read_parent,
             )
         except FullRebuildNeededError:
             return True
@@ -125,7 +136,12 @@ class Follower:
 
             self._spark = local_spark(self.master, "2g")
         result, pointer = run_scheduled(
-            self._spark, open_store(self.lake), self.builds, params, progress=log.info
+            self._spark,
+            open_store(self.lake),
+            self.builds,
+            params,
+            progress=log.info,
+            read=self._read_parent,
         )
         if any(o.kind in ("vertex", "edge") for o in result.manifest.outputs):
             from loader import LocalTarget, run_load

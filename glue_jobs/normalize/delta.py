@@ -13,7 +13,7 @@ new cumulative state is written for the next delta. docs/architecture.md has the
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,10 +48,8 @@ from lineage.delta_state import (
     STATEFUL_GROUPS,
     StateFile,
     chosen_plan_keys,
-    encode_lines,
     index_files,
-    merge_group,
-    state_path,
+    merge_state,
 )
 from lineage.graph_csv import LOAD_PREFIX
 from lineage.manifest import InputObject, OutputFile, code_fingerprint
@@ -61,7 +59,11 @@ from lineage.store import BuildStore, RawZoneStore
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["DeltaError", "prepare_delta", "run_delta"]
+__all__ = ["DeltaError", "ParentReader", "prepare_delta", "run_delta"]
+
+ParentReader = Callable[[RawZoneStore], ParentBuild]
+"""How a delta reads its parent: `read_parent`, or a cache of it (`lineage serve --follow` looks
+at the same parent every few seconds)."""
 
 
 def run_delta(
@@ -71,6 +73,7 @@ def run_delta(
     out: BuildStore,
     params: NormalizeParams,
     progress: Progress = _quiet,
+    read: ParentReader = read_parent,
 ) -> BuildResult:
     """Build the delta from the parent in `parent_store` up to `params.landed_before_ms`.
 
@@ -78,7 +81,7 @@ def run_delta(
     (named objects or a vertex the raw zone changed); `out` then holds no manifest.
     """
     started = time.time()
-    parent, selection, params = prepare_delta(lake, parent_store, out, params, progress)
+    parent, selection, params = prepare_delta(lake, parent_store, out, params, progress, read)
     _retire_previous_build(out)
     event_keys = (*selection.event_keys, *selection.pending_keys)
     events = _events(spark, lake, event_keys, params, selection, progress)
@@ -114,6 +117,7 @@ def prepare_delta(
     out: BuildStore,
     params: NormalizeParams,
     progress: Progress = _quiet,
+    read: ParentReader = read_parent,
 ) -> tuple[ParentBuild, DeltaSelection, NormalizeParams]:
     """The parent, what the delta reads, and its parameters; every refusal, before Spark runs."""
     cutoff = params.landed_before_ms
@@ -121,7 +125,7 @@ def prepare_delta(
         raise DeltaError("a delta build needs its own cut-off (landed_before)")
     if out.root.rstrip("/") == parent_store.root.rstrip("/"):
         raise DeltaError(f"--out {out.root} is the parent build; write the delta elsewhere")
-    parent = read_parent(parent_store)
+    parent = read(parent_store)
     rules_sha = NormalizeParams("", "", layer_rules=params.layer_rules).manifest_parameters()
     check_parent(
         parent,
@@ -250,8 +254,8 @@ def _no_events(spark: SparkSession) -> DataFrame:
 def _merge(
     parent: ParentBuild, group: str, new: Mapping[str, list[str]]
 ) -> tuple[str, tuple[tuple[tuple[str, str], ...], StateFile]]:
-    result = merge_group(group, parent.state(group), new)
-    return group, (result.emitted, encode_lines(state_path(group), result.state))
+    merged = merge_state(group, parent.state_data(group), new, parent.state_source(group))
+    return group, merged
 
 
 def _store(out: BuildStore, files: list[StateFile]) -> tuple[OutputFile, ...]:
@@ -271,7 +275,11 @@ def _write_index(
     """The cumulative plan index, pending events and recent objects: the parent's and this
     delta's."""
     landed = [s.key for s in written.statuses if s.outcome is not Outcome.NOT_LANDED]
-    plans = chosen_plan_keys([*parent.plans.values(), *landed])
+    # Only the plan ids this delta saw can change their chosen key: ranking the parent's
+    # other keys again (every plan of history) would give the parent's choice.
+    seen = chosen_plan_keys(landed)
+    plans = dict(parent.plans)
+    plans.update(chosen_plan_keys([*(plans[p] for p in seen if p in plans), *landed]))
     named: dict[str, list[str]] = {}
     for plan_id, batches in parent.pending.items():
         for batch_key in batches:
@@ -279,5 +287,5 @@ def _write_index(
     for key, batch in events.batches.items():
         if batch.status.outcome is not Outcome.NOT_LANDED:
             named.setdefault(key, []).extend(batch.plans)
-    read = [(i.key, i.size) for i in (*parent.inputs.values(), *inputs)]
+    read = [*parent.recent.items(), *((i.key, i.size) for i in inputs)]
     return _store(out, list(index_files(plans, named, read, params.landed_before_ms)))

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from glue_jobs.normalize.delta import run_delta
+from glue_jobs.normalize.delta import ParentReader, run_delta
 from glue_jobs.normalize.job import BuildResult, Progress, _quiet, run_normalize
 from glue_jobs.normalize.params import NormalizeParams
 from lineage.build_pointer import POINTER_FILE, BuildKind, BuildPointer, build_folder
+from lineage.delta_selection import read_parent
 from lineage.delta_state import FullRebuildNeededError
 from lineage.store import RawZoneStore, read_optional
 from stores import open_store
@@ -45,10 +46,12 @@ def run_scheduled(
     *,
     full: bool = False,
     progress: Progress = _quiet,
+    read: ParentReader = read_parent,
 ) -> tuple[BuildResult, BuildPointer]:
     """Build into a new folder under `prefix`; the result and the pointer to record after it.
 
-    `params.landed_before_ms` (the run's cut-off) is required; `params.out` is replaced.
+    `params.landed_before_ms` (the run's cut-off) is required; `params.out` is replaced;
+    `read` reads the parent build (a caller looking often may cache it).
     """
     cutoff = params.landed_before_ms
     if cutoff is None:
@@ -66,6 +69,7 @@ def run_scheduled(
                 open_store(out, create=True),
                 replace(params, out=out),
                 progress,
+                read,
             )
             return result, BuildPointer(folder, cutoff, BuildKind.DELTA)
         except FullRebuildNeededError as exc:

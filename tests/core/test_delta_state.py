@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,9 @@ from lineage.delta_state import (
     encode_lines,
     index_files,
     merge_group,
+    merge_state,
     reduce_values,
+    state_path,
 )
 from lineage.manifest import is_build_file
 from lineage.raw_zone_layout import RawZoneKeyError, parse_raw_key
@@ -174,3 +177,106 @@ def test_a_state_file_streamed_in_chunks_has_the_bytes_of_one_written_line_by_li
     assert made.data == raw.getvalue()
     assert made.rows == len(pairs)
     assert list(decode_lines(made.data, made.path)) == pairs
+
+
+# Ids with the characters that order differently once JSON-encoded (a quote is escaped, a
+# backslash too) and values a CSV parser splits, so that bisecting the stored lines and
+# dropping a property both meet their hard cases.
+_IDS = st.text(alphabet='ab"\\,é\n', max_size=4)
+_LINES = st.text(alphabet="xy,", max_size=6)
+
+
+@given(
+    st.dictionaries(_IDS, _LINES, max_size=40),
+    st.dictionaries(_IDS, st.lists(_LINES, min_size=1, max_size=3), max_size=15),
+)
+def test_merging_a_stored_state_file_is_merging_its_lines(
+    old: dict[str, str], new: dict[str, list[str]]
+) -> None:
+    group = "v/Job"
+    stored = encode_lines(state_path(group), sorted(old.items()))
+    try:
+        want = merge_group(group, sorted(old.items()), new)
+    except FullRebuildNeededError:
+        with pytest.raises(FullRebuildNeededError, match="cannot remove"):
+            merge_state(group, stored.data, new, stored.path)
+        return
+    emitted, made = merge_state(group, stored.data, new, stored.path)
+    assert emitted == want.emitted
+    assert made == encode_lines(state_path(group), want.state)
+    first, _ = merge_state(group, None, new, stored.path)
+    assert first == merge_group(group, (), new).emitted
+
+
+def test_a_state_nothing_new_touches_keeps_the_parents_bytes() -> None:
+    stored = encode_lines(state_path("v/Run"), [("run:a", "run:a,1"), ("run:b", "run:b,2")])
+    assert merge_state("v/Run", stored.data, {}, stored.path) == ((), stored)
+
+
+def test_a_state_file_that_is_not_one_needs_a_full_rebuild() -> None:
+    with pytest.raises(FullRebuildNeededError, match="not a readable state file"):
+        merge_state("v/Run", b"not gzip", {"run:a": ["run:a,1"]}, "x")
+    broken = encode_lines(state_path("v/Run"), [("run:a", "run:a,1")]).data[:-9] + bytes(9)
+    with pytest.raises(FullRebuildNeededError, match="x"):
+        merge_state("v/Run", broken, {"run:b": ["run:b,1"]}, "x")
+
+
+def test_a_manifest_summary_keeps_the_code_parameters_and_first_checked_inputs() -> None:
+    from lineage.manifest import InputObject, Manifest, ManifestError, ManifestSummary
+
+    inputs = (
+        InputObject("plans/b", 2, "bb"),
+        InputObject("plans/a.meta", 1, ""),
+        InputObject("plans/c", 3, "cc"),
+        InputObject("plans/a", 1, "aa"),
+    )
+    manifest = Manifest("code", {"landed_before_ms": 5}, inputs, (), {}, {})
+    summary = ManifestSummary.from_json(manifest.to_json(), "m", 2)
+    assert summary.code_version == "code"
+    assert summary.parameters == {"landed_before_ms": 5}
+    assert summary.sampled == (InputObject("plans/a", 1, "aa"), InputObject("plans/b", 2, "bb"))
+    with pytest.raises(ManifestError, match="m is not a build manifest"):
+        ManifestSummary.from_json(b'{"code_version": "c"}', "m", 2)
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=8), st.integers(0, 9), st.sampled_from(["", "ab", '"\n'])),
+        max_size=60,
+    ),
+    st.integers(1, 9),
+)
+def test_a_manifest_summary_read_from_the_layout_is_the_one_read_whole(
+    rows: list[tuple[str, int, str]], sample: int
+) -> None:
+    from lineage.manifest import InputObject, Manifest, ManifestSummary
+
+    inputs = tuple({key: InputObject(key, size, sha) for key, size, sha in rows}.values())
+    manifest = Manifest("code", {"p": '\n  ],\n  "outputs": '}, inputs, (), {"read": 1}, {})
+    checked = sorted(i for i in inputs if i.sha256)[:sample]
+    summary = ManifestSummary.from_json(manifest.to_json(), "m", sample)
+    assert summary.sampled == tuple(checked)
+    assert summary.parameters == manifest.parameters
+    # Bytes laid out otherwise (one line) are read whole, to the same summary.
+    import orjson
+
+    assert (
+        ManifestSummary.from_json(orjson.dumps(orjson.loads(manifest.to_json())), "m", sample)
+        == summary
+    )
+
+
+@given(st.randoms(use_true_random=False))
+def test_merging_a_large_state_file_finds_ids_far_apart(random: Any) -> None:
+    group = "v/Run"
+    old = {f"run:{random.randrange(10**6):06d}": "run,b" for _ in range(3000)}
+    ids = [
+        *random.sample(sorted(old), min(100, len(old))),
+        *(f"run:{random.randrange(10**6):06d}" for _ in range(100)),
+    ]
+    new = {row_id: [random.choice(["run,a", "run,b", "run,c"])] for row_id in ids}
+    stored = encode_lines(state_path(group), sorted(old.items()))
+    want = merge_group(group, sorted(old.items()), new)
+    emitted, made = merge_state(group, stored.data, new, stored.path)
+    assert emitted == want.emitted
+    assert made == encode_lines(state_path(group), want.state)
