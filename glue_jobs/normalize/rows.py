@@ -8,7 +8,8 @@ writer, lineage.dataset_properties).
 from __future__ import annotations
 
 from lineage.graph_csv import RowClass
-from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, CatalogVertex, GraphRow
+from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, GraphRow
+from lineage.neptune_csv import Cardinality
 
 __all__ = ["DATASETS", "GROUPS", "ROW_SCHEMA", "SHARED", "STATUS_GROUP", "dedup_key", "group_of"]
 
@@ -36,10 +37,20 @@ def group_of(row: GraphRow) -> str:
 
 
 def dedup_key(row: GraphRow, row_id: str) -> str:
-    """What the job deduplicates `row` by (the `id` of its `(group, id, line)`): the row's id, or
-    for a catalog shard row its id and member text, since every such row adds its own value to
-    the shard's `member_texts` set (lineage.catalog) and none may be dropped as a duplicate.
+    """What the job deduplicates `row` by (the `id` of its `(group, id, line)`): the row's id,
+    joined with the values of its `set` columns when it has any. Every row for a vertex adds
+    its set values (a catalog shard's `member_texts`, lineage.catalog), so two rows of one id
+    that differ there are both kept; equal rows still collapse to one.
     """
-    if isinstance(row, CatalogVertex) and row.member_text is not None:
-        return f"{row_id}\t{row.member_text}"
-    return row_id
+    columns = _SET_COLUMNS[type(row)]
+    if not columns:
+        return row_id
+    values = row.values()
+    return "\t".join([row_id, *(str(values[i]) for i in columns if values[i] is not None)])
+
+
+# Per row class, the positions of its `set` columns in `values()` (none for most labels).
+_SET_COLUMNS: dict[type, tuple[int, ...]] = {
+    cls: tuple(i for i, c in enumerate(cls.COLUMNS) if c.cardinality is Cardinality.SET)
+    for cls in GROUPS.values()
+}

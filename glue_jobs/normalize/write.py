@@ -1,7 +1,8 @@
 """The write: one shuffle by group, a sort by id, and each task writes its labels' files.
 
 Files and their order depend only on the rows, never on partitioning: byte-identical rebuilds.
-Ids are deduplicated (the smallest line of an id wins); a `Dataset` id's claims are merged by
+Ids are deduplicated (the smallest line of an id wins; rows that add different `set` values to
+one vertex are all kept, `rows.dedup_key`); a `Dataset` id's claims are merged by
 lineage.dataset_properties. Lines become files through the one CSV writer (lineage.graph_csv).
 """
 
