@@ -42,11 +42,10 @@ def listing(
     from gremlin_python.process.traversal import T
 
     # Inside the lazy walk, so a listing that fills up early tests only the first shards.
-    shard = (__.identity() if keep_shard is None else keep_shard(__.identity())).out(
-        EdgeLabel.CATALOGS
-    )
+    shard = __.identity() if keep_shard is None else keep_shard(__.identity())
+    members = shard.out(EdgeLabel.CATALOGS)
     if keep is not None:
-        shard = keep(shard)
+        members = keep(members)
     # Shard ids sort in shard order; ordering them costs 256 vertices and does not rely on a
     # graph returning `V(ids)` in the order asked (Neptune does not promise it).
     return (
@@ -54,7 +53,7 @@ def listing(
         .V(*shard_ids(listed))
         .order()
         .by(T.id)
-        .flat_map(shard.order().by(T.id))
+        .flat_map(members.order().by(T.id))
         .limit(limit + 1)
     )
 
