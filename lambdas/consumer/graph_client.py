@@ -86,6 +86,8 @@ class GraphClient:
             if self._connection is None:
                 from gremlin_python.driver.client import Client
 
+                from lambdas.consumer.graphbinary import FastGraphBinarySerializer
+
                 try:
                     headers = None
                     if self.iam_auth_region is not None:
@@ -95,6 +97,7 @@ class GraphClient:
                     self._connection = Client(
                         self.url,
                         self.traversal_source,
+                        message_serializer=FastGraphBinarySerializer(),
                         headers=headers,
                         pool_size=self.pool_size,
                         max_workers=self.pool_size,
