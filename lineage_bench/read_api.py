@@ -106,10 +106,13 @@ def _read_api(url: str) -> Iterator[TestClient]:
 
     from lambdas.consumer.app import create_app
     from lambdas.consumer.config import ReadApiConfig
+    from lambdas.consumer.gc_tuning import freeze_startup_objects
 
     # No answer cache: this stage times the traversals; repeated views are timed, cache and
     # all, by the concurrency stage (lineage_bench.read_concurrency).
     app = create_app(config=ReadApiConfig(graph_url=url, cache_entries=0))
+    # As the Lambda handler and `lineage serve` do once their app is built.
+    freeze_startup_objects()
     try:
         with TestClient(app) as client:
             yield client

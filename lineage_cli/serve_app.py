@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 
 from starlette.types import ASGIApp
 
+from lambdas.consumer.gc_tuning import freeze_startup_objects
+
 __all__ = ["OPTIONS_ENV", "ServeOptions", "app_from_env"]
 
 OPTIONS_ENV = "LINEAGE_SERVE_OPTIONS"
@@ -68,4 +70,6 @@ class ServeOptions:
 
 def app_from_env() -> ASGIApp:
     """uvicorn's app factory in a worker process."""
-    return ServeOptions.from_env(os.environ[OPTIONS_ENV]).build()
+    app = ServeOptions.from_env(os.environ[OPTIONS_ENV]).build()
+    freeze_startup_objects()
+    return app

@@ -10,9 +10,12 @@ from mangum import Mangum
 
 from lambdas.consumer.app import create_app
 from lambdas.consumer.config import ReadApiConfig
+from lambdas.consumer.gc_tuning import freeze_startup_objects
 
 __all__ = ["handler"]
 
 handler = Mangum(
     create_app(config=ReadApiConfig.from_env()), lifespan="off", api_gateway_base_path="/api"
 )
+# Once per execution environment, after the imports and the app: see gc_tuning.
+freeze_startup_objects()

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from lambdas.consumer.app import create_app as create_read_api_app
+from lambdas.consumer.gc_tuning import freeze_startup_objects
 from lambdas.consumer.static_ui import create_ui_app
 from lambdas.producer.app import create_app as create_producer_app
 from lambdas.producer.config import ProducerSettings
@@ -296,6 +297,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"workers: {workers}", err=True)
         try:
             if workers == 1:
+                freeze_startup_objects()
                 uvicorn.run(root, host=host, port=port, access_log=access_log, log_level="info")
                 return
             os.environ[OPTIONS_ENV] = options.to_env()
