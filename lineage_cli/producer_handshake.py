@@ -73,7 +73,8 @@ def status_url_of(producer_url: str) -> str:
 
 def _version_key(text: str) -> tuple[int, ...] | None:
     parts = text.strip().split(".")
-    if not all(part.isdigit() for part in parts):
+    # isdecimal, not isdigit: superscripts such as "¹" are digits that int() refuses.
+    if not all(part.isdecimal() for part in parts):
         return None
     numbers = [int(part) for part in parts]
     while len(numbers) > 1 and numbers[-1] == 0:

@@ -97,6 +97,13 @@ def test_only_newer_versions_disable_the_agent() -> None:
         negotiate(("2.0",))
 
 
+@pytest.mark.parametrize("line", ["¹", "1.²", "١.٢x"])
+def test_digits_that_are_not_decimal_are_no_version(line: str) -> None:
+    # "¹" counts as a digit for str.isdigit but int() refuses it; it must refuse, not crash.
+    with pytest.raises(ProducerHandshakeError, match="speaks only"):
+        negotiate((line,))
+
+
 @pytest.mark.parametrize("url", ["localhost:8080/producer", "ftp://h/producer", ""])
 def test_a_url_that_is_not_http_is_refused(url: str) -> None:
     with pytest.raises(ProducerHandshakeError, match="is not an http"):
