@@ -70,11 +70,16 @@ def element_props(element_map: dict[Any, Any]) -> tuple[str, str, dict[str, Any]
     for key, value in element_map.items():
         if not isinstance(key, str):
             continue  # T.id, T.label and an edge's Direction.IN/OUT
-        if key in _JSON_PROPS and isinstance(value, str):
+        if type(value) is not str:
+            props[key] = json_value(value)
+        elif key in _JSON_PROPS:
             # A malformed value keeps its text: it is still worth showing.
-            with contextlib.suppress(ValueError):
-                value = json.loads(value)
-        props[key] = json_value(value)
+            try:
+                props[key] = json_value(json.loads(value))
+            except ValueError:
+                props[key] = value
+        else:
+            props[key] = value  # most values: a string is its own JSON
     for name, twin in _MILLIS_TWINS.items():
         millis = props.get(twin)
         if isinstance(millis, int) and not isinstance(millis, bool):
