@@ -245,12 +245,22 @@ JAVA_OPENS = tuple(
 )
 
 
+# The graph is long-lived data filling most of the heap (7.2 GiB of a 10 GiB heap at 100k
+# plans). G1's adaptive threshold starts a concurrent marking cycle once the heap is about 45 %
+# full, so it marked over and over, 20-30 s per cycle on one of two cores, and the mixed
+# collections after a cycle paused reads for up to a second. Marking from 80 % on leaves the
+# settled graph alone and still starts in time during a load (at 100k plans: no marking cycle
+# during the load or the reads after it; docs/benchmarks.md, "Read API").
+GC_OPTIONS = ("-XX:-G1UseAdaptiveIHOP", "-XX:InitiatingHeapOccupancyPercent=80")
+
+
 def _java_command(
     java: str, settings: ServerSettings, classpath: list[Path], yaml: Path
 ) -> list[str]:
     return [
         java,
         f"-Xmx{settings.heap}",
+        *GC_OPTIONS,
         *JAVA_OPENS,
         f"-D{ALLOWED_ORIGINS_PROPERTY}={','.join(settings.allowed_origins)}",
         "-Djava.awt.headless=true",
