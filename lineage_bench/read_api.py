@@ -167,6 +167,8 @@ def _sampled_endpoints(samples: dict[str, list[str]]) -> dict[str, Draw]:
         "jobs": lambda _i: ("/jobs", {"limit": 100}),
         "job_detail": lambda i: (f"/jobs/{quote(jobs[i % len(jobs)])}", {}),
         "runs": lambda i: ("/runs", {"job": jobs[i % len(jobs)], "limit": 50}),
+        # The UI's Runs page without a job: every job's runs, newest first.
+        "runs_all_jobs": lambda _i: ("/runs", {"limit": 200}),
         "plan": lambda i: (f"/plans/{plans[i % len(plans)]}", {}),
         "dataset_search": lambda _i: ("/datasets", {"q": "orders", "limit": 50}),
         # A name typed in full matches a handful of datasets: the search cannot stop early.
@@ -179,6 +181,8 @@ def _sampled_endpoints(samples: dict[str, list[str]]) -> dict[str, Draw]:
             {"uri": datasets[i % len(datasets)], "direction": "both", "depth": 5},
         ),
         "column_lineage_depth5": column,
+        # The UI's status line, on every page load.
+        "status_counts": lambda _i: ("/status", {"counts": "true"}),
     }
 
 

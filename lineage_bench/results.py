@@ -158,6 +158,8 @@ TARGETS: tuple[Target, ...] = (
             "dataset_search_rare",
             "dataset_lineage_depth5",
             "column_lineage_depth5",
+            "runs_all_jobs",
+            "status_counts",
             "job_detail",
             "runs",
             "plan",
