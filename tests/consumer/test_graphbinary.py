@@ -47,6 +47,9 @@ def same(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, Traverser):
         return same(a.object, b.object) and same(a.bulk, b.bulk)
+    if type(a).__eq__ is object.__eq__ and hasattr(a, "__dict__"):
+        # Library values without equality of their own (BigDecimal): compare their fields.
+        return same(vars(a), vars(b))
     return bool(a == b)
 
 
