@@ -72,9 +72,9 @@ class _Bytes:
 
     __slots__ = ("buffer", "data")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, buffer: io.BytesIO | None = None) -> None:
         self.data = data
-        self.buffer: io.BytesIO | None = None
+        self.buffer = buffer  # over `data`, when the caller already has one
 
     def library_value(self, pos: int) -> tuple[Any, int]:
         """The value at `pos` read by the library's reader, and the offset after it."""
@@ -175,7 +175,7 @@ class FastGraphBinarySerializer(GraphBinarySerializersV1):  # type: ignore[misc]
         status_msg = _LIBRARY.to_object(header, DataType.string)
         status_attrs = _LIBRARY.to_object(header, DataType.map, nullable=False)
         meta_attrs = _LIBRARY.to_object(header, DataType.map, nullable=False)
-        data, _end = _read(_Bytes(message), header.tell())
+        data, _end = _read(_Bytes(message, header), header.tell())
         return {
             "requestId": request_id,
             "status": {"code": status_code, "message": status_msg, "attributes": status_attrs},
