@@ -196,7 +196,13 @@ def catalog_name(
         name_parts.insert(0, DEFAULT_CATALOG)
     if database is None:
         name_parts.insert(1, DEFAULT_DATABASE)
-    return CatalogName(".".join(name_parts), explicit)
+    name = ".".join(name_parts)
+    # A quoted part may hold dots (`my.db`: a nested namespace), but an empty piece between
+    # them (`.`) or one with blanks at its ends (`a .b`) would make a name that reads back as
+    # none or as another name.
+    if any(not piece or piece != piece.strip() for piece in name.split(".")):
+        return None
+    return CatalogName(name, explicit)
 
 
 def parse_table_identifier(identifier: str) -> CatalogName | None:
@@ -204,8 +210,9 @@ def parse_table_identifier(identifier: str) -> CatalogName | None:
 
     `t` -> `spark_catalog.default.t` and `db.t` -> `spark_catalog.db.t` (catalog implied);
     with three or more parts the first is the catalog and the middle ones the namespace
-    (`lake.db.t`, Iceberg's nested `lake.a.b.t`). Unbalanced backticks, empty parts or a path
-    give None: no catalog name, never an error.
+    (`lake.db.t`, Iceberg's nested `lake.a.b.t`). Unbalanced backticks, empty parts (also
+    inside quotes: `.`), parts blank at an end inside quotes, or a path give None: no catalog
+    name, never an error.
     """
     parts = _identifier_parts(identifier)
     if not parts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lineage.dataset_identity import (
@@ -146,6 +146,8 @@ def test_identifiers_naming_no_table_give_none(identifier: str) -> None:
     assert parse_table_identifier(identifier) is None
 
 
+@example("`.`")  # an empty piece inside quotes: once read as `spark_catalog.default..`
+@example("`a .b`")  # blanks at a piece's end: once read back as another name
 @given(st.text(alphabet="abAB_.` /@1", max_size=20))
 def test_any_identifier_gives_a_stable_name_or_none(identifier: str) -> None:
     parsed = parse_table_identifier(identifier)
