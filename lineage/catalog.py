@@ -16,9 +16,19 @@ two, each cut as the member's own value is (lineage.limits). Every plan that yie
 adds the name it gives it; the dataset's merged name is one of those (the claim that wins is
 some plan's own), and a set only gains values: a full build and a full build plus deltas hold
 the same sets.
+
+`Run` vertices are listed newest first, so their catalog is sharded by the hour a run started
+(UTC): one shard per hour that has runs, each bearing its bounds (`from_ms`, `until_ms`), all
+reached from one root (`run_catalog_root`). A reader walks the hours newest first and sorts only
+the runs of the hours it needs. A run's start can move when a later payload repeats its event
+with another duration (the build keeps one value per run id): then the run is listed under every
+hour any of its events gave it, in a full build as in a chain of deltas, and a reader keeps it
+only in the hour its stored start falls in.
 """
 
 from __future__ import annotations
+
+from datetime import UTC
 
 from lineage.graph_schema import (
     CatalogsEdge,
@@ -27,17 +37,30 @@ from lineage.graph_schema import (
     GraphModelError,
     GraphRow,
     JobVertex,
+    RunVertex,
     VertexLabel,
     catalog_id,
     h,
 )
 from lineage.limits import MAX_PROPERTY_BYTES
+from lineage.neptune_csv import epoch_millis
 
-__all__ = ["CATALOG_SHARDS", "LISTED", "catalog_rows", "search_texts", "shard_ids", "shard_of"]
+__all__ = [
+    "CATALOG_SHARDS",
+    "LISTED",
+    "catalog_rows",
+    "run_catalog_root",
+    "run_hour_shard",
+    "search_texts",
+    "shard_ids",
+    "shard_of",
+]
 
 _SHARD_HEX = 2
 CATALOG_SHARDS = 16**_SHARD_HEX
 LISTED = (VertexLabel.JOB, VertexLabel.DATASET)
+_HOUR_MS = 3_600_000
+_RUN_ROOT_SHARD = "hours"
 
 
 def shard_of(member_id: str) -> str:
@@ -60,9 +83,27 @@ def catalog_rows(row: GraphRow) -> tuple[GraphRow, ...]:
         shard_key = shard_of(row.id)
         texts = tuple(CatalogVertex(row.LABEL, shard_key, t) for t in search_texts(row))
         return (*texts, CatalogsEdge(texts[0].id, row.id))
+    elif isinstance(row, RunVertex):
+        hour = run_hour_shard(row)
+        root = run_catalog_root()
+        return (root, hour, CatalogsEdge(root.id, hour.id), CatalogsEdge(hour.id, row.id))
     else:
         return ()
     return (shard, CatalogsEdge(shard.id, row.id))
+
+
+def run_catalog_root() -> CatalogVertex:
+    """The vertex every hour shard of the `Run` catalog hangs off."""
+    return CatalogVertex(VertexLabel.RUN, _RUN_ROOT_SHARD)
+
+
+def run_hour_shard(run: RunVertex) -> CatalogVertex:
+    """The `Run` catalog shard of the UTC hour `run` started in (`YYYY-MM-DDTHH`)."""
+    start = run.started_at.astimezone(UTC)
+    began = epoch_millis(start)
+    from_ms = began - began % _HOUR_MS
+    key = f"{start.year:04d}-{start.month:02d}-{start.day:02d}T{start.hour:02d}"
+    return CatalogVertex(VertexLabel.RUN, key, from_ms=from_ms, until_ms=from_ms + _HOUR_MS)
 
 
 def search_texts(dataset: DatasetVertex) -> tuple[str, ...]:

@@ -630,22 +630,27 @@ class CatalogVertex(VertexRow):
         *_vcols(("lists", "String"), ("shard", "String")),
         # What a search matches, gathered per shard so that a search can skip a shard whole.
         *_set_cols(("member_texts", "String")),
+        # A `Run` shard's hour, [from, until) in epoch milliseconds: a listing walks hours by it.
+        *_vcols(("from_ms", "Long"), ("until_ms", "Long")),
     )
     lists: VertexLabel
     shard: str
     member_text: str | None = None
+    from_ms: int | None = None
+    until_ms: int | None = None
 
     @property
     def id(self) -> str:
         return catalog_id(self.lists, self.shard)
 
     def values(self) -> tuple[Value, ...]:
-        return (self.lists.value, self.shard, self.member_text)
+        return (self.lists.value, self.shard, self.member_text, self.from_ms, self.until_ms)
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogsEdge(EdgeRow):
-    """`Catalog` shard -> one `Job` or `Dataset` it lists."""
+    """`Catalog` shard -> one `Job`, `Dataset` or `Run` it lists (or the `Run` catalog's root ->
+    one of its hour shards)."""
 
     LABEL: ClassVar[EdgeLabel] = EdgeLabel.CATALOGS
     from_id: str

@@ -53,7 +53,7 @@ def generate(plans: int, out: Path, seed: int) -> Lake:
     lake = Lake()
     writers: dict[type[Any], Any] = {}
     counts: dict[type[Any], int] = defaultdict(int)
-    shards: set[gs.CatalogVertex] = set()
+    shards: set[gs.GraphRow] = set()
 
     def emit(row: gs.GraphRow) -> None:
         cls = type(row)
@@ -65,10 +65,12 @@ def generate(plans: int, out: Path, seed: int) -> Lake:
             writers[cls] = handle
         writers[cls].write(csv_line(row) + "\n")
         counts[cls] += 1
-        for listed in catalog_rows(row):  # what the normalize job adds for a job or dataset
-            # Equal shard rows once; rows that differ by member text all add a search value.
-            if isinstance(listed, gs.EdgeRow) or listed not in shards:
-                if isinstance(listed, gs.CatalogVertex):
+        for listed in catalog_rows(row):  # what the normalize job adds for a job, dataset, run
+            # Equal rows once (a shard, a run hour's edge from the root); rows that differ by
+            # member text all add a search value.
+            member_edge = isinstance(listed, gs.EdgeRow) and listed.to_id == row.id
+            if member_edge or listed not in shards:
+                if not member_edge:
                     shards.add(listed)
                 emit(listed)
 

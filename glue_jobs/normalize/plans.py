@@ -81,7 +81,7 @@ def plan_rows(
         # A possible half of a statement reported twice: its mode-dependent rows go to the write
         # as one member row, decided there with the other half (glue_jobs.normalize.statements).
         kept, member = split_member(plan.operations.write.name, (*graph.rows, *runs))
-        listed = [c for row in graph.rows for c in catalog_rows(row)]
+        listed = [c for row in (*graph.rows, *runs) for c in catalog_rows(row)]
         rows = _encode(graph, [*kept, *listed], {} if encoded is None else encoded)
         if member is not None:
             rows.append(statement_line(member))

@@ -14,13 +14,19 @@ from lineage.graph_schema import EdgeLabel, IdPrefix, VertexLabel, job_id
 __all__ = ["job_detail", "list_jobs", "newest_first", "run_item"]
 
 
-def newest_first(runs: Any, limit: int) -> Any:
-    """The `Run` vertices `runs` reaches, newest start first, at most `limit` of them."""
-    from gremlin_python.process.traversal import Order
+def newest_first(runs: Any, limit: int, stable: bool = False) -> Any:
+    """The `Run` vertices `runs` reaches, newest start first, at most `limit` of them.
+
+    `stable` orders runs started in the same millisecond by id, so that a list's pages and
+    repeats agree; the one-run lookups (a job's latest run, hundreds per overview) skip the
+    second comparison.
+    """
+    from gremlin_python.process.traversal import Order, T
 
     # The Long twin of `started_at`: the Date holds whole seconds, so it cannot order two runs
     # started within one second.
-    return runs.order().by("started_at_ms", Order.desc).limit(limit)
+    ordered = runs.order().by("started_at_ms", Order.desc)
+    return (ordered.by(T.id) if stable else ordered).limit(limit)
 
 
 def run_item(element_map: dict[Any, Any]) -> RunItem:

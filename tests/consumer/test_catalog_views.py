@@ -1,13 +1,15 @@
 """Listings from the catalog shards answer what a whole-label scan answers, in catalog order.
 
 A generated graph (jobs and datasets with awkward names: shared stems, upper case, separators,
-non-ASCII) is loaded once into a real Gremlin Server; for any query, the search and the job list
-the read API runs are compared with a `V().hasLabel(...)` scan of every match, put in catalog
-order (shard, then id), cut at the limit and shown by id.
+non-ASCII; runs spread over hours, some in one millisecond, some with no job, some whose start a
+later payload moved) is loaded once into a real Gremlin Server; for any query, the search, the
+job list and the run list the read API runs are compared with a `V().hasLabel(...)` scan of every
+match, put in the listing's order, cut at the limit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Iterator
 
@@ -20,11 +22,16 @@ from lambdas.consumer.app import create_app
 from lambdas.consumer.datasets import search_datasets
 from lambdas.consumer.graph_client import GraphClient
 from lambdas.consumer.jobs import list_jobs
+from lambdas.consumer.runs import list_runs
 from lineage import graph_schema as gs
-from lineage.catalog import shard_of
+from lineage.catalog import catalog_rows, run_hour_shard, shard_of
+from lineage.neptune_csv import epoch_millis
 
 pytestmark = pytest.mark.graph
 
+RUNS = 400
+RUNS_FROM = dt.datetime(2026, 11, 28, 22, 0, tzinfo=dt.UTC)
+RUN_SPAN_MS = 3 * 86_400_000
 STEMS = ["orders", "Orders", "cust", "rev_daily", "ÄÖ", "a.b", "x-y", "sales2026", "o"]
 LAYERS = ["raw", "curated", "aggregated"]
 
@@ -44,11 +51,53 @@ def _generated(seed: int) -> tuple[Lake, list[str]]:
                 uri=uri, name=shown, format="parquet", layer=rng.choice(LAYERS), catalog_table=None
             )
         )
+    jobs = []
     for i in range(120):
-        lake.add(gs.JobVertex(name=f"{rng.choice(STEMS)}-{i:03d}", glue_job_name=None))
+        job = gs.JobVertex(name=f"{rng.choice(STEMS)}-{i:03d}", glue_job_name=None)
+        jobs.append(job)
+        lake.add(job)
+    for i in range(RUNS):
+        # Some runs share a start millisecond, so the tie order (by id) is tested too.
+        started = RUNS_FROM + dt.timedelta(milliseconds=rng.choice([0, rng.randrange(RUN_SPAN_MS)]))
+        run = _run(f"plan-{i}", started, rng.choice([1_500, 7_200_000]), rng)
+        if rng.random() < 0.1:
+            # An earlier payload gave this run another start (another duration): its catalog
+            # rows stay in the graph, as a load never removes rows; the listing must ignore them.
+            # An earlier start, or a later one when the stored run lasted hours.
+            longer = rng.randint(1, 30) * 3_600_000 + run.duration_ms
+            other = 0 if run.duration_ms > 3_600_000 and rng.random() < 0.5 else longer
+            began = run.ended_at - dt.timedelta(milliseconds=other)
+            moved = _run(run.plan_id, began, other, rng)
+            assert moved.id == run.id and run_hour_shard(moved) != run_hour_shard(run)
+            lake.rows += [r for r in catalog_rows(moved) if r not in lake.rows]
+        lake.add(run)
+        if rng.random() < 0.9:  # else the inner half of a statement: no job lists it
+            lake.rows.append(gs.HasRunEdge(rng.choice(jobs).id, run.id))
     # Not listed, so a scan and a catalog walk could differ if the walk leaked past members.
     lake.rows.append(gs.ColumnVertex(dataset_uri="s3://lake/raw/orders", name="o", data_type=None))
     return lake, words
+
+
+def _run(plan_id: str, started: dt.datetime, duration_ms: int, rng: random.Random) -> gs.RunVertex:
+    return gs.RunVertex(
+        plan_id=plan_id,
+        timestamp_ms=epoch_millis(started) + duration_ms,
+        discriminator=None,
+        job_name="j",
+        status=rng.choice(["SUCCEEDED", "SUCCEEDED", "FAILED"]),
+        error=None,
+        started_at=started,
+        ended_at=started + dt.timedelta(milliseconds=duration_ms),
+        duration_ms=duration_ms,
+        rows_read=None,
+        rows_written=None,
+        bytes_written=None,
+        app_id=None,
+        user=None,
+        glue_job_run_id=None,
+        raw_key="k",
+        raw_sha256="0" * 64,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +174,56 @@ def test_job_list_is_the_first_jobs_in_catalog_order(
     assert listed.capped == capped
 
 
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_run_list_without_a_job_is_the_newest_runs_of_a_label_scan(
+    graph: tuple[GraphClient, list[str]], data: st.DataObject
+) -> None:
+    from gremlin_python.process.graph_traversal import __
+
+    client, _ = graph
+    status = data.draw(st.sampled_from([None, "FAILED", "SUCCEEDED", "RUNNING"]), label="status")
+    window = st.none() | st.integers(-3_600_000, RUN_SPAN_MS + 3_600_000).map(
+        lambda ms: RUNS_FROM + dt.timedelta(milliseconds=ms)
+    )
+    since, until = data.draw(window, label="since"), data.draw(window, label="until")
+    limit = data.draw(st.integers(1, RUNS), label="limit")
+    scan = client.run(
+        client.source()
+        .V()
+        .has_label(gs.VertexLabel.RUN)
+        .where(__.in_(gs.EdgeLabel.HAS_RUN))
+        .project("id", "status", "ms")
+        .by(__.id_())
+        .by("status")
+        .by("started_at_ms")
+    )
+    matches = sorted(
+        (
+            r
+            for r in scan
+            if (status is None or r["status"] == status)
+            and (since is None or r["ms"] >= since.timestamp() * 1000)
+            and (until is None or r["ms"] < until.timestamp() * 1000)
+        ),
+        key=lambda r: (-r["ms"], r["id"]),
+    )
+    listed = list_runs(client, None, since, until, status, limit)
+    assert [item.id for item in listed.items] == [r["id"] for r in matches[:limit]]
+    assert listed.capped == (len(matches) > limit)
+
+
 def test_counts_come_from_the_catalogs(graph: tuple[GraphClient, list[str]]) -> None:
+    from gremlin_python.process.graph_traversal import __
+
     from lambdas.consumer.catalogs import label_counts
 
     client, _ = graph
-    assert label_counts(client, 100_000) == {"Job": 120, "Dataset": 240, "Plan": 0, "Run": 0}
-    assert label_counts(client, 50) == {"Job": 50, "Dataset": 50, "Plan": 0, "Run": 0}
+    runs = client.run(
+        client.source().V().has_label(gs.VertexLabel.RUN).where(__.in_("HAS_RUN")).count()
+    )[0]
+    assert 0 < runs < RUNS
+    assert label_counts(client, 100_000) == {"Job": 120, "Dataset": 240, "Plan": 0, "Run": runs}
+    assert label_counts(client, 50) == {"Job": 50, "Dataset": 50, "Plan": 0, "Run": 50}

@@ -23,7 +23,7 @@ from glue_jobs.normalize import (
     run_normalize,
     transform,
 )
-from lineage.catalog import shard_of
+from lineage.catalog import run_catalog_root, shard_of
 from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, VertexLabel, catalog_id
 from lineage.manifest import Manifest
 from lineage.quarantine import Outcome, PayloadStatus, TooManyBadPayloadsError
@@ -348,19 +348,38 @@ def test_every_output_file_passes_the_strict_reader_with_consistent_graph(
     assert statuses == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
 
 
-def test_every_job_and_dataset_is_listed_once_by_its_catalog_shard(build: BuildResult) -> None:
+def test_every_job_dataset_and_run_is_listed_once_by_its_catalog_shard(
+    build: BuildResult,
+) -> None:
     records = list(_records(Path(build.out)))
     labels = {r.id: r.labels[0] for r in records if isinstance(r, VertexRecord)}
     catalogs = [
         (r.from_id, r.to_id) for r in records if isinstance(r, EdgeRecord) and r.label == "CATALOGS"
     ]
-    members = sorted(m for _, m in catalogs)
-    expected = sorted(vid for vid, label in labels.items() if label in ("Job", "Dataset"))
-    assert members == expected and len(expected) > 2
+    root = run_catalog_root().id
+    members = sorted(m for shard, m in catalogs if shard != root)
+    listed = ("Job", "Dataset", "Run")
+    expected = sorted(vid for vid, label in labels.items() if label in listed)
+    assert members == expected and {labels[m] for m in members} == set(listed)
+    hours = {m for shard, m in catalogs if shard == root}
+    values = {
+        r.id: {p.column.name: p.values for p in r.properties}
+        for r in records
+        if isinstance(r, VertexRecord)
+    }
     for shard, member in catalogs:
-        assert shard == catalog_id(VertexLabel(labels[member]), shard_of(member))
         assert labels[shard] == "Catalog"
-    used = {shard for shard, _ in catalogs}
+        if shard == root:
+            continue
+        if labels[member] == "Run":  # its start hour, under the root (these runs start once)
+            assert shard in hours
+            (began,) = values[shard]["from_ms"]
+            (ends,) = values[shard]["until_ms"]
+            (started,) = values[member]["started_at_ms"]
+            assert began <= started < ends  # type: ignore[operator]
+        else:
+            assert shard == catalog_id(VertexLabel(labels[member]), shard_of(member))
+    used = {shard for shard, _ in catalogs} | hours
     assert used == {vid for vid, label in labels.items() if label == "Catalog"}
 
 

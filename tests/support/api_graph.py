@@ -39,8 +39,8 @@ class Lake:
 
     rows: list[gs.GraphRow] = field(default_factory=list)
 
-    def add(self, row: gs.JobVertex | gs.DatasetVertex) -> None:
-        """A job or dataset with the catalog rows the normalize job writes for it."""
+    def add(self, row: gs.JobVertex | gs.DatasetVertex | gs.RunVertex) -> None:
+        """A job, dataset or run with the catalog rows the normalize job writes for it."""
         self.rows.append(row)
         for listed in catalog_rows(row):
             # Equal rows once, as the job's writer keeps them; a shard's rows differ by member.
@@ -127,7 +127,8 @@ class Lake:
                 raw_key=run_key,
                 raw_sha256=hashlib.sha256(run_key.encode()).hexdigest(),
             )
-            self.rows += [run, gs.HasRunEdge(jid, run.id), gs.ExecutedEdge(run.id, pid)]
+            self.add(run)
+            self.rows += [gs.HasRunEdge(jid, run.id), gs.ExecutedEdge(run.id, pid)]
         for written, source, kind, expression in derivations:
             w_uri, w_col = written.split("#")
             s_uri, s_col = source.split("#")
