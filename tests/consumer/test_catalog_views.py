@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from api_graph import Lake, load_lake
+from api_graph import Lake, load_lake, run_started
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +25,6 @@ from lambdas.consumer.jobs import list_jobs
 from lambdas.consumer.runs import list_runs
 from lineage import graph_schema as gs
 from lineage.catalog import catalog_rows, run_hour_shard, shard_of
-from lineage.neptune_csv import epoch_millis
 
 pytestmark = pytest.mark.graph
 
@@ -34,6 +33,10 @@ RUNS_FROM = dt.datetime(2026, 11, 28, 22, 0, tzinfo=dt.UTC)
 RUN_SPAN_MS = 3 * 86_400_000
 STEMS = ["orders", "Orders", "cust", "rev_daily", "ÄÖ", "a.b", "x-y", "sales2026", "o"]
 LAYERS = ["raw", "curated", "aggregated"]
+
+
+def _status(rng: random.Random) -> str:
+    return rng.choice(["SUCCEEDED", "SUCCEEDED", "FAILED"])
 
 
 def _generated(seed: int) -> tuple[Lake, list[str]]:
@@ -59,7 +62,7 @@ def _generated(seed: int) -> tuple[Lake, list[str]]:
     for i in range(RUNS):
         # Some runs share a start millisecond, so the tie order (by id) is tested too.
         started = RUNS_FROM + dt.timedelta(milliseconds=rng.choice([0, rng.randrange(RUN_SPAN_MS)]))
-        run = _run(f"plan-{i}", started, rng.choice([1_500, 7_200_000]), rng)
+        run = run_started(f"plan-{i}", started, rng.choice([1_500, 7_200_000]), _status(rng))
         if rng.random() < 0.1:
             # An earlier payload gave this run another start (another duration): its catalog
             # rows stay in the graph, as a load never removes rows; the listing must ignore them.
@@ -67,7 +70,7 @@ def _generated(seed: int) -> tuple[Lake, list[str]]:
             longer = rng.randint(1, 30) * 3_600_000 + run.duration_ms
             other = 0 if run.duration_ms > 3_600_000 and rng.random() < 0.5 else longer
             began = run.ended_at - dt.timedelta(milliseconds=other)
-            moved = _run(run.plan_id, began, other, rng)
+            moved = run_started(run.plan_id, began, other, _status(rng))
             assert moved.id == run.id and run_hour_shard(moved) != run_hour_shard(run)
             lake.rows += [r for r in catalog_rows(moved) if r not in lake.rows]
         lake.add(run)
@@ -76,28 +79,6 @@ def _generated(seed: int) -> tuple[Lake, list[str]]:
     # Not listed, so a scan and a catalog walk could differ if the walk leaked past members.
     lake.rows.append(gs.ColumnVertex(dataset_uri="s3://lake/raw/orders", name="o", data_type=None))
     return lake, words
-
-
-def _run(plan_id: str, started: dt.datetime, duration_ms: int, rng: random.Random) -> gs.RunVertex:
-    return gs.RunVertex(
-        plan_id=plan_id,
-        timestamp_ms=epoch_millis(started) + duration_ms,
-        discriminator=None,
-        job_name="j",
-        status=rng.choice(["SUCCEEDED", "SUCCEEDED", "FAILED"]),
-        error=None,
-        started_at=started,
-        ended_at=started + dt.timedelta(milliseconds=duration_ms),
-        duration_ms=duration_ms,
-        rows_read=None,
-        rows_written=None,
-        bytes_written=None,
-        app_id=None,
-        user=None,
-        glue_job_run_id=None,
-        raw_key="k",
-        raw_sha256="0" * 64,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from api_graph import run_started
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,7 +31,6 @@ from lineage.graph_schema import (
     GraphModelError,
     JobVertex,
     OfEdge,
-    RunVertex,
     VertexLabel,
     h,
 )
@@ -121,34 +121,12 @@ def test_shards_spread_members_evenly() -> None:
     assert min(per_shard) > 50 and max(per_shard) < 150  # about 100 each
 
 
-def _run(started: dt.datetime, duration_ms: int) -> RunVertex:
-    return RunVertex(
-        plan_id="p",
-        timestamp_ms=epoch_millis(started) + duration_ms,
-        discriminator=None,
-        job_name="j",
-        status="SUCCEEDED",
-        error=None,
-        started_at=started,
-        ended_at=started + dt.timedelta(milliseconds=duration_ms),
-        duration_ms=duration_ms,
-        rows_read=None,
-        rows_written=None,
-        bytes_written=None,
-        app_id=None,
-        user=None,
-        glue_job_run_id=None,
-        raw_key="k",
-        raw_sha256="0" * 64,
-    )
-
-
 starts = st.datetimes(timezones=st.just(dt.UTC))
 
 
 @given(starts, st.integers(0, 10**9))
 def test_a_run_is_listed_by_the_hour_it_started_in(started: dt.datetime, duration: int) -> None:
-    run = _run(started, duration)
+    run = run_started("p", started, duration)
     root, hour, to_hour, to_run = catalog_rows(run)
     assert root == run_catalog_root() and hour == run_hour_shard(run)
     assert isinstance(hour, CatalogVertex) and hour.lists is VertexLabel.RUN
@@ -161,7 +139,7 @@ def test_a_run_is_listed_by_the_hour_it_started_in(started: dt.datetime, duratio
 
 @given(starts, starts)
 def test_hour_shards_order_as_their_bounds(a: dt.datetime, b: dt.datetime) -> None:
-    ha, hb = run_hour_shard(_run(a, 0)), run_hour_shard(_run(b, 0))
+    ha, hb = run_hour_shard(run_started("p", a, 0)), run_hour_shard(run_started("p", b, 0))
     assert (ha.shard < hb.shard) == (ha.from_ms < hb.from_ms)  # type: ignore[operator]
     assert (ha.id == hb.id) == (
         a.replace(minute=0, second=0, microsecond=0) == b.replace(minute=0, second=0, microsecond=0)
@@ -170,4 +148,4 @@ def test_hour_shards_order_as_their_bounds(a: dt.datetime, b: dt.datetime) -> No
 
 def test_a_time_zone_other_than_utc_names_the_utc_hour() -> None:
     started = dt.datetime(2026, 12, 1, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-    assert run_hour_shard(_run(started, 0)).shard == "2026-11-30T23"
+    assert run_hour_shard(run_started("p", started, 0)).shard == "2026-11-30T23"

@@ -20,7 +20,7 @@ from typing import Any
 from lineage import graph_schema as gs
 from lineage.catalog import catalog_rows
 from lineage.neptune_csv import Cardinality as NeptuneCardinality
-from lineage.neptune_csv import PropertyType
+from lineage.neptune_csv import PropertyType, epoch_millis
 
 RAW_ORDERS = "s3://lake/raw/orders"
 RAW_CUSTOMERS = "s3://lake/raw/customers"
@@ -31,6 +31,32 @@ LTV = "s3://lake/aggregated/customer_ltv"
 PLAN_ENRICH = "6f1c2a9e-0000-5000-8000-000000000001"
 PLAN_DAILY = "6f1c2a9e-0000-5000-8000-000000000002"
 PLAN_LTV = "6f1c2a9e-0000-5000-8000-000000000003"
+
+
+def run_started(
+    plan_id: str, started: dt.datetime, duration_ms: int, status: str = "SUCCEEDED"
+) -> gs.RunVertex:
+    """A `Run` that started at `started` and lasted `duration_ms` (its event's timestamp is
+    the end, as the agent sends it); the other fields empty."""
+    return gs.RunVertex(
+        plan_id=plan_id,
+        timestamp_ms=epoch_millis(started) + duration_ms,
+        discriminator=None,
+        job_name="j",
+        status=status,
+        error=None,
+        started_at=started,
+        ended_at=started + dt.timedelta(milliseconds=duration_ms),
+        duration_ms=duration_ms,
+        rows_read=None,
+        rows_written=None,
+        bytes_written=None,
+        app_id=None,
+        user=None,
+        glue_job_run_id=None,
+        raw_key="k",
+        raw_sha256="0" * 64,
+    )
 
 
 @dataclass
