@@ -19,6 +19,7 @@ from lineage.limits import bound_id
 from lineage.neptune_csv import Cardinality, Column, PropertyType, epoch_millis
 
 __all__ = [
+    "BUILD_MARKER_COUNTS",
     "BUILD_MARKER_DIGEST",
     "BUILD_MARKER_ID",
     "EDGE_CLASSES",
@@ -180,6 +181,8 @@ def edge_id(label: EdgeLabel, from_id: str, to_id: str, qualifier: str = "") -> 
 # graph holds from one lookup by id.
 BUILD_MARKER_ID = f"{IdPrefix.BUILD}loaded"
 BUILD_MARKER_DIGEST = "digest"
+# The `Build` marker's counts of what `GET /status?counts=true` shows (lineage.graph_counts).
+BUILD_MARKER_COUNTS = ("jobs", "datasets", "plans", "runs")
 
 
 # ---- rows ----
@@ -610,15 +613,20 @@ class BuildVertex(VertexRow):
     """The build marker: which build was loaded last (lineage.build_marker derives the digest)."""
 
     LABEL: ClassVar[VertexLabel] = VertexLabel.BUILD
-    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols((BUILD_MARKER_DIGEST, "String"))
+    COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(
+        (BUILD_MARKER_DIGEST, "String"), *((name, "Long") for name in BUILD_MARKER_COUNTS)
+    )
     digest: str
+    # What the graph holds after the load, counted by the build (lineage.graph_counts), in
+    # `BUILD_MARKER_COUNTS` order; None where a build did not count (the read API counts then).
+    counts: tuple[int, int, int, int] | None = None
 
     @property
     def id(self) -> str:
         return BUILD_MARKER_ID
 
     def values(self) -> tuple[Value, ...]:
-        return (self.digest,)
+        return (self.digest, *(self.counts or (None,) * len(BUILD_MARKER_COUNTS)))
 
 
 @dataclass(frozen=True, slots=True)

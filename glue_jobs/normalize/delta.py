@@ -31,7 +31,7 @@ from glue_jobs.normalize.job import (
     _write_report,
     _write_run_info,
 )
-from glue_jobs.normalize.marker import write_marker
+from glue_jobs.normalize.marker import count_graph, write_marker
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import transform
 from glue_jobs.normalize.rows import ROW_SCHEMA
@@ -94,13 +94,22 @@ def run_delta(
     report_file = _write_report(out, accounts.report, params.max_bad_share)
     # The marker changes with every load that changes the graph (the read API's caches key on
     # it); a delta with nothing to load leaves the graph, and so the marker, as it was.
+    graph_counts, counted = count_graph(out, (*written.files, *state_files), parent)
     marker = (
-        (write_marker(out, written.files, gzip=params.gzip, base=parent.manifest_sha256),)
+        (
+            write_marker(
+                out,
+                written.files,
+                gzip=params.gzip,
+                base=parent.manifest_sha256,
+                counts=graph_counts,
+            ),
+        )
         if written.files
         else ()
     )
     index = _write_index(out, parent, written, events, accounts.inputs, params)
-    outputs = (*written.files, *marker, *state_files, *index, report_file)
+    outputs = (*written.files, *marker, *state_files, *counted, *index, report_file)
     manifest = _write_manifest(out, params, accounts, outputs)
     run_info = _write_run_info(spark, out, started)
     counts = manifest.counts()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from glue_jobs.normalize.events import EventRowKind, batch_accounts, parse_events
-from glue_jobs.normalize.marker import write_marker
+from glue_jobs.normalize.marker import count_graph, write_marker
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import transform
 from glue_jobs.normalize.selection import Selection, plans_to_read, select_inputs
@@ -123,9 +123,10 @@ def run_normalize(
         events.unpersist()
     accounts = reconcile(written.statuses, batches, selection.event_keys, selection.unknown_keys)
     report_file = _write_report(out, accounts.report, params.max_bad_share)
-    marker = write_marker(out, written.files, gzip=params.gzip)
+    graph_counts, counted = count_graph(out, written.files)
+    marker = write_marker(out, written.files, gzip=params.gzip, counts=graph_counts)
     index = _write_index(out, written, batches, accounts, params)
-    outputs = (*written.files, marker, *index, report_file)
+    outputs = (*written.files, *counted, marker, *index, report_file)
     manifest = _write_manifest(out, params, accounts, outputs)
     run_info = _write_run_info(spark, out, started)
     counts = manifest.counts()

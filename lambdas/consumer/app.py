@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lambdas.consumer.answer_cache import AnswerCache
 from lambdas.consumer.caching import CachingMiddleware
-from lambdas.consumer.catalogs import label_counts
+from lambdas.consumer.catalogs import built_counts, label_counts
 from lambdas.consumer.config import MAX_DEPTH, MAX_NAME_CHARS, ReadApiConfig
 from lambdas.consumer.errors import (
     ConsumerError,
@@ -71,6 +71,8 @@ Direction = Literal["upstream", "downstream", "both"]
 RunStatus = Literal["SUCCEEDED", "FAILED"]
 Depth = Annotated[int, Query(ge=1, le=MAX_DEPTH, description=f"hops to follow, 1..{MAX_DEPTH}")]
 # ISO-8601 date or datetime, checked here so the OpenAPI states it; `_instant` parses it.
+# Read-time counting walks a label; past this many a count says "at least".
+_COUNT_CAP = 100_000
 _ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 Instant = Annotated[
     str | None, Query(max_length=40, pattern=_ISO, description="ISO-8601 date or datetime (UTC)")
@@ -165,14 +167,22 @@ def create_app(graph_url: str | None = None, *, config: ReadApiConfig | None = N
     def status(
         counts: Annotated[
             bool,
-            Query(description="also count jobs, datasets, plans, runs (from the catalogs; capped)"),
+            Query(
+                description="also count jobs, datasets, plans, runs (the build's own counts; "
+                "else counted from the catalogs, capped)"
+            ),
         ] = False,
     ) -> Status:
-        cap = 100_000
+        cap: int | None = None
         started = time.perf_counter()
         found: dict[str, int] = {}
         if counts:
-            found = label_counts(client, cap)
+            built = built_counts(client)
+            if built is not None:
+                found = built
+            else:
+                cap = _COUNT_CAP
+                found = label_counts(client, cap)
         else:
             client.run(client.source().inject(1))  # a round trip proves the graph answers
         return Status(

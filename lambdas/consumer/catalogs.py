@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 from lambdas.consumer.graph_client import GraphClient
 from lineage.catalog import shard_ids
-from lineage.graph_schema import EdgeLabel, VertexLabel
+from lineage.graph_schema import BUILD_MARKER_COUNTS, BUILD_MARKER_ID, EdgeLabel, VertexLabel
 
-__all__ = ["label_counts", "listing", "page"]
+__all__ = ["built_counts", "label_counts", "listing", "page"]
 
 Row = TypeVar("Row")
 
@@ -65,11 +65,43 @@ def page(
     return sorted(rows[:limit], key=member_id), len(rows) > limit
 
 
+def built_counts(client: GraphClient) -> dict[str, int] | None:
+    """Jobs, datasets, plans and runs as the loaded build counted them (on its `Build` marker,
+    lineage.graph_counts), in one lookup by id; None when the marker holds no counts (a graph
+    loaded by an older build, or none)."""
+    from gremlin_python.process.graph_traversal import __
+
+    names = [str(n) for n in BUILD_MARKER_COUNTS]
+    t = client.source().V(BUILD_MARKER_ID).project(*names)
+    for name in names:
+        t = t.by(__.values(name).fold())
+    found = client.run(t)
+    if len(found) != 1:
+        return None
+    counts: dict[str, int] = {}
+    for name, values in found[0].items():
+        if len(values) != 1 or not isinstance(values[0], int):
+            return None  # partly counted or loaded as a set: count at read time instead
+        counts[_COUNTED_LABELS[name]] = values[0]
+    return counts
+
+
+# The marker's property names, and the labels `label_counts` answers with.
+_COUNTED_LABELS = dict(
+    zip(
+        BUILD_MARKER_COUNTS,
+        (VertexLabel.JOB, VertexLabel.DATASET, VertexLabel.PLAN, VertexLabel.RUN),
+        strict=True,
+    )
+)
+
+
 def label_counts(client: GraphClient, cap: int) -> dict[str, int]:
     """Jobs, datasets, plans and runs, each counted up to `cap`, in one round trip.
 
     Plans and runs are the ones a job has (`HAS_PLAN`, `HAS_RUN`): the runs list shows those, so
-    the inner runs of a statement (no job edge) are not counted.
+    the inner runs of a statement (no job edge) are not counted. `built_counts` gives the same
+    counts, exact, from the build's marker; this is for graphs without them.
     """
     from gremlin_python.process.graph_traversal import __
 

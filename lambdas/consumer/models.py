@@ -76,7 +76,11 @@ class Status(BaseModel):
     graph: str
     latency_ms: float
     counts: dict[str, int]
-    counts_capped_at: int
+    counts_capped_at: int | None = Field(
+        default=None,
+        description="counts stop at this number when counted at read time (a graph whose build "
+        "marker has no counts); null when the counts are the build's own, exact",
+    )
     build: str | None = Field(
         default=None, description="digest of the loaded build's marker; null without one"
     )

@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 
 from lambdas.consumer.app import create_app
 from lambdas.consumer.config import ReadApiConfig
-from lineage.graph_schema import BUILD_MARKER_DIGEST, BUILD_MARKER_ID, GraphRow
+from lineage.graph_counts import GraphCounts
+from lineage.graph_schema import BUILD_MARKER_DIGEST, BUILD_MARKER_ID, GraphRow, JobVertex
 from loader.run import LocalTarget, run_load
 
 pytestmark = pytest.mark.graph
@@ -179,3 +180,24 @@ def test_without_a_marker_nothing_is_tagged(clean_graph: str, api: TestClient) -
     assert got.headers["cache-control"] == "no-store"
     assert "etag" not in got.headers
     assert api.get("/status").json()["build"] is None
+
+
+def test_status_counts_are_the_loaded_builds_own(
+    clean_graph: str, api: TestClient, tmp_path: Path
+) -> None:
+    rows = build_lake().rows
+    load_build(clean_graph, rows, tmp_path / "uncounted")  # a marker without counts
+    live = api.get("/status", params={"counts": "true"}).json()
+    jobs = sum(isinstance(row, JobVertex) for row in rows)
+    assert live["counts"]["Job"] == jobs > 0
+    assert live["counts_capped_at"] == 100_000  # counted at read time
+    # Counts that are not the graph's show that the marker's are the ones answered, and the
+    # next load's are answered at once (one build's counts never outlive its load).
+    for n, counts in enumerate([GraphCounts(7, 8, 9, 10**12), GraphCounts(jobs, 0, 0, 0)]):
+        write_build(tmp_path / f"counted-{n}", rows, counts=counts)
+        assert run_load(str(tmp_path / f"counted-{n}"), LocalTarget(url=clean_graph)).succeeded
+        got = api.get("/status", params={"counts": "true"}).json()
+        assert got["counts"] == dict(
+            zip(["Job", "Dataset", "Plan", "Run"], counts.as_tuple(), strict=True)
+        )
+        assert got["counts_capped_at"] is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from glue_jobs.normalize.scheduled import read_pointer
 from lineage.build_pointer import BuildKind, BuildPointerError
 from lineage.delta_selection import ForeignParentError, NotABuildError, ParentTooNewError
 from lineage.delta_state import FullRebuildNeededError
-from lineage.graph_schema import BUILD_MARKER_ID
+from lineage.graph_schema import BUILD_MARKER_COUNTS, BUILD_MARKER_ID
 from lineage.verification import Outcome, VerifyError
 from loader.graph_check import expected_graph, graph_elements
 from stores import LocalStore
@@ -127,11 +128,17 @@ def test_full_plus_deltas_is_the_full_rebuild(builds: Builds, data: Any) -> None
         cuts = [first, middle, last]
     cutoffs = [builds.cutoff(i) for i in cuts]
     chain = [builds.full(cutoffs[0])]
+    first_graph = expected_graph(chain[0])
+    assert _marker_counts(first_graph) == _counted(first_graph)
     for cutoff in cutoffs[1:]:
         chain.append(builds.delta(chain[-1], cutoff))
-        loaded = _lineage(expected_graph(*chain))
-        full = _lineage(expected_graph(builds.full(cutoff)))
+        chained = expected_graph(*chain)
+        loaded = _lineage(chained)
+        full_graph = expected_graph(builds.full(cutoff))
+        full = _lineage(full_graph)
         assert loaded == full, _differences(loaded, full)
+        # The marker's counts (lineage.graph_counts) are those of the graph it ends up on.
+        assert _marker_counts(chained) == _counted(chained) == _marker_counts(full_graph)
 
 
 def test_a_delta_reads_only_what_landed_since_its_parent(builds: Builds) -> None:
@@ -169,11 +176,26 @@ def test_the_real_loader_gives_the_full_rebuilds_graph(builds: Builds, clean_gra
     actual = graph_elements(clean_graph)
     # The marker names the last build loaded (the read API's caches key on it).
     assert actual[_MARKER] == expected_graph(delta)[_MARKER]
+    assert _marker_counts(actual) == _counted(actual)
     full = _lineage(expected_graph(builds.full(builds.cutoff(len(builds.landed) - 1))))
     assert _lineage(actual) == full, _differences(_lineage(actual), full)
 
 
 _MARKER = f"v:{BUILD_MARKER_ID}"
+
+
+def _counted(graph: dict[str, Any]) -> dict[str, int]:
+    """What `GET /status?counts=true` counts, counted in the graph itself."""
+    kinds = Counter((element["kind"], element["label"]) for element in graph.values())
+    wanted = [("v", "Job"), ("v", "Dataset"), ("e", "HAS_PLAN"), ("e", "HAS_RUN")]
+    return dict(zip(BUILD_MARKER_COUNTS, (kinds[kind] for kind in wanted), strict=True))
+
+
+def _marker_counts(graph: dict[str, Any]) -> dict[str, int]:
+    props = graph[_MARKER]["props"]
+    found = {name: props[name] for name in BUILD_MARKER_COUNTS}
+    assert all(len(values) == 1 and values[0][0] == "int" for values in found.values()), found
+    return {name: values[0][1] for name, values in found.items()}
 
 
 def _lineage(graph: dict[str, Any]) -> dict[str, Any]:

@@ -499,9 +499,16 @@ def test_the_build_marker_names_the_graph_files(build: BuildResult) -> None:
     assert isinstance(marker, VertexRecord) and marker.id == BUILD_MARKER_ID
     graph_files = [f for f in build.manifest.outputs if f.path.startswith("csv/")]
     assert len(graph_files) > 5
-    ((column, (digest,)),) = [(p.column.name, p.values) for p in marker.properties]
-    assert column == "digest"
+    found = {p.column.name: p.values for p in marker.properties}
+    assert list(found) == ["digest", "jobs", "datasets", "plans", "runs"]
+    (digest,) = found["digest"]
     assert digest == marker_digest(graph_files)
+    # Counts of what the graph holds (lineage.graph_counts): here, what the build's files hold.
+    counts = build.manifest.counts()
+    assert found["jobs"] == (counts["vertices"]["Job"],)
+    assert found["datasets"] == (counts["vertices"]["Dataset"],)
+    assert found["plans"] == (counts["edges"]["HAS_PLAN"],)
+    assert found["runs"] == (counts["edges"]["HAS_RUN"],)
     # The manifest lists the marker file too, which does not change the digest.
     (listed,) = [f for f in build.manifest.outputs if f.label == "Build"]
     assert listed.path == "marker/Build-00000.csv"

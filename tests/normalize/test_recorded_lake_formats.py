@@ -12,6 +12,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ class Replay:
     graph: Graph
     report: QuarantineReport
     keys: dict[str, str]  # fixture file -> raw-zone key the producer stored it under
+    marker: dict[str, Any]  # the build marker's properties
 
 
 def _props(record: VertexRecord | EdgeRecord) -> dict[str, Any]:
@@ -108,7 +110,8 @@ def replay(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Replay:
                 graph.edges.setdefault(record.label, []).append(
                     (record.from_id, record.to_id, _props(record))
                 )
-    return Replay(statuses, graph, result.report, keys)
+    (marker,) = (r for f in (out / "marker").iterdir() for r in iter_records(f))
+    return Replay(statuses, graph, result.report, keys, _props(marker))
 
 
 def _cases(aspect: str) -> list[Any]:
@@ -291,3 +294,11 @@ def test_an_iceberg_ctas_is_one_logical_write_with_one_counted_run(replay: Repla
     counted = {to for _, to, _ in graph.edges["HAS_RUN"]}
     assert runs - counted == {inner_run}
     assert {frm for frm, _, _ in graph.edges["PART_OF"]} == {inner, inner_run}
+    # The build's own counts, which `GET /status?counts=true` shows, count it once too.
+    labels = Counter(props["~label"] for props in graph.vertices.values())
+    assert {name: replay.marker[name] for name in ("jobs", "datasets", "plans", "runs")} == {
+        "jobs": labels["Job"],
+        "datasets": labels["Dataset"],
+        "plans": labels["Plan"],
+        "runs": len(runs) - 1,
+    }

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lineage.build_marker import marker_digest, marker_file
+from lineage.graph_counts import GraphCounts
 from lineage.graph_csv import CsvFile, csv_files
 from lineage.graph_schema import GraphRow
 from lineage.manifest import MANIFEST_FILE, Manifest, OutputFile
@@ -22,11 +23,18 @@ def _entry(made: CsvFile) -> OutputFile:
     return OutputFile(made.path, made.kind, made.label, made.rows, len(made.data), made.sha256)
 
 
-def write_build(folder: Path, rows: Iterable[GraphRow], *, extra: Iterable[CsvFile] = ()) -> str:
-    """Write `rows` (and the `extra` graph files given as they are) as a build; its digest."""
+def write_build(
+    folder: Path,
+    rows: Iterable[GraphRow],
+    *,
+    extra: Iterable[CsvFile] = (),
+    counts: GraphCounts | None = None,
+) -> str:
+    """Write `rows` (and the `extra` graph files given as they are) as a build, its marker
+    carrying `counts` if given; its digest."""
     written = [*csv_files(rows), *extra]
     outputs = [_entry(made) for made in written]
-    marker = marker_file(outputs)
+    marker = marker_file(outputs, counts=counts)
     for made in (*written, marker):
         path = folder / made.path
         path.parent.mkdir(parents=True, exist_ok=True)
