@@ -20,6 +20,7 @@ from lineage.neptune_csv import Cardinality, Column, PropertyType, epoch_millis
 
 __all__ = [
     "BUILD_MARKER_COUNTS",
+    "BUILD_MARKER_COUNTS_OF",
     "BUILD_MARKER_DIGEST",
     "BUILD_MARKER_ID",
     "EDGE_CLASSES",
@@ -183,6 +184,7 @@ BUILD_MARKER_ID = f"{IdPrefix.BUILD}loaded"
 BUILD_MARKER_DIGEST = "digest"
 # The `Build` marker's counts of what `GET /status?counts=true` shows (lineage.graph_counts).
 BUILD_MARKER_COUNTS = ("jobs", "datasets", "plans", "runs")
+BUILD_MARKER_COUNTS_OF = "counts_of"  # the digest of the build whose counts these are
 
 
 # ---- rows ----
@@ -614,7 +616,9 @@ class BuildVertex(VertexRow):
 
     LABEL: ClassVar[VertexLabel] = VertexLabel.BUILD
     COLUMNS: ClassVar[tuple[Column, ...]] = _vcols(
-        (BUILD_MARKER_DIGEST, "String"), *((name, "Long") for name in BUILD_MARKER_COUNTS)
+        (BUILD_MARKER_DIGEST, "String"),
+        (BUILD_MARKER_COUNTS_OF, "String"),
+        *((name, "Long") for name in BUILD_MARKER_COUNTS),
     )
     digest: str
     # What the graph holds after the load, counted by the build (lineage.graph_counts), in
@@ -626,7 +630,11 @@ class BuildVertex(VertexRow):
         return BUILD_MARKER_ID
 
     def values(self) -> tuple[Value, ...]:
-        return (self.digest, *(self.counts or (None,) * len(BUILD_MARKER_COUNTS)))
+        if self.counts is None:
+            return (self.digest, None, *(None,) * len(BUILD_MARKER_COUNTS))
+        # The digest again beside the counts: a load cannot remove a property, so counts left
+        # by an earlier build under a later marker without counts must be told apart.
+        return (self.digest, self.digest, *self.counts)
 
 
 @dataclass(frozen=True, slots=True)

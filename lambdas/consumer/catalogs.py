@@ -17,7 +17,14 @@ from typing import Any, TypeVar
 
 from lambdas.consumer.graph_client import GraphClient
 from lineage.catalog import shard_ids
-from lineage.graph_schema import BUILD_MARKER_COUNTS, BUILD_MARKER_ID, EdgeLabel, VertexLabel
+from lineage.graph_schema import (
+    BUILD_MARKER_COUNTS,
+    BUILD_MARKER_COUNTS_OF,
+    BUILD_MARKER_DIGEST,
+    BUILD_MARKER_ID,
+    EdgeLabel,
+    VertexLabel,
+)
 
 __all__ = ["built_counts", "label_counts", "listing", "page"]
 
@@ -69,20 +76,21 @@ def built_counts(client: GraphClient) -> dict[str, int] | None:
     """Jobs, datasets, plans and runs as the loaded build counted them (on its `Build` marker,
     lineage.graph_counts), in one lookup by id; None when the marker holds no counts (a graph
     loaded by an older build, or none)."""
-    from gremlin_python.process.graph_traversal import __
-
-    names = [str(n) for n in BUILD_MARKER_COUNTS]
-    t = client.source().V(BUILD_MARKER_ID).project(*names)
-    for name in names:
-        t = t.by(__.values(name).fold())
-    found = client.run(t)
-    if len(found) != 1:
+    names = (BUILD_MARKER_DIGEST, BUILD_MARKER_COUNTS_OF, *BUILD_MARKER_COUNTS)
+    found = client.run(client.source().V(BUILD_MARKER_ID).value_map(*names))
+    if len(found) != 1 or set(found[0]) != set(names):
         return None
+    values = found[0]
+    if any(len(values[name]) != 1 for name in names):
+        return None  # loaded as a set (several builds' values): count at read time instead
+    if values[BUILD_MARKER_COUNTS_OF] != values[BUILD_MARKER_DIGEST]:
+        return None  # an earlier build's counts, under a build that did not count
     counts: dict[str, int] = {}
-    for name, values in found[0].items():
-        if len(values) != 1 or not isinstance(values[0], int):
-            return None  # partly counted or loaded as a set: count at read time instead
-        counts[_COUNTED_LABELS[name]] = values[0]
+    for name in BUILD_MARKER_COUNTS:
+        (count,) = values[name]
+        if not isinstance(count, int):
+            return None
+        counts[_COUNTED_LABELS[name]] = count
     return counts
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from api_graph import CURATED, RAW_ORDERS, build_lake
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from lambdas.consumer.app import create_app
 from lambdas.consumer.config import ReadApiConfig
+from lineage.catalog import catalog_rows
 from lineage.graph_counts import GraphCounts
 from lineage.graph_schema import BUILD_MARKER_DIGEST, BUILD_MARKER_ID, GraphRow, JobVertex
 from loader.run import LocalTarget, run_load
@@ -186,18 +188,31 @@ def test_status_counts_are_the_loaded_builds_own(
     clean_graph: str, api: TestClient, tmp_path: Path
 ) -> None:
     rows = build_lake().rows
-    load_build(clean_graph, rows, tmp_path / "uncounted")  # a marker without counts
-    live = api.get("/status", params={"counts": "true"}).json()
     jobs = sum(isinstance(row, JobVertex) for row in rows)
+
+    def status(name: str, built: list[GraphRow], counts: GraphCounts | None) -> dict[str, Any]:
+        write_build(tmp_path / name, built, counts=counts)
+        assert run_load(str(tmp_path / name), LocalTarget(url=clean_graph)).succeeded
+        answer = api.get("/status", params={"counts": "true"})
+        assert answer.status_code == 200
+        found: dict[str, Any] = answer.json()
+        return found
+
+    live = status("uncounted", rows, None)  # a marker without counts
     assert live["counts"]["Job"] == jobs > 0
     assert live["counts_capped_at"] == 100_000  # counted at read time
     # Counts that are not the graph's show that the marker's are the ones answered, and the
     # next load's are answered at once (one build's counts never outlive its load).
     for n, counts in enumerate([GraphCounts(7, 8, 9, 10**12), GraphCounts(jobs, 0, 0, 0)]):
-        write_build(tmp_path / f"counted-{n}", rows, counts=counts)
-        assert run_load(str(tmp_path / f"counted-{n}"), LocalTarget(url=clean_graph)).succeeded
-        got = api.get("/status", params={"counts": "true"}).json()
+        got = status(f"counted-{n}", rows, counts)
         assert got["counts"] == dict(
             zip(["Job", "Dataset", "Plan", "Run"], counts.as_tuple(), strict=True)
         )
         assert got["counts_capped_at"] is None
+    # A later build without counts cannot remove the earlier ones from the marker: they are
+    # ignored, and the graph (one job more now) is counted at read time.
+    added = JobVertex(name="one more", glue_job_name=None)
+    more = [*rows, added, *catalog_rows(added)]
+    after = status("uncounted-again", more, None)
+    assert after["counts"]["Job"] == jobs + 1
+    assert after["counts_capped_at"] == 100_000

@@ -500,9 +500,10 @@ def test_the_build_marker_names_the_graph_files(build: BuildResult) -> None:
     graph_files = [f for f in build.manifest.outputs if f.path.startswith("csv/")]
     assert len(graph_files) > 5
     found = {p.column.name: p.values for p in marker.properties}
-    assert list(found) == ["digest", "jobs", "datasets", "plans", "runs"]
+    assert list(found) == ["digest", "counts_of", "jobs", "datasets", "plans", "runs"]
     (digest,) = found["digest"]
     assert digest == marker_digest(graph_files)
+    assert found["counts_of"] == (digest,)  # the counts are this build's
     # Counts of what the graph holds (lineage.graph_counts): here, what the build's files hold.
     counts = build.manifest.counts()
     assert found["jobs"] == (counts["vertices"]["Job"],)
