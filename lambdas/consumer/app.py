@@ -70,9 +70,9 @@ def _answer(model: BaseModel) -> Response:
 Direction = Literal["upstream", "downstream", "both"]
 RunStatus = Literal["SUCCEEDED", "FAILED"]
 Depth = Annotated[int, Query(ge=1, le=MAX_DEPTH, description=f"hops to follow, 1..{MAX_DEPTH}")]
-# ISO-8601 date or datetime, checked here so the OpenAPI states it; `_instant` parses it.
 # Read-time counting walks a label; past this many a count says "at least".
 _COUNT_CAP = 100_000
+# ISO-8601 date or datetime, checked here so the OpenAPI states it; `_instant` parses it.
 _ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 Instant = Annotated[
     str | None, Query(max_length=40, pattern=_ISO, description="ISO-8601 date or datetime (UTC)")
