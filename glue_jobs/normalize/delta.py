@@ -35,7 +35,7 @@ from glue_jobs.normalize.marker import count_graph, write_marker
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import transform
 from glue_jobs.normalize.rows import ROW_SCHEMA
-from glue_jobs.normalize.write import Written, collect_written, load
+from glue_jobs.normalize.write import Written, collect_written, load, store_state
 from lineage.delta_selection import (
     DeltaError,
     DeltaSelection,
@@ -252,7 +252,7 @@ def _write_graph(
         state = [m[1] for _, m in merged]
     else:
         state = [_merge(parent, group, {})[1][1] for group in STATEFUL_GROUPS]
-    return written, _store(out, [s for s in state if s.rows])
+    return written, store_state(out, [s for s in state if s.rows])
 
 
 def _no_events(spark: SparkSession) -> DataFrame:
@@ -265,12 +265,6 @@ def _merge(
 ) -> tuple[str, tuple[tuple[tuple[str, str], ...], StateFile]]:
     merged = merge_state(group, parent.state_data(group), new, parent.state_source(group))
     return group, merged
-
-
-def _store(out: BuildStore, files: list[StateFile]) -> tuple[OutputFile, ...]:
-    for made in files:
-        out.write(made.path, made.data)
-    return tuple(OutputFile(f.path, "state", f.path, f.rows, len(f.data), f.sha256) for f in files)
 
 
 def _write_index(
@@ -297,4 +291,4 @@ def _write_index(
         if batch.status.outcome is not Outcome.NOT_LANDED:
             named.setdefault(key, []).extend(batch.plans)
     read = [*parent.recent.items(), *((i.key, i.size) for i in inputs)]
-    return _store(out, list(index_files(plans, named, read, params.landed_before_ms)))
+    return store_state(out, index_files(plans, named, read, params.landed_before_ms))

@@ -15,7 +15,7 @@ from glue_jobs.normalize.marker import count_graph, write_marker
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import transform
 from glue_jobs.normalize.selection import Selection, plans_to_read, select_inputs
-from glue_jobs.normalize.write import Written, collect_written, load
+from glue_jobs.normalize.write import Written, collect_written, load, store_state
 from lineage.delta_state import STATE_PREFIX, chosen_plan_keys, index_files
 from lineage.errors import LineageError
 from lineage.graph_csv import EDGES_PREFIX, LOAD_PREFIX, MARKER_PREFIX, VERTICES_PREFIX
@@ -216,10 +216,9 @@ def _write_index(
         if batch.status.outcome is not Outcome.NOT_LANDED
     }
     read = [(item.key, item.size) for item in accounts.inputs]
-    files = index_files(chosen_plan_keys(landed), named, read, params.landed_before_ms)
-    for made in files:
-        out.write(made.path, made.data)
-    return tuple(OutputFile(f.path, "state", f.path, f.rows, len(f.data), f.sha256) for f in files)
+    return store_state(
+        out, index_files(chosen_plan_keys(landed), named, read, params.landed_before_ms)
+    )
 
 
 def _write_report(out: BuildStore, report: QuarantineReport, max_bad_share: float) -> OutputFile:

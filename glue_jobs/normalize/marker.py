@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from glue_jobs.normalize.write import store_state
 from lineage.build_marker import marker_file
 from lineage.delta_selection import ParentBuild
 from lineage.delta_state import StateFile
@@ -34,13 +35,8 @@ def count_graph(
         source = parent.state_source(group) if parent is not None else group
         made.append(merge_edge_ids(group, old, ids, source))
     states.update({f.path: f.rows for f in made})
-    stored = [f for f in made if f.rows]  # as every state file: none when there is nothing
-    for f in stored:
-        out.write(f.path, f.data)
-    entries = tuple(
-        OutputFile(f.path, "state", f.path, f.rows, len(f.data), f.sha256) for f in stored
-    )
-    return GraphCounts.from_states(states), entries
+    # As every state file: none when there is nothing.
+    return GraphCounts.from_states(states), store_state(out, [f for f in made if f.rows])
 
 
 def write_marker(

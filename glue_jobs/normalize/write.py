@@ -17,7 +17,7 @@ from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.rows import DATASETS, GROUPS, STATUS_GROUP
 from glue_jobs.normalize.statements import STATEMENT_GROUP, StatementFiles
 from lineage.dataset_properties import DatasetClaims
-from lineage.delta_state import STATE_PREFIX, STATEFUL_GROUPS, StateLines, state_path
+from lineage.delta_state import STATE_PREFIX, STATEFUL_GROUPS, StateFile, StateLines, state_path
 from lineage.graph_csv import EDGES_PREFIX, VERTICES_PREFIX, CsvFile, LabelFiles, csv_line
 from lineage.manifest import OutputFile
 from lineage.quarantine import PayloadStatus
@@ -27,7 +27,15 @@ if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
     from pyspark.sql import DataFrame, Row
 
-__all__ = ["OUT_SCHEMA", "OutRowKind", "Written", "collect_written", "load", "write_partition"]
+__all__ = [
+    "OUT_SCHEMA",
+    "OutRowKind",
+    "Written",
+    "collect_written",
+    "load",
+    "store_state",
+    "write_partition",
+]
 
 OUT_SCHEMA = (
     "kind string, label string, path string, rows long, size long, sha256 string, status string"
@@ -204,3 +212,15 @@ def collect_written(rows: Iterable[Row]) -> Written:
             status = PayloadStatus.from_json(row["status"])
             statuses[status.key] = status
     return Written(tuple(files), tuple(statuses.values()))
+
+
+def store_state(out: BuildStore, files: Iterable[StateFile]) -> tuple[OutputFile, ...]:
+    """Store state files made on the driver (the index, a delta's merged state, the counted
+    edge ids) in `out`; their manifest entries."""
+    stored: list[OutputFile] = []
+    for made in files:
+        out.write(made.path, made.data)
+        stored.append(
+            OutputFile(made.path, "state", made.path, made.rows, len(made.data), made.sha256)
+        )
+    return tuple(stored)
