@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_graph import run_started
 from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversalSource
 from typer.testing import CliRunner
 
 from lineage.graph_csv import csv_files, csv_line
-from lineage.graph_schema import RunVertex
 from lineage_cli.commands.load import (
     EXIT_COMPLETED_WITH_ERRORS,
     EXIT_LOAD_FAILED,
@@ -107,25 +107,7 @@ def test_a_built_run_vertex_loads_whole_second_dates_and_millisecond_longs(
     clean_graph: str, g: GraphTraversalSource, tmp_path: Path
 ) -> None:
     ended = dt.datetime(2026, 11, 22, 2, 0, 5, 123_456, tzinfo=dt.UTC)
-    run = RunVertex(
-        plan_id="p1",
-        timestamp_ms=1,
-        discriminator=None,
-        job_name="job",
-        status="SUCCEEDED",
-        error=None,
-        started_at=ended - dt.timedelta(milliseconds=1500),
-        ended_at=ended,
-        duration_ms=1500,
-        rows_read=None,
-        rows_written=None,
-        bytes_written=None,
-        app_id=None,
-        user=None,
-        glue_job_run_id=None,
-        raw_key="k",
-        raw_sha256="s",
-    )
+    run = run_started("p1", ended - dt.timedelta(milliseconds=1500), 1500)
     line = csv_line(run)
     assert "2026-11-22T02:00:05Z" in line and "2026-11-22T02:00:03Z" in line
     assert ".123" not in line and ".623" not in line
