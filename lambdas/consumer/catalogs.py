@@ -88,8 +88,8 @@ def built_counts(client: GraphClient) -> dict[str, int] | None:
     counts: dict[str, int] = {}
     for name in BUILD_MARKER_COUNTS:
         (count,) = values[name]
-        if not isinstance(count, int):
-            return None
+        if isinstance(count, bool) or not isinstance(count, int):
+            return None  # not a Long the build wrote (a hand-edited marker)
         counts[_COUNTED_LABELS[name]] = count
     return counts
 
