@@ -38,22 +38,27 @@ def overview(client: GraphClient, max_jobs: int, max_datasets: int) -> GraphView
 
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
-    found: dict[str, dict[Any, Any]] = {}  # dataset id -> elementMap, in first-seen order
+    found: dict[str, dict[str, Any]] = {}  # dataset id -> its node, in first-seen order
+
+    def dataset_ids(element_maps: list[dict[Any, Any]]) -> list[str]:
+        ids = []
+        for em in element_maps:
+            vid, label, props = element_props(em)
+            if vid not in found:
+                found[vid] = node(vid, label, props)
+            ids.append(vid)
+        return ids
+
     for row in rows:
         job_vid, _, props = element_props(row["job"])
         props["last_status"] = row["last"][0] if row["last"] else None
         nodes.append(node(job_vid, VertexLabel.JOB, props))
-        reads, writes = ([str(em[T.id]) for em in row[k]] for k in ("reads", "writes"))
-        edges += job_flows(job_vid, reads, writes)
-        for em in [*row["reads"], *row["writes"]]:
-            found.setdefault(str(em[T.id]), em)
-    dataset_ids = list(found)
-    if len(dataset_ids) > max_datasets:
+        edges += job_flows(job_vid, dataset_ids(row["reads"]), dataset_ids(row["writes"]))
+    kept = list(found)
+    if len(kept) > max_datasets:
         capped = True
-        kept = set(dataset_ids[:max_datasets])
-        dataset_ids = dataset_ids[:max_datasets]
-        edges = [e for e in edges if e["from"] in kept or e["to"] in kept]
-    for vid in dataset_ids:
-        _, label, props = element_props(found[vid])
-        nodes.append(node(vid, label, props))
+        kept = kept[:max_datasets]
+        wanted = set(kept)
+        edges = [e for e in edges if e["from"] in wanted or e["to"] in wanted]
+    nodes += [found[vid] for vid in kept]
     return GraphView.model_validate({"nodes": nodes, "edges": edges, "capped": capped})

@@ -66,10 +66,17 @@ def element_props(element_map: dict[Any, Any]) -> tuple[str, str, dict[str, Any]
     """Split an `elementMap()` into (id, vertex/edge label, properties)."""
     from gremlin_python.process.traversal import T
 
+    # One pass over the items, the tokens told apart by identity: looking `T.id` up in the map
+    # would hash it in Python (an aenum member), twice per element, thousands of times per view.
+    vid = label = None
     props: dict[str, Any] = {}
     for key, value in element_map.items():
-        if not isinstance(key, str):
-            continue  # T.id, T.label and an edge's Direction.IN/OUT
+        if type(key) is not str:
+            if key is T.id:
+                vid = value
+            elif key is T.label:
+                label = value
+            continue  # an edge's Direction.IN/OUT
         if type(value) is not str:
             props[key] = json_value(value)
         elif key in _JSON_PROPS:
@@ -85,7 +92,10 @@ def element_props(element_map: dict[Any, Any]) -> tuple[str, str, dict[str, Any]
         if isinstance(millis, int) and not isinstance(millis, bool):
             with contextlib.suppress(OverflowError):
                 props[name] = _iso_millis(millis)
-    return str(element_map[T.id]), str(element_map[T.label]), props
+    if vid is None or label is None:
+        # Not from `elementMap()`: the same KeyError a lookup of the missing token gives.
+        return str(element_map[T.id]), str(element_map[T.label]), props
+    return str(vid), str(label), props
 
 
 def node_label(vertex_label: str, props: dict[str, Any]) -> str:
@@ -116,6 +126,9 @@ def node(vertex_id: str, vertex_label: str, props: dict[str, Any]) -> dict[str, 
         "group": node_group(vertex_label, props),
         "type": str(vertex_label),
     }
+    if _RESERVED.isdisjoint(props):
+        out.update(props)  # the usual case, without a test per key
+        return out
     for key, value in props.items():
         out[f"prop_{key}" if key in _RESERVED else key] = value
     return out
