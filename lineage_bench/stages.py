@@ -20,8 +20,7 @@ from typing import Any, TextIO
 
 from lineage_bench.load import measure as load_build
 from lineage_bench.machine import DRIVER_PYTHON, JVM, PYTHON_WORKERS, process_tree_rss_by_role
-from lineage_bench.normalize import measure as normalize_lake
-from lineage_bench.normalize import parse_floor
+from lineage_bench.normalize import parse_floor, run_job
 from lineage_bench.producer import run as run_producer
 from lineage_bench.read_api import measure_endpoints
 from lineage_bench.read_concurrency import measure_concurrency
@@ -130,7 +129,7 @@ def measure_delta(options: Any, lakes: dict[int, Path], say: Say) -> StageResult
 
     result = StageResult("delta")
     began = time.perf_counter()
-    spark = local_spark(options.master, "4g")
+    spark = local_spark(options.master)
     try:
         for plans in options.delta_sizes:
             scale = scale_label(plans)
@@ -208,7 +207,7 @@ def measure_normalize(
         shutil.rmtree(out, ignore_errors=True)
         say(f"normalize {scale}: running the normalize job (Spark {spark.sparkContext.master})")
         with PeakMemory() as peak, _script_output():
-            row = normalize_lake(spark, lake, out, plans)
+            row = run_job(spark, lake, out)
         # The floor reads and parses every raw object the job reads: payloads and sidecars.
         _parse_s, read_parse_s, raw_bytes = parse_floor(lake, ("plans", "events"), "*.json*")
         builds[plans] = out  # a build folder: its graph files load first, then its marker
