@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import importlib
+import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ RUN_INFO_FILE = "run-info.json"
 MANIFEST_FORMAT = 1
 
 Param = str | int | float | bool | None
+
+# How orjson (OPT_INDENT_2, sorted keys) lays out the manifest's inputs: `Manifest.to_json`.
+_EMPTY_INPUTS = b'\n  "inputs": [],\n'
+_INPUT_JSON = b'%b    {\n      "key": %b,\n      "sha256": %b,\n      "size": %b\n    }'
 
 # Everything a build folder may hold: what a rebuild writes, and the writer's own temporaries
 # (`.<name>.tmp-<pid>`, left by a killed run). A rebuild refuses any other folder as its output
@@ -135,7 +140,12 @@ class Manifest:
         return {k: dict(sorted(v.items())) for k, v in result.items()}
 
     def to_json(self) -> bytes:
-        """The bytes of `manifest.json` (sorted keys, two-space indent, trailing newline)."""
+        """The bytes of `manifest.json` (sorted keys, two-space indent, trailing newline).
+
+        orjson writes the document without its inputs; each input (half a million at 100k
+        plans) is then written into their place, in orjson's layout, straight into one buffer:
+        no dict per input, so the bytes themselves are the most this holds.
+        """
         doc = {
             "format": MANIFEST_FORMAT,
             "code_version": self.code_version,
@@ -143,9 +153,7 @@ class Manifest:
             "counts": self.counts(),
             "payloads": dict(sorted(self.payloads.items())),
             "quarantine_by_reason": dict(sorted(self.quarantine_by_reason.items())),
-            "inputs": [
-                {"key": i.key, "size": i.size, "sha256": i.sha256} for i in sorted(self.inputs)
-            ],
+            "inputs": [],
             "outputs": [
                 {
                     "path": o.path,
@@ -158,7 +166,24 @@ class Manifest:
                 for o in sorted(self.outputs)
             ],
         }
-        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+        text = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+        if not self.inputs:
+            return text
+        # A top-level key sits alone on its line at two spaces: no string value (newlines are
+        # escaped) or deeper key can look like this.
+        before, found, after = text.partition(_EMPTY_INPUTS)
+        assert found, "orjson's layout of an empty list changed"
+        buffer = io.BytesIO()
+        buffer.write(before)
+        buffer.write(b'\n  "inputs": [\n')
+        dumps = orjson.dumps
+        for n, i in enumerate(sorted(self.inputs)):
+            buffer.write(
+                _INPUT_JSON % (b",\n" if n else b"", dumps(i.key), dumps(i.sha256), dumps(i.size))
+            )
+        buffer.write(b"\n  ],\n")
+        buffer.write(after)
+        return buffer.getvalue()  # CPython hands over its buffer: no second copy
 
     @classmethod
     def from_json(cls, raw: bytes, source: str = MANIFEST_FILE) -> Manifest:

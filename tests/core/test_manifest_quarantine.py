@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -51,6 +52,39 @@ def test_manifest_bytes_do_not_depend_on_input_order_and_round_trip() -> None:
     back = Manifest.from_json(one)
     assert back.to_json() == one
     assert back.counts() == {"edges": {"HAS_PLAN": 2}, "vertices": {"Job": 3}}
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
+_PARAM = st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), _TEXT)
+
+
+@given(
+    inputs=st.lists(st.builds(InputObject, _TEXT, st.integers(0, 2**63 - 1), _TEXT), max_size=20),
+    parameters=st.dictionaries(_TEXT, _PARAM, max_size=5),
+    code_version=_TEXT,
+)
+def test_manifest_bytes_are_orjsons_layout_of_the_whole_document(
+    inputs: list[InputObject], parameters: dict[str, str | int | bool | None], code_version: str
+) -> None:
+    # The inputs are written into place by hand; orjson laying out the whole document (inputs
+    # as dicts) is the reference, for any text a key, parameter or digest may hold.
+    manifest = Manifest(code_version, parameters, tuple(inputs), (V, E), {"read": 1}, {"x": 1})
+    doc = {
+        "format": 1,
+        "code_version": code_version,
+        "parameters": parameters,
+        "counts": manifest.counts(),
+        "payloads": {"read": 1},
+        "quarantine_by_reason": {"x": 1},
+        "inputs": [{"key": i.key, "size": i.size, "sha256": i.sha256} for i in sorted(inputs)],
+        "outputs": [
+            {"path": o.path, "kind": o.kind, "label": o.label, "rows": o.rows, "size": o.size}
+            | {"sha256": o.sha256}
+            for o in sorted((V, E))
+        ],
+    }
+    expected = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    assert manifest.to_json() == expected
 
 
 def test_classify_maps_errors_to_reasons() -> None:
