@@ -175,7 +175,8 @@ def _account_batches(events: DataFrame, progress: Progress) -> dict[str, EventBa
 
     progress("parsing execution events")
     accounts = events.where(F.col("kind") == EventRowKind.BATCH.value).select("payload")
-    return batch_accounts(accounts.collect())
+    # Partition by partition: the rows in transit are one partition's, never the lake's.
+    return batch_accounts(accounts.toLocalIterator(prefetchPartitions=True))
 
 
 def _write_graph(

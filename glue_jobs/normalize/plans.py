@@ -44,6 +44,8 @@ Row = tuple[str, str, str]
 """(group, id, line) of ROW_SCHEMA."""
 
 _OUT_ROWS_PER_BATCH = 20_000
+# Recurring rows (jobs, datasets, columns) a task dedups before the shuffle, at most.
+_SHARED_ROWS_PER_TASK = 100_000
 _ENCODED_CACHE_ROWS = 200_000
 _SHOWN_UNRESOLVED = 10
 
@@ -146,8 +148,12 @@ def transform(
     events: DataFrame,
     params: NormalizeParams,
     duplicates: Mapping[str, str],
+    shared_rows: int = _SHARED_ROWS_PER_TASK,
 ) -> DataFrame:
     """Plan keys -> ROW_SCHEMA rows: every vertex/edge line, plus one status row per plan.
+
+    A task dedups the recurring rows (jobs, datasets, columns) it makes, keeping at most
+    `shared_rows` of them before it sends them on (the writer dedups across tasks).
 
     `plan_keys` has a `key` and a `plan_id` column (the id the key names); `events` holds the
     events pass's EVENT_SCHEMA rows. The events join their plans through Spark (a shuffle by plan
@@ -176,6 +182,26 @@ def transform(
             ids.clear()
             lines.clear()
             return out
+
+        def drain() -> Iterator[pa.RecordBatch]:
+            # The recurring rows kept so far go on, in batches, and are forgotten: the writer
+            # keeps the smallest line per id and merges claims whatever their order, so a task
+            # holds a bounded number of them however many plans it has, and the bytes are the
+            # same.
+            for (group, row_id), line in shared.items():
+                groups.append(group)
+                ids.append(row_id)
+                lines.append(line)
+                if len(groups) >= _OUT_ROWS_PER_BATCH:
+                    yield flush()
+            shared.clear()
+            for row_id, merged in claims.items():
+                groups.append(DATASETS)
+                ids.append(row_id)
+                lines.append(merged.to_json())
+                if len(groups) >= _OUT_ROWS_PER_BATCH:
+                    yield flush()
+            claims.clear()
 
         for batch in batches:
             keys = batch.column(0).to_pylist()
@@ -207,14 +233,9 @@ def transform(
                 lines.append(status.to_json().decode())
                 if len(groups) >= _OUT_ROWS_PER_BATCH:
                     yield flush()
-        for (group, row_id), line in shared.items():
-            groups.append(group)
-            ids.append(row_id)
-            lines.append(line)
-        for row_id, merged in claims.items():
-            groups.append(DATASETS)
-            ids.append(row_id)
-            lines.append(merged.to_json())
+                if len(shared) + len(claims) >= shared_rows:
+                    yield from drain()
+        yield from drain()
         if groups:
             yield flush()
 

@@ -23,10 +23,12 @@ from glue_jobs.normalize import (
     run_normalize,
     transform,
 )
+from glue_jobs.normalize.selection import select_inputs
 from lineage.catalog import run_catalog_root, shard_of
 from lineage.graph_schema import EDGE_CLASSES, VERTEX_CLASSES, VertexLabel, catalog_id
 from lineage.manifest import Manifest
 from lineage.quarantine import Outcome, PayloadStatus, TooManyBadPayloadsError
+from lineage.raw_zone_layout import parse_raw_key
 from loader.csv_reader import EdgeRecord, VertexRecord, iter_records, read_layout
 from stores import LocalStore
 
@@ -154,6 +156,29 @@ def test_parse_events_emits_one_row_per_event_and_a_status_per_batch(
         "key string, plan_id string, timestamp long, kind string",
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_task_that_sends_its_recurring_rows_on_early_writes_the_same_files(
+    spark: Any, lake: Lake, tmp_path: Path
+) -> None:
+    # A task holds at most `shared_rows` recurring rows; sending them on after every plan
+    # (duplicates across plans reach the writer) must not change a single byte written.
+    store = LocalStore(str(lake.root))
+    params = NormalizeParams(lake=str(lake.root), out="unused")
+    selection = select_inputs(store, params)
+    plans = [(key, str(parse_raw_key(key).plan_id)) for key in selection.plan_keys]
+    keys = spark.createDataFrame(plans, "key string, plan_id string").repartition(1)
+    batches = spark.createDataFrame([(k,) for k in selection.event_keys], "key string")
+    events = parse_events(batches, store, params)
+    files: dict[int, list[tuple[str, str]]] = {}
+    rows: dict[int, int] = {}
+    for bound in (1, 100_000):
+        made = transform(keys, store, events, params, selection.duplicates, shared_rows=bound)
+        rows[bound] = made.count()
+        written = load(made, LocalStore(str(tmp_path / str(bound))), params).collect()
+        files[bound] = sorted((r["path"], r["sha256"]) for r in written if r["kind"] == "file")
+    assert rows[1] > rows[100_000]  # the early sending happened
+    assert files[1] == files[100_000] and len(files[1]) > 5
 
 
 def test_transform_emits_encoded_rows_and_a_status(spark: Any, lake: Lake) -> None:
