@@ -10,10 +10,16 @@ from typing import Any
 
 from glue_jobs.entrypoint import local_session_conf
 
-__all__ = ["local_spark", "stop_local_spark"]
+__all__ = ["DRIVER_MEMORY", "local_spark", "stop_local_spark"]
+
+# The heap of the one JVM that is Spark's driver and executor in local mode. The job holds no
+# lake-sized data in it (sorts and the persisted events spill to disk), and the JVM's resident
+# memory follows the heap it is allowed, not what is live: 4g reached 4.7 GiB at 100k plans
+# for the same speed as 1g (docs/benchmarks.md, "Normalize").
+DRIVER_MEMORY = "1g"
 
 
-def local_spark(master: str = "local[*]", driver_memory: str = "4g") -> Any:
+def local_spark(master: str = "local[*]", driver_memory: str = DRIVER_MEMORY) -> Any:
     """A local SparkSession whose Python workers run this interpreter (the project's venv).
 
     With a `local[...]` master it listens on 127.0.0.1 only and has no web UI

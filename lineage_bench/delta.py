@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{stamp} {message} (load {load_average()})", file=sys.stderr, flush=True)
 
     shares = [float(s) for s in args.shares.split(",")]
-    spark = local_spark(args.master, "4g")
+    spark = local_spark(args.master)
     try:
         with graph_server(args.heap, say) as url:
             for plans in (int(p) for p in args.plans.split(",")):

@@ -178,7 +178,7 @@ def run_bench(
     builds: dict[int, Path] = {}
     normalize: StageResult | None = None
     if "normalize" not in options.skip:
-        spark = local_spark(options.master, "4g")
+        spark = local_spark(options.master)
         try:
             normalize, builds = measure_normalize(
                 spark, [(p, lakes[p]) for p in sizes], options.work, say

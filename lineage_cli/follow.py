@@ -134,7 +134,7 @@ class Follower:
         if self._spark is None:
             from glue_jobs.local_spark import local_spark
 
-            self._spark = local_spark(self.master, "2g")
+            self._spark = local_spark(self.master)
         result, pointer = run_scheduled(
             self._spark,
             open_store(self.lake),

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from glue_jobs.entrypoint import parse_instant
-from glue_jobs.local_spark import local_spark
+from glue_jobs.local_spark import DRIVER_MEMORY, local_spark
 from glue_jobs.normalize import BuildResult, NormalizeParams, check_output_folder, run_normalize
 from glue_jobs.normalize.delta import prepare_delta, run_delta
 from lineage.dataset_identity import LayerRules
@@ -172,7 +172,12 @@ def register(app: typer.Typer) -> None:
         ),
         file_mb: int = typer.Option(64, "--file-mb", help="Roll CSV files at this many MiB."),
         master: str = typer.Option("local[*]", "--master", help="Spark master."),
-        driver_memory: str = typer.Option("4g", "--driver-memory", help="Spark driver memory."),
+        driver_memory: str = typer.Option(
+            DRIVER_MEMORY,
+            "--driver-memory",
+            help="Heap of Spark's local JVM (driver and executor); raise it if Spark reports "
+            "that JVM out of memory.",
+        ),
         quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
     ) -> None:
         try:
