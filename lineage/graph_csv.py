@@ -30,6 +30,8 @@ from lineage.neptune_csv import (
     quote,
 )
 
+_LINE_END_BYTES = LINE_END.encode("utf-8")
+
 __all__ = [
     "EDGES_PREFIX",
     "LOAD_PREFIX",
@@ -124,7 +126,9 @@ class LabelFiles:
         self._gzip = gzip
         # A second writer of a label numbers its files from `first_seq` (names never collide).
         self._seq = first_seq
-        self._buffer = io.StringIO()
+        # Encoded as they come: a 64 MiB file is held once, as the bytes it will be written as
+        # (a text buffer held it again as text, then as the text's encoding).
+        self._buffer = io.BytesIO()
         self._size = 0
         self._rows = 0
 
@@ -134,10 +138,10 @@ class LabelFiles:
         if self._rows and self._size + len(line) + 1 > self._target:
             finished = self.close()
         if not self._rows:
-            self._buffer.write(self._header)
+            self._buffer.write(self._header.encode("utf-8"))
             self._size = len(self._header)
-        self._buffer.write(line)
-        self._buffer.write(LINE_END)
+        self._buffer.write(line.encode("utf-8"))
+        self._buffer.write(_LINE_END_BYTES)
         self._size += len(line) + 1
         self._rows += 1
         return finished
@@ -146,7 +150,7 @@ class LabelFiles:
         """Finish the open file (None when it holds no line); the next line starts a new one."""
         if not self._rows:
             return None
-        data = self._buffer.getvalue().encode("utf-8")
+        data = self._buffer.getvalue()
         path = f"{self._folder}{self.label}-{self._seq:05d}.csv"
         if self._gzip:
             # mtime=0 and no file name in the gzip header: identical input, identical bytes.
@@ -157,7 +161,7 @@ class LabelFiles:
             path += ".gz"
         done = CsvFile(path, self.kind, self.label, self._rows, data)
         self._seq += 1
-        self._buffer = io.StringIO()
+        self._buffer = io.BytesIO()
         self._size = 0
         self._rows = 0
         return done
