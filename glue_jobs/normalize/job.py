@@ -304,7 +304,8 @@ def _frame(
 
     count = len(next(iter(columns.values())))
     parallelism = spark.sparkContext.defaultParallelism
-    slices = max(parallelism, min(parallelism * 8, math.ceil(count / per_partition)))
+    # No cap on the task count: a task's memory follows its share of keys, never the lake's.
+    slices = max(parallelism, math.ceil(count / per_partition))
     # A whole number of rounds: 5 equal tasks on 2 cores leave one core idle for the last fifth
     # of the pass, 6 keep both busy to the end (the tasks are uniform: keys in equal shares).
     slices = math.ceil(slices / parallelism) * parallelism
