@@ -146,6 +146,22 @@ def python_cpu_per_plan(root: Path, sample: int = 2000) -> float:
     return (time.process_time() - started) * 1000 / max(len(keys), 1)
 
 
+def read_parse_floor(root: Path, folders: tuple[str, ...], pattern: str) -> tuple[float, int]:
+    """(seconds to read and orjson-parse every file of `folders` matching `pattern`, bytes).
+
+    One file at a time, so that this process never holds the lake: `lineage bench` runs it
+    between normalize runs whose driver memory it samples.
+    """
+    files = sorted(f for folder in folders for f in (root / folder).rglob(pattern))
+    total = 0
+    started = time.perf_counter()
+    for f in files:
+        body = f.read_bytes()
+        orjson.loads(body)
+        total += len(body)
+    return time.perf_counter() - started, total
+
+
 def parse_floor(
     root: Path, folders: tuple[str, ...] = ("plans",), pattern: str = "*.json"
 ) -> tuple[float, float, int]:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from lineage_bench.load import measure as load_build
 from lineage_bench.machine import DRIVER_PYTHON, JVM, PYTHON_WORKERS, process_tree_rss_by_role
-from lineage_bench.normalize import parse_floor, run_job
+from lineage_bench.normalize import read_parse_floor, run_job
 from lineage_bench.producer import run as run_producer
 from lineage_bench.read_api import measure_endpoints
 from lineage_bench.read_concurrency import measure_concurrency
@@ -209,7 +209,7 @@ def measure_normalize(
         with PeakMemory() as peak, _script_output():
             row = run_job(spark, lake, out)
         # The floor reads and parses every raw object the job reads: payloads and sidecars.
-        _parse_s, read_parse_s, raw_bytes = parse_floor(lake, ("plans", "events"), "*.json*")
+        read_parse_s, raw_bytes = read_parse_floor(lake, ("plans", "events"), "*.json*")
         builds[plans] = out  # a build folder: its graph files load first, then its marker
         seconds = row.seconds
         result.add("seconds", seconds, "s", scale)
