@@ -21,14 +21,14 @@ model). Measured facts that shaped it (docs/benchmarks.md): per-row Python <-> J
 per-file overhead dominate, so Python sees whole Arrow batches.
 """
 
-from glue_jobs.normalize.events import EVENT_SCHEMA, EventRef, parse_events
-from glue_jobs.normalize.job import (
+from glue_jobs.normalize.build_steps import (
     QUARANTINE_FILE,
     BuildResult,
     OutputFolderError,
     check_output_folder,
-    run_normalize,
 )
+from glue_jobs.normalize.events import EVENT_SCHEMA, EventRef, parse_events
+from glue_jobs.normalize.job import run_normalize
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import plan_rows, transform
 from glue_jobs.normalize.rows import ROW_SCHEMA

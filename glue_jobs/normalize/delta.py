@@ -17,20 +17,20 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from glue_jobs.normalize.events import EVENT_SCHEMA, EventRowKind, parse_events
-from glue_jobs.normalize.job import (
-    _EVENT_KEYS_PER_PARTITION,
+from glue_jobs.normalize.build_steps import (
+    EVENT_KEYS_PER_PARTITION,
     BuildResult,
     Progress,
-    _account_batches,
-    _keys_frame,
-    _plan_keys_frame,
-    _quiet,
-    _retire_previous_build,
-    _write_manifest,
-    _write_report,
-    _write_run_info,
+    account_batches,
+    keys_frame,
+    plan_keys_frame,
+    quiet,
+    retire_previous_build,
+    write_manifest,
+    write_report,
+    write_run_info,
 )
+from glue_jobs.normalize.events import EVENT_SCHEMA, EventRowKind, parse_events
 from glue_jobs.normalize.marker import count_graph, write_marker
 from glue_jobs.normalize.params import NormalizeParams
 from glue_jobs.normalize.plans import transform
@@ -72,7 +72,7 @@ def run_delta(
     parent_store: RawZoneStore,
     out: BuildStore,
     params: NormalizeParams,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     read: ParentReader = read_parent,
 ) -> BuildResult:
     """Build the delta from the parent in `parent_store` up to `params.landed_before_ms`.
@@ -82,7 +82,7 @@ def run_delta(
     """
     started = time.time()
     parent, selection, params = prepare_delta(lake, parent_store, out, params, progress, read)
-    _retire_previous_build(out)
+    retire_previous_build(out)
     event_keys = (*selection.event_keys, *selection.pending_keys)
     events = _events(spark, lake, event_keys, params, selection, progress)
     try:
@@ -91,7 +91,7 @@ def run_delta(
         if events.frame is not None:
             events.frame.unpersist()
     accounts = reconcile(written.statuses, events.batches, event_keys, selection.unknown_keys)
-    report_file = _write_report(out, accounts.report, params.max_bad_share)
+    report_file = write_report(out, accounts.report, params.max_bad_share)
     # The marker changes with every load that changes the graph (the read API's caches key on
     # it); a delta with nothing to load leaves the graph, and so the marker, as it was.
     graph_counts, counted = count_graph(out, (*written.files, *state_files), parent)
@@ -110,8 +110,8 @@ def run_delta(
     )
     index = _write_index(out, parent, written, events, accounts.inputs, params)
     outputs = (*written.files, *marker, *state_files, *counted, *index, report_file)
-    manifest = _write_manifest(out, params, accounts, outputs)
-    run_info = _write_run_info(spark, out, started)
+    manifest = write_manifest(out, params, accounts, outputs)
+    run_info = write_run_info(spark, out, started)
     counts = manifest.counts()
     progress(
         f"delta: {sum(counts['vertices'].values())} vertices and "
@@ -125,7 +125,7 @@ def prepare_delta(
     parent_store: RawZoneStore,
     out: BuildStore,
     params: NormalizeParams,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     read: ParentReader = read_parent,
 ) -> tuple[ParentBuild, DeltaSelection, NormalizeParams]:
     """The parent, what the delta reads, and its parameters; every refusal, before Spark runs."""
@@ -190,7 +190,7 @@ def _events(
 
     if not keys:
         return _DeltaEvents(None, {}, frozenset())
-    rows = parse_events(_keys_frame(spark, keys, _EVENT_KEYS_PER_PARTITION), lake, params)
+    rows = parse_events(keys_frame(spark, keys, EVENT_KEYS_PER_PARTITION), lake, params)
     pending = set(keys) - set(selection.event_keys)
     # The same rule twice: in Spark for the events, on the driver for the plans they name.
     kept = (
@@ -199,7 +199,7 @@ def _events(
         | F.col("plan_id").isin(sorted(selection.new_plans))
     )
     frame = rows.where(kept).persist(StorageLevel.MEMORY_AND_DISK)
-    batches = _account_batches(frame, progress)
+    batches = account_batches(frame, progress)
     plans = frozenset(
         plan
         for key, batch in batches.items()
@@ -235,7 +235,7 @@ def _write_graph(
     new_values: dict[str, dict[str, list[str]]] = {group: {} for group in STATEFUL_GROUPS}
     written = collect_written([])
     if plan_keys:
-        keys = _plan_keys_frame(spark, plan_keys)
+        keys = plan_keys_frame(spark, plan_keys)
         frame = events.frame if events.frame is not None else _no_events(spark)
         rows = transform(keys, lake, frame, params, selection.duplicates).persist()
         try:

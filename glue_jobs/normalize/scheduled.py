@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from glue_jobs.normalize.build_steps import BuildResult, Progress, quiet
 from glue_jobs.normalize.delta import ParentReader, run_delta
-from glue_jobs.normalize.job import BuildResult, Progress, _quiet, run_normalize
+from glue_jobs.normalize.job import run_normalize
 from glue_jobs.normalize.params import NormalizeParams
 from lineage.build_pointer import POINTER_FILE, BuildKind, BuildPointer, build_folder
 from lineage.delta_selection import read_parent
@@ -45,7 +46,7 @@ def run_scheduled(
     params: NormalizeParams,
     *,
     full: bool = False,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     read: ParentReader = read_parent,
 ) -> tuple[BuildResult, BuildPointer]:
     """Build into a new folder under `prefix`; the result and the pointer to record after it.
