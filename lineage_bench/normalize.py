@@ -146,13 +146,17 @@ def python_cpu_per_plan(root: Path, sample: int = 2000) -> float:
     return (time.process_time() - started) * 1000 / max(len(keys), 1)
 
 
+def _raw_files(root: Path, folders: tuple[str, ...], pattern: str) -> list[Path]:
+    return sorted(f for folder in folders for f in (root / folder).rglob(pattern))
+
+
 def read_parse_floor(root: Path, folders: tuple[str, ...], pattern: str) -> tuple[float, int]:
     """(seconds to read and orjson-parse every file of `folders` matching `pattern`, bytes).
 
     One file at a time, so that this process never holds the lake: `lineage bench` runs it
     between normalize runs whose driver memory it samples.
     """
-    files = sorted(f for folder in folders for f in (root / folder).rglob(pattern))
+    files = _raw_files(root, folders, pattern)
     total = 0
     started = time.perf_counter()
     for f in files:
@@ -169,7 +173,7 @@ def parse_floor(
 
     `folders` and `pattern` widen it, e.g. to every payload and sidecar the job reads.
     """
-    files = sorted(f for folder in folders for f in (root / folder).rglob(pattern))
+    files = _raw_files(root, folders, pattern)
     started = time.perf_counter()
     bodies = [f.read_bytes() for f in files]
     for body in bodies:

@@ -8,6 +8,7 @@ a task holds one plan's events at a time, never the lake's.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -190,19 +191,17 @@ def transform(
             # keeps the smallest line per id and merges claims whatever their order, so a task
             # holds a bounded number of them however many plans it has, and the bytes are the
             # same.
-            for (group, row_id), line in shared.items():
+            recurring = itertools.chain(
+                ((group, row_id, line) for (group, row_id), line in shared.items()),
+                ((DATASETS, row_id, merged.to_json()) for row_id, merged in claims.items()),
+            )
+            for group, row_id, line in recurring:
                 groups.append(group)
                 ids.append(row_id)
                 lines.append(line)
                 if len(groups) >= _OUT_ROWS_PER_BATCH:
                     yield flush()
             shared.clear()
-            for row_id, merged in claims.items():
-                groups.append(DATASETS)
-                ids.append(row_id)
-                lines.append(merged.to_json())
-                if len(groups) >= _OUT_ROWS_PER_BATCH:
-                    yield flush()
             claims.clear()
 
         for batch in batches:
