@@ -4,27 +4,50 @@ and the benchmarks run it on, and how the benchmarks free it again."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from typing import Any
 
 from glue_jobs.entrypoint import local_session_conf
+from lineage.errors import LineageError
 
-__all__ = ["DRIVER_MEMORY", "local_spark", "stop_local_spark"]
+__all__ = ["DRIVER_MEMORY", "DriverMemoryError", "local_spark", "stop_local_spark"]
 
 # The heap of the one JVM that is Spark's driver and executor in local mode. The job holds no
 # lake-sized data in it (sorts and the persisted events spill to disk), and the JVM's resident
 # memory follows the heap it is allowed, not what is live: 4g reached 4.7 GiB at 100k plans
 # for the same speed as 1g (docs/benchmarks.md, "Normalize").
 DRIVER_MEMORY = "1g"
+# A JVM size (`-Xmx` syntax); Spark refuses a heap under 450 MiB, 512m leaves it its margin.
+_JVM_SIZE = re.compile(r"([1-9][0-9]{0,15})([kmgt]?)", re.IGNORECASE)
+_UNIT = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+_MIN_DRIVER_MEMORY = 512 * 2**20
+
+
+class DriverMemoryError(LineageError):
+    """A driver memory that is no JVM size, or less than Spark can start with."""
+
+
+def _check_driver_memory(value: str) -> None:
+    match = _JVM_SIZE.fullmatch(value)
+    if match is None:
+        raise DriverMemoryError(
+            f"driver memory {value!r} is not a JVM size: give a number with k, m, g or t "
+            "(e.g. 1g, 1536m)"
+        )
+    if int(match[1]) * _UNIT[match[2].lower()] < _MIN_DRIVER_MEMORY:
+        raise DriverMemoryError(f"driver memory {value} is under 512m, less than Spark can run in")
 
 
 def local_spark(master: str = "local[*]", driver_memory: str = DRIVER_MEMORY) -> Any:
     """A local SparkSession whose Python workers run this interpreter (the project's venv).
 
     With a `local[...]` master it listens on 127.0.0.1 only and has no web UI
-    (`glue_jobs.entrypoint.LOOPBACK_SPARK_CONF`).
+    (`glue_jobs.entrypoint.LOOPBACK_SPARK_CONF`). Raises `DriverMemoryError` before any JVM
+    starts when `driver_memory` is no JVM size or too small.
     """
+    _check_driver_memory(driver_memory)
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     from pyspark.sql import SparkSession

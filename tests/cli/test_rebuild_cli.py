@@ -119,3 +119,34 @@ def test_a_parent_path_with_a_newline_is_refused_on_one_line(tmp_path: Path) -> 
     assert len(lines) == 1, lines
     assert lines[0].startswith("lineage rebuild: ")
     assert "par\\nent\\x1b[2J is not a build" in lines[0]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "memory", ["banana", "1.5g", "-1g", "0", "1g ", "", "2gb", "300m", "1000k"]
+)
+def test_a_driver_memory_spark_cannot_start_with_is_refused_before_any_jvm(memory: str) -> None:
+    from glue_jobs.local_spark import DriverMemoryError, local_spark
+
+    with pytest.raises(DriverMemoryError, match="driver memory"):
+        local_spark("local[1]", memory)
+
+
+@pytest.mark.unit
+def test_a_bad_driver_memory_is_one_line_naming_it(tmp_path: Path) -> None:
+    done = _lineage(
+        "rebuild",
+        "--lake",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "o"),
+        "--no-load",
+        "--driver-memory",
+        "banana",
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "lineage rebuild: driver memory 'banana' is not a JVM size: give a number with k, m, g "
+        "or t (e.g. 1g, 1536m)"
+    )
+    assert "Traceback" not in done.stderr
