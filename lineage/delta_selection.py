@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lineage.delta_state import (
     PENDING_FILE,
@@ -25,7 +25,14 @@ from lineage.delta_state import (
     state_path,
 )
 from lineage.errors import LineageError
-from lineage.manifest import MANIFEST_FILE, InputObject, ManifestError, ManifestSummary, Param
+from lineage.manifest import (
+    MANIFEST_FILE,
+    InputObject,
+    ManifestError,
+    ManifestSummary,
+    OutputFile,
+    Param,
+)
 from lineage.raw_zone_layout import (
     SIDECAR_SUFFIX,
     InvalidMetadataError,
@@ -90,6 +97,7 @@ class ParentBuild:
     plans: Mapping[str, str]  # plan id -> key of the body used
     pending: Mapping[str, tuple[str, ...]]  # plan id not seen yet -> batches naming it
     recent: Mapping[str, int]  # key -> size of every object read from date(cut-off) on
+    state: Mapping[str, OutputFile] = field(default_factory=dict)  # the manifest's state files
 
     @property
     def cutoff_ms(self) -> int:
@@ -99,8 +107,28 @@ class ParentBuild:
         return value
 
     def state_data(self, group: str) -> bytes | None:
-        """The stored state file of one stateful group (None when the parent had none)."""
-        return read_optional(self.store, state_path(group))
+        """The stored state file of one stateful group (None when the parent had none).
+
+        `FullRebuildNeededError` when its bytes are not those the parent's manifest lists: a
+        delta may copy an unchanged state file without decompressing it."""
+        path = state_path(group)
+        data = read_optional(self.store, path)
+        listed = self.state.get(path)
+        if (
+            data is not None
+            and listed is not None
+            and hashlib.sha256(data).hexdigest() != (listed.sha256)
+        ):
+            raise FullRebuildNeededError(
+                f"{self.state_source(group)} is not the file its build's manifest lists "
+                "(its SHA-256 differs): the state was changed after the build"
+            )
+        return data
+
+    def state_rows(self, group: str) -> int | None:
+        """The rows of one stateful group's file, as the parent's manifest lists them."""
+        listed = self.state.get(state_path(group))
+        return None if listed is None else listed.rows
 
     def state_source(self, group: str) -> str:
         """Where `state_data(group)` comes from, for messages."""
@@ -143,6 +171,7 @@ def read_parent(store: RawZoneStore) -> ParentBuild:
         dict(decode_lines(plans_data, f"{where}/{PLANS_FILE}")),
         {plan_id: tuple(batches) for plan_id, batches in pending.items()},
         recent,
+        manifest.state,
     )
 
 

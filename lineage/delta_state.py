@@ -34,6 +34,7 @@ __all__ = [
     "DATASET_GROUP",
     "PENDING_FILE",
     "PLANS_FILE",
+    "PLAN_STATE_GROUPS",
     "RECENT_FILE",
     "STATEFUL_GROUPS",
     "STATE_GZIP_LEVEL",
@@ -60,6 +61,9 @@ RECENT_FILE = STATE_PREFIX + "recent.jsonl.gz"
 DATASET_GROUP = "v/Dataset"
 # Labels whose id can recur across payloads with another value (see the module docstring).
 STATEFUL_GROUPS = ("v/Column", "v/Dataset", "v/Job", "v/Run")
+# Those a plan's body alone gives (a `Run` comes from an event): a plan a build has read once
+# adds nothing to them when read again.
+PLAN_STATE_GROUPS = frozenset({"v/Column", "v/Dataset", "v/Job"})
 
 
 class FullRebuildNeededError(LineageError):
@@ -237,7 +241,11 @@ def merge_group(
 
 
 def merge_state(
-    group: str, old: bytes | None, new: Mapping[str, Iterable[str]], source: str
+    group: str,
+    old: bytes | None,
+    new: Mapping[str, Iterable[str]],
+    source: str,
+    old_rows: int | None = None,
 ) -> tuple[tuple[tuple[str, str], ...], StateFile]:
     """`merge_group` over a stored state file: the rows to load and the new file's bytes.
 
@@ -245,10 +253,13 @@ def merge_state(
     values, not with history: the parent's text stays bytes, each new id is found by galloping
     through it from the last one found (decoding only the lines probed), and only the lines of
     new or changed ids are encoded. The text is decompressed whole (and compressed again when a
-    value changed), never split or parsed line by line.
+    value changed), never split or parsed line by line; with no new values and `old_rows` (the
+    file's rows, from its build's manifest) it is not decompressed at all.
     """
     path = state_path(group)
     fresh = {row_id: reduce_values(group, values) for row_id, values in new.items()}
+    if old is not None and not fresh and old_rows is not None:
+        return (), StateFile(path, old, old_rows)
     text = _unzip(old, source) if old is not None else b""
     if text and not text.endswith(b"\n"):
         raise FullRebuildNeededError(f"{source} does not end with a whole line")

@@ -216,6 +216,7 @@ class ManifestSummary:
     code_version: str
     parameters: Mapping[str, Param]
     sampled: tuple[InputObject, ...]  # the `sample` smallest keys among inputs with a checksum
+    state: Mapping[str, OutputFile]  # path -> the output entry of each state file
 
     @classmethod
     def from_json(cls, raw: bytes, source: str, sample: int) -> ManifestSummary:
@@ -243,6 +244,18 @@ class ManifestSummary:
                 sampled=tuple(
                     InputObject(k, int(str(i["size"])), str(i["sha256"])) for k, i in checked
                 ),
+                state={
+                    str(o["path"]): OutputFile(
+                        str(o["path"]),
+                        str(o["kind"]),
+                        str(o["label"]),
+                        int(o["rows"]),
+                        int(o["size"]),
+                        str(o["sha256"]),
+                    )
+                    for o in doc["outputs"]
+                    if o["kind"] == "state"
+                },
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ManifestError(f"{source} is not a build manifest: {exc!r}") from exc
@@ -259,18 +272,20 @@ def _cut_inputs(raw: bytes, sample: int) -> tuple[bytes, list[Mapping[str, objec
 
     A newline inside a JSON string is escaped, so these markers only match the layout itself."""
     start = raw.find(_INPUTS_OPEN)
-    end = raw.find(_INPUTS_CLOSE, start)
-    if start < 0 or end < 0:
+    # The outputs follow the inputs: searched from the end, the hundred megabytes of inputs of
+    # a large build are neither scanned nor copied.
+    end = raw.rfind(_INPUTS_CLOSE)
+    if start < 0 or end < start:
         return None
-    body = raw[start + len(_INPUTS_OPEN) : end]
+    first = start + len(_INPUTS_OPEN)
     wanted = max(1, sample) * 4
     while True:
-        at = -1
+        at = first - 1
         for _ in range(wanted):
-            at = body.find(_ENTRY_CLOSE, at + 1)
+            at = raw.find(_ENTRY_CLOSE, at + 1, end)
             if at < 0:
                 break
-        head = body if at < 0 else body[: at + len(_ENTRY_CLOSE)]
+        head = raw[first:end] if at < 0 else raw[first : at + len(_ENTRY_CLOSE)]
         firsts: list[Mapping[str, object]] = orjson.loads(b"[" + head + b"]")
         if at < 0 or sum(1 for i in firsts if i["sha256"]) >= sample:
             break

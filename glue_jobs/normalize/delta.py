@@ -237,7 +237,10 @@ def _write_graph(
     if plan_keys:
         keys = plan_keys_frame(spark, plan_keys)
         frame = events.frame if events.frame is not None else _no_events(spark)
-        rows = transform(keys, lake, frame, params, selection.duplicates).persist()
+        # The earlier plans re-read for their new runs: the parent's state holds their jobs,
+        # datasets and columns already.
+        settled = set(plan_keys) - set(selection.plan_keys)
+        rows = transform(keys, lake, frame, params, selection.duplicates, settled=settled).persist()
         try:
             stateful = F.col("group").isin(list(STATEFUL_GROUPS))
             for row in rows.filter(stateful).collect():
@@ -263,7 +266,9 @@ def _no_events(spark: SparkSession) -> DataFrame:
 def _merge(
     parent: ParentBuild, group: str, new: Mapping[str, list[str]]
 ) -> tuple[str, tuple[tuple[tuple[str, str], ...], StateFile]]:
-    merged = merge_state(group, parent.state_data(group), new, parent.state_source(group))
+    merged = merge_state(
+        group, parent.state_data(group), new, parent.state_source(group), parent.state_rows(group)
+    )
     return group, merged
 
 

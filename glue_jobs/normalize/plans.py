@@ -9,7 +9,7 @@ a task holds one plan's events at a time, never the lake's.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from glue_jobs.normalize import payloads
@@ -27,6 +27,7 @@ from glue_jobs.normalize.rows import (
 from glue_jobs.normalize.statements import statement_line
 from lineage.catalog import catalog_rows
 from lineage.dataset_properties import DatasetClaims
+from lineage.delta_state import PLAN_STATE_GROUPS
 from lineage.graph_csv import csv_line
 from lineage.graph_schema import DatasetVertex, GraphRow
 from lineage.manifest import InputObject
@@ -152,17 +153,24 @@ def transform(
     params: NormalizeParams,
     duplicates: Mapping[str, str],
     shared_rows: int = _SHARED_ROWS_PER_TASK,
+    settled: Collection[str] = frozenset(),
 ) -> DataFrame:
     """Plan keys -> ROW_SCHEMA rows: every vertex/edge line, plus one status row per plan.
 
     A task dedups the recurring rows (jobs, datasets, columns) it makes, keeping at most
     `shared_rows` of them before it sends them on (the writer dedups across tasks).
 
+    `settled`: plan keys a delta re-reads for their new runs, whose jobs, datasets and columns
+    its parent's state already holds (the same bytes, the same code); their rows of those
+    labels are left out (`PLAN_STATE_GROUPS`: merging them again would change nothing).
+
     `plan_keys` has a `key` and a `plan_id` column (the id the key names); `events` holds the
     events pass's EVENT_SCHEMA rows. The events join their plans through Spark (a shuffle by plan
     id, sort-merge so that neither side is held whole in memory, nor ever sent to the driver).
     """
     import pyarrow as pa
+
+    settled_keys = frozenset(settled)
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         shared: dict[tuple[str, str], str] = {}
@@ -213,7 +221,10 @@ def transform(
             ):
                 by_plan = {plan_id: event_refs(plan_events)}
                 rows, status = plan_rows(ahead, key, by_plan, params, duplicates.get(key), encoded)
+                drop = PLAN_STATE_GROUPS if key in settled_keys else ()
                 for group, row_id, line in rows:
+                    if group in drop:
+                        continue
                     if group == DATASETS:
                         made = DatasetClaims.from_json(line)
                         seen_claims = claims.get(row_id)

@@ -14,6 +14,7 @@ from lineage.delta_state import (
     DATASET_GROUP,
     STATE_GZIP_LEVEL,
     FullRebuildNeededError,
+    StateFile,
     decode_lines,
     encode_lines,
     index_files,
@@ -213,6 +214,16 @@ def test_a_state_nothing_new_touches_keeps_the_parents_bytes() -> None:
     assert merge_state("v/Run", stored.data, {}, stored.path) == ((), stored)
 
 
+def test_a_state_nothing_new_touches_is_not_decompressed_when_its_rows_are_known() -> None:
+    # Bytes that are no gzip at all: kept as they are, since nothing had to be looked up.
+    assert merge_state("v/Column", b"not gzip", {}, "x", old_rows=7) == (
+        (),
+        StateFile(state_path("v/Column"), b"not gzip", 7),
+    )
+    with pytest.raises(FullRebuildNeededError, match="not a readable state file"):
+        merge_state("v/Column", b"not gzip", {}, "x")
+
+
 def test_a_state_file_that_is_not_one_needs_a_full_rebuild() -> None:
     with pytest.raises(FullRebuildNeededError, match="not a readable state file"):
         merge_state("v/Run", b"not gzip", {"run:a": ["run:a,1"]}, "x")
@@ -249,14 +260,17 @@ def test_a_manifest_summary_keeps_the_code_parameters_and_first_checked_inputs()
 def test_a_manifest_summary_read_from_the_layout_is_the_one_read_whole(
     rows: list[tuple[str, int, str]], sample: int
 ) -> None:
-    from lineage.manifest import InputObject, Manifest, ManifestSummary
+    from lineage.manifest import InputObject, Manifest, ManifestSummary, OutputFile
 
     inputs = tuple({key: InputObject(key, size, sha) for key, size, sha in rows}.values())
-    manifest = Manifest("code", {"p": '\n  ],\n  "outputs": '}, inputs, (), {"read": 1}, {})
+    state = OutputFile("state/v/Run.jsonl.gz", "state", "state/v/Run.jsonl.gz", 4, 90, "ab")
+    outputs = (OutputFile("csv/v/Run.csv", "vertex", "Run", 3, 80, "cd"), state)
+    manifest = Manifest("code", {"p": '\n  ],\n  "outputs": '}, inputs, outputs, {"read": 1}, {})
     checked = sorted(i for i in inputs if i.sha256)[:sample]
     summary = ManifestSummary.from_json(manifest.to_json(), "m", sample)
     assert summary.sampled == tuple(checked)
     assert summary.parameters == manifest.parameters
+    assert summary.state == {state.path: state}
     # Bytes laid out otherwise (one line) are read whole, to the same summary.
     import orjson
 

@@ -12,6 +12,7 @@ through the real Gremlin Server and the real loader.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import shutil
 from collections import Counter
@@ -268,6 +269,29 @@ def test_a_changed_object_needs_a_full_rebuild(builds: Builds, tmp_path: Path) -
         _prepare(builds, parent, builds.cutoff(20), lake=lake)
     assert key in str(refused.value)
     assert "a full rebuild is needed" in str(refused.value)
+
+
+def test_a_state_file_changed_after_its_build_needs_a_full_rebuild(
+    builds: Builds, tmp_path: Path
+) -> None:
+    parent = tmp_path / "parent"
+    shutil.copytree(builds.full(builds.cutoff(10)), parent)
+    # The same lines compressed otherwise: a delta that copied it unread would pass it on.
+    column = parent / "state" / "v" / "Column.jsonl.gz"
+    column.write_bytes(gzip.compress(gzip.decompress(column.read_bytes()), compresslevel=9))
+    out = tmp_path / "delta"
+    out.mkdir()
+    with pytest.raises(
+        FullRebuildNeededError, match=r"Column\.jsonl\.gz is not the file its build"
+    ):
+        run_delta(
+            builds.spark,
+            LocalStore(builds.lake),
+            LocalStore(parent),
+            LocalStore(out),
+            builds.params(out, builds.cutoff(20)),
+        )
+    assert not (out / "manifest.json").exists()
 
 
 # --------------------------------------------------------------------------- verifying a chain
