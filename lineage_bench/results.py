@@ -166,6 +166,33 @@ TARGETS: tuple[Target, ...] = (
         )
     ),
     Target(
+        "delta",
+        "delta_over_full_pct",
+        "100k plans, 1% new",
+        "<=",
+        5,
+        "%",
+        "delta of 1 % new payloads on a 100k-plan history: build + load <= 5 % of full",
+    ),
+    Target(
+        "delta",
+        "same_night_growth",
+        "10k->100k plans",
+        "<=",
+        1.5,
+        "x",
+        "the same night's delta on 10k and 100k histories within 1.5x",
+    ),
+    Target(
+        "follow",
+        "lag_max_s",
+        "100k plans",
+        "<=",
+        60,
+        "s",
+        "landed -> visible in the read API with serve --follow <= 60 s (slowest round, 100k)",
+    ),
+    Target(
         "read_concurrency",
         "p95_ms",
         "10k plans, 32 clients",

@@ -14,6 +14,7 @@ from lineage_bench.machine import describe_machine, load_average
 from lineage_bench.results import BenchReport, StageResult, check_targets
 from lineage_bench.stages import (
     measure_delta,
+    measure_follow,
     measure_load,
     measure_normalize,
     measure_producer,
@@ -34,6 +35,7 @@ STAGES = (
     "read_concurrency",
     "end_to_end",
     "delta",
+    "follow",
 )
 
 
@@ -49,6 +51,9 @@ class BenchOptions:
     # Delta builds of 1 % and 10 % new payloads against the full rebuild (lineage_bench.delta).
     delta_sizes: tuple[int, ...] = (10_000, 100_000)
     delta_shares: tuple[float, ...] = (0.01, 0.1)
+    # Landed -> visible with `serve --follow` (lineage_bench.follow), one new run per round.
+    follow_sizes: tuple[int, ...] = (10_000, 100_000)
+    follow_rounds: int = 5
     api_requests: int = 40
     concurrency_clients: tuple[int, ...] = (1, 8, 32)
     concurrency_seconds: float = 20.0
@@ -66,6 +71,8 @@ class BenchOptions:
                 normalize_sizes=(100, 400),
                 graph_sizes=(400,),
                 delta_sizes=(),  # three more Spark builds: the full run measures deltas
+                follow_sizes=(100,),
+                follow_rounds=2,
                 api_requests=5,
                 concurrency_clients=(1, 8),
                 concurrency_seconds=2.0,
@@ -80,10 +87,12 @@ def planned_sizes(options: BenchOptions) -> tuple[list[int], list[int]]:
     """The sizes normalize is measured at, and the sizes that need a generated workload.
 
     Normalize runs at its own sizes and at the graph stages' (they load its builds). The delta
-    stage makes its own builds, so its sizes need a workload only when it runs."""
+    and follow stages make their own builds, so their sizes need a workload only when they
+    run."""
     normalize = sorted(set(options.normalize_sizes) | set(options.graph_sizes))
     delta = () if "delta" in options.skip else options.delta_sizes
-    return normalize, sorted(set(normalize) | set(delta))
+    follow = () if "follow" in options.skip else options.follow_sizes
+    return normalize, sorted(set(normalize) | set(delta) | set(follow))
 
 
 def _wanted_heap_gib(plans: int) -> int:
@@ -229,6 +238,10 @@ def run_bench(
 
     if "delta" not in options.skip and options.delta_sizes:
         report.stages.append(measure_delta(options, lakes, say))
+        checkpoint(report)
+
+    if "follow" not in options.skip and options.follow_sizes:
+        report.stages.append(measure_follow(options, lakes, say))
         checkpoint(report)
 
     report.targets = check_targets(report.stages)

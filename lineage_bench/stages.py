@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from lineage_bench.load import measure as load_build
 from lineage_bench.machine import DRIVER_PYTHON, JVM, PYTHON_WORKERS, process_tree_rss_by_role
@@ -32,14 +32,19 @@ from lineage_bench.workload import (
     read_summary,
 )
 
+if TYPE_CHECKING:
+    from lineage_bench.delta import DeltaFigures
+
 __all__ = [
     "PeakMemory",
     "measure_delta",
+    "measure_follow",
     "measure_load",
     "measure_normalize",
     "measure_producer",
     "measure_read_api",
     "measure_read_concurrency",
+    "same_night",
     "scale_label",
     "summary_dict",
     "workload_lake",
@@ -129,6 +134,7 @@ def measure_delta(options: Any, lakes: dict[int, Path], say: Say) -> StageResult
 
     result = StageResult("delta")
     began = time.perf_counter()
+    nights: list[DeltaFigures] = []
     spark = local_spark(options.master)
     try:
         for plans in options.delta_sizes:
@@ -160,8 +166,64 @@ def measure_delta(options: Any, lakes: dict[int, Path], say: Say) -> StageResult
                 )
             result.add("full_build_s", figures[0].full_build.seconds, "s", scale)
             result.add("full_load_s", figures[0].full_load.seconds, "s", scale)
+            nights.extend(figures)
     finally:
         stop_local_spark(spark)
+    same_night(result, nights)
+    result.seconds = round(time.perf_counter() - began, 1)
+    return result
+
+
+def same_night(result: StageResult, nights: list[DeltaFigures]) -> None:
+    """The same night (as many new payloads, within 1 %) on a smaller and a larger history:
+    the larger one's delta build + load over the smaller one's (`same_night_growth`)."""
+    for small in nights:
+        for large in nights:
+            if large.plans <= small.plans or abs(large.new_payloads - small.new_payloads) > (
+                0.01 * small.new_payloads
+            ):
+                continue
+            growth = (large.delta_build.seconds + large.delta_load.seconds) / max(
+                small.delta_build.seconds + small.delta_load.seconds, 1e-9
+            )
+            where = f"{scale_label(small.plans).split()[0]}->{scale_label(large.plans)}"
+            result.add("same_night_growth", growth, "x", where)
+            result.notes.append(
+                f"the same night on {where} of history: {small.new_payloads:,} and "
+                f"{large.new_payloads:,} new payloads ({small.share:.0%} and {large.share:.0%}), "
+                f"delta build + load x{growth:.2f}"
+            )
+
+
+def measure_follow(options: Any, lakes: dict[int, Path], say: Say) -> StageResult:
+    """Landed -> visible in the read API with `lineage serve --follow`, per history size
+    (`lineage_bench.follow`): the follower's first build, then one new run per round."""
+    import tempfile
+
+    from lineage_bench.follow import measure as measure_lags
+
+    result = StageResult("follow")
+    began = time.perf_counter()
+    for plans in options.follow_sizes:
+        scale = scale_label(plans)
+        heap = options.heap if options.heap != "auto" else f"{-(-plans // 10_000) + 2}g"
+        work = Path(tempfile.mkdtemp(prefix="lineage-bench-follow-", dir=options.work))
+        try:
+            figures = measure_lags(lakes[plans], plans, work, heap, options.follow_rounds, say)
+        except Exception as exc:  # one size failing keeps the others
+            result.notes.append(f"{scale}: not measured, {type(exc).__name__}: {exc}")
+            continue
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        result.add("lag_median_s", figures.median_s, "s", scale)
+        result.add("lag_max_s", figures.max_s, "s", scale)
+        result.add("first_build_s", figures.first_build_s, "s", scale)
+        result.add("lake_copy_s", figures.copy_s, "s", scale)
+        result.notes.append(
+            f"{scale}: {len(figures.lags_s)} runs landed one at a time, visible after "
+            f"{', '.join(f'{s:.1f}' for s in figures.lags_s)} s (looks every "
+            f"{figures.interval_s:g} s); the first, full build took {figures.first_build_s:.1f} s"
+        )
     result.seconds = round(time.perf_counter() - began, 1)
     return result
 

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         help=(
             "Measure every stage (producer ingest, normalize at 1k/10k/100k plans, load into "
             "the local Gremlin Server, read API latency, end to end, delta builds against full "
-            "rebuilds) on a generated workload; "
+            "rebuilds, landed -> visible with serve --follow) on a generated workload; "
             "print a table and write the figures as JSON. `lineage bench generate` writes the "
             "workload alone."
         ),
@@ -71,13 +71,22 @@ def register(app: typer.Typer) -> None:
                 "(default 10k,100k; it makes its own builds)."
             ),
         ),
+        follow_sizes: str | None = typer.Option(
+            None,
+            "--follow-sizes",
+            help=(
+                "History sizes of the follow stage: lineage serve --follow builds each in full, "
+                "then one new run at a time lands and the lag to the read API is timed "
+                "(default 10k,100k)."
+            ),
+        ),
         skip: Annotated[
             list[str] | None,
             typer.Option(
                 "--skip",
                 help=(
                     "Leave out a stage: producer, normalize, load, read_api, read_concurrency, "
-                    "end_to_end, delta."
+                    "end_to_end, delta, follow."
                 ),
             ),
         ] = None,
@@ -119,6 +128,7 @@ def register(app: typer.Typer) -> None:
             normalize_sizes=parse(sizes, "--sizes"),
             graph_sizes=parse(graph_sizes, "--graph-sizes"),
             delta_sizes=parse(delta_sizes, "--delta-sizes"),
+            follow_sizes=parse(follow_sizes, "--follow-sizes"),
             heap=heap,
             master=master,
             skip=frozenset(skipped),

@@ -69,7 +69,7 @@ def test_targets_report_met_missed_by_how_much_and_not_measured() -> None:
     assert checks["normalize"].met is None and checks["normalize"].measured is None
 
 
-def test_a_skipped_delta_stage_generates_and_normalizes_nothing_at_its_sizes() -> None:
+def test_skipped_delta_and_follow_stages_generate_and_normalize_nothing_at_their_sizes() -> None:
     from lineage_bench.runner import BenchOptions, planned_sizes
 
     options = BenchOptions.preset(
@@ -78,16 +78,52 @@ def test_a_skipped_delta_stage_generates_and_normalizes_nothing_at_its_sizes() -
         normalize_sizes=(2_000,),
         graph_sizes=(10_000,),
         delta_sizes=(10_000, 100_000),
+        follow_sizes=(50_000,),
     )
-    assert planned_sizes(options) == ([2_000, 10_000], [2_000, 10_000, 100_000])
-    skipped = BenchOptions.preset(
-        False,
-        Path("w"),
-        normalize_sizes=(2_000,),
-        graph_sizes=(10_000,),
-        skip=frozenset({"delta"}),
+    assert planned_sizes(options) == ([2_000, 10_000], [2_000, 10_000, 50_000, 100_000])
+    for skipped_stage, lakes in (
+        ("delta", [2_000, 10_000, 50_000]),
+        ("follow", [2_000, 10_000, 100_000]),
+    ):
+        skipped = BenchOptions.preset(
+            False,
+            Path("w"),
+            normalize_sizes=(2_000,),
+            graph_sizes=(10_000,),
+            delta_sizes=(10_000, 100_000),
+            follow_sizes=(50_000,),
+            skip=frozenset({skipped_stage}),
+        )
+        assert planned_sizes(skipped) == ([2_000, 10_000], lakes)
+
+
+def test_the_same_night_pairs_histories_by_their_new_payloads_not_their_share() -> None:
+    from lineage_bench.delta import DeltaFigures, Timed
+    from lineage_bench.stages import same_night
+
+    def night(plans: int, share: float, new: int, build_s: float) -> DeltaFigures:
+        timed = Timed(build_s, build_s, "1.0")
+        return DeltaFigures(plans, share, new, timed, Timed(1.0, 1.0, "1.0"), timed, timed)
+
+    result = StageResult("delta")
+    same_night(
+        result,
+        [
+            night(10_000, 0.01, 267, 4.0),
+            night(10_000, 0.1, 2_673, 9.0),
+            night(100_000, 0.01, 2_672, 14.0),
+            night(100_000, 0.1, 26_720, 60.0),
+        ],
     )
-    assert planned_sizes(skipped) == ([2_000, 10_000], [2_000, 10_000])
+    # Only 10 % of 10k and 1 % of 100k hold the same night: (14 + 1) / (9 + 1).
+    assert [(m.scale, m.value) for m in result.measurements] == [("10k->100k plans", 1.5)]
+    assert "2,673 and 2,672 new payloads" in result.notes[0]
+
+
+def test_bench_refuses_a_bad_follow_size_in_one_line(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["bench", "--follow-sizes", "0", "--work", str(tmp_path)])
+    assert done.exit_code == 2
+    assert "--follow-sizes '0'" in done.output
 
 
 def test_bench_refuses_a_bad_delta_size_in_one_line(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ REQUIRED = {
     "read_api": ("dataset_lineage_depth5_p50_ms", "dataset_lineage_depth5_p95_ms"),
     "read_concurrency": ("requests_per_s", "p50_ms", "p95_ms", "p99_ms", "computed_p95_ms"),
     "end_to_end": ("seconds", "plans_per_s"),
+    # serve --follow's first build, then runs landed one at a time until the read API lists them
+    "follow": ("first_build_s", "lag_median_s", "lag_max_s"),
 }
 
 
@@ -92,3 +94,8 @@ def test_quick_bench_measures_every_stage(tmp_path: Path) -> None:
             assert conc[(f"{endpoint}_p95_ms", at)] > 0, endpoint
     # Eight clients ask for the same views within two seconds: some answers come from the cache.
     assert conc[("cached_p95_ms", "400 plans, 8 clients")] > 0
+
+    # Each round's run reached the read API, within two minutes (no timing claim at this size).
+    follow = {(m["name"], m["scale"]): m["value"] for m in stages["follow"]["measurements"]}
+    assert not [n for n in stages["follow"]["notes"] if "not measured" in n]
+    assert follow[("lag_median_s", "100 plans")] <= follow[("lag_max_s", "100 plans")] < 120
