@@ -86,10 +86,14 @@ class BenchOptions:
 def planned_sizes(options: BenchOptions) -> tuple[list[int], list[int]]:
     """The sizes normalize is measured at, and the sizes that need a generated workload.
 
-    Normalize runs at its own sizes and at the graph stages' (they load its builds). The delta
-    and follow stages make their own builds, so their sizes need a workload only when they
-    run."""
-    normalize = sorted(set(options.normalize_sizes) | set(options.graph_sizes))
+    Normalize runs at its own sizes and at the graph stages' (they load its builds), unless it
+    is skipped: then the graph stages have no builds either. The delta and follow stages make
+    their own builds, so their sizes need a workload only when they run."""
+    normalize = (
+        []
+        if "normalize" in options.skip
+        else sorted(set(options.normalize_sizes) | set(options.graph_sizes))
+    )
     delta = () if "delta" in options.skip else options.delta_sizes
     follow = () if "follow" in options.skip else options.follow_sizes
     return normalize, sorted(set(normalize) | set(delta) | set(follow))
@@ -198,6 +202,8 @@ def run_bench(
         checkpoint(report)
 
     graph_stages = {"load", "read_api", "read_concurrency", "end_to_end"} - options.skip
+    if graph_stages and "normalize" in options.skip:
+        say(f"not measured: {', '.join(sorted(graph_stages))} (they load normalize's builds)")
     if graph_stages and builds:
         load = StageResult("load")
         read_api = StageResult("read_api")

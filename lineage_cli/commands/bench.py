@@ -86,7 +86,9 @@ def register(app: typer.Typer) -> None:
                 "--skip",
                 help=(
                     "Leave out a stage: producer, normalize, load, read_api, read_concurrency, "
-                    "end_to_end, delta, follow."
+                    "end_to_end, delta, follow (repeat it, or list them: producer,load). "
+                    "Skipping normalize leaves out the four graph stages too: they load its "
+                    "builds."
                 ),
             ),
         ] = None,
@@ -102,7 +104,10 @@ def register(app: typer.Typer) -> None:
         from lineage.errors import LineageError
         from lineage_bench.runner import STAGES, BenchOptions, run_bench
 
-        skipped = set(skip or [])
+        # Repeated or comma-separated, like the size flags.
+        skipped = {
+            name.strip() for value in skip or [] for name in value.split(",") if name.strip()
+        }
         unknown = sorted(skipped - set(STAGES))
         if unknown:
             _fail(f"--skip {unknown[0]!r} is not a stage (choose from {', '.join(STAGES)})")

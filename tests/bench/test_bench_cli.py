@@ -48,6 +48,12 @@ def test_bench_refuses_an_unknown_stage_to_skip(tmp_path: Path) -> None:
     done = CliRunner().invoke(app, ["bench", "--skip", "nightly", "--work", str(tmp_path)])
     assert done.exit_code == 2
     assert "'nightly' is not a stage" in done.output
+    # A comma list is split like the size flags': the unknown name is the one reported.
+    listed = CliRunner().invoke(
+        app, ["bench", "--skip", "producer, nightly", "--work", str(tmp_path)]
+    )
+    assert listed.exit_code == 2
+    assert "'nightly' is not a stage" in listed.output
 
 
 def test_targets_report_met_missed_by_how_much_and_not_measured() -> None:
@@ -69,7 +75,7 @@ def test_targets_report_met_missed_by_how_much_and_not_measured() -> None:
     assert checks["normalize"].met is None and checks["normalize"].measured is None
 
 
-def test_skipped_delta_and_follow_stages_generate_and_normalize_nothing_at_their_sizes() -> None:
+def test_skipped_stages_generate_and_normalize_nothing_at_their_sizes() -> None:
     from lineage_bench.runner import BenchOptions, planned_sizes
 
     options = BenchOptions.preset(
@@ -95,6 +101,17 @@ def test_skipped_delta_and_follow_stages_generate_and_normalize_nothing_at_their
             skip=frozenset({skipped_stage}),
         )
         assert planned_sizes(skipped) == ([2_000, 10_000], lakes)
+    # Without normalize the graph stages have no builds: only delta and follow need a lake.
+    no_normalize = BenchOptions.preset(
+        False,
+        Path("w"),
+        normalize_sizes=(2_000,),
+        graph_sizes=(10_000,),
+        delta_sizes=(100_000,),
+        follow_sizes=(50_000,),
+        skip=frozenset({"normalize"}),
+    )
+    assert planned_sizes(no_normalize) == ([], [50_000, 100_000])
 
 
 def test_the_same_night_pairs_histories_by_their_new_payloads_not_their_share() -> None:
