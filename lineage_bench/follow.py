@@ -39,7 +39,7 @@ from lineage.raw_zone_layout import SIDECAR_SUFFIX, RawObjectMetadata
 from lineage.spline import ApiVersion, ExecutionEvent, content_type_for, events_document
 from lineage_bench.errors import StageError
 from lineage_bench.graph import graph_server
-from lineage_bench.machine import load_average
+from lineage_bench.machine import load_average, stop_process
 from lineage_bench.producer import wait_ready
 from local_neptune.ports import free_port
 
@@ -212,11 +212,7 @@ def measure(
                 lags.append(round(time.perf_counter() - landed, 2))
                 say(f"follow {plans} plans: round {index + 1}: visible after {lags[-1]:.1f} s")
         finally:
-            serve.terminate()
-            try:
-                serve.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                serve.kill()
+            stop_process(serve, timeout_s=120)
     return FollowFigures(plans, round(copy_s, 2), round(first_build_s, 2), INTERVAL_S, tuple(lags))
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "process_tree_cpu_seconds",
     "process_tree_rss",
     "process_tree_rss_by_role",
+    "stop_process",
     "summary_line",
 ]
 
@@ -221,3 +222,16 @@ def process_tree_rss_by_role(root_pid: int) -> dict[str, int]:
         role = _role(pid, root_pid)
         totals[role] = totals.get(role, 0) + rss
     return totals
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 15.0) -> None:
+    """Stop a server or stage started in the background: SIGTERM, then SIGKILL if it is still
+    there after `timeout_s` (a `serve --follow` in the middle of a delta finishes its load)."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout_s)

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from lineage_bench.errors import StageError
+from lineage_bench.machine import stop_process
 from lineage_bench.read_api import percentile, rare_query
 
 __all__ = [
@@ -148,12 +149,7 @@ def served_api(graph_url: str, say: Say) -> Iterator[str]:
             say(f"read concurrency: lineage serve (pid {process.pid}) at {base}")
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            stop_process(process, timeout_s=15)
 
 
 def _client_order(mix: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, str]]:

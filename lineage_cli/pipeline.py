@@ -23,6 +23,7 @@ from pathlib import Path
 from glue_jobs.normalize.scheduled import read_pointer
 from lineage.build_pointer import POINTER_FILE, BuildPointer, BuildPointerError
 from lineage.errors import LineageError
+from lineage_bench.machine import stop_process as stop_process  # the stages stop servers alike
 from lineage_cli.agent_log import AgentLogScanner
 
 Say = Callable[[str], None]
@@ -174,18 +175,6 @@ def start_serve(
             time.sleep(0.3)
     stop_process(process)
     raise StageFailed("serve", f"{status_url} did not answer in {SERVE_READY_TIMEOUT_S:.0f} s", log)
-
-
-def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 15.0) -> None:
-    """Stop a background stage: SIGTERM, then SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=timeout_s)
 
 
 def generate_sample_data(workdir: Workdir, generator: Path) -> None:

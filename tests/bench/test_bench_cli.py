@@ -78,40 +78,24 @@ def test_targets_report_met_missed_by_how_much_and_not_measured() -> None:
 def test_skipped_stages_generate_and_normalize_nothing_at_their_sizes() -> None:
     from lineage_bench.runner import BenchOptions, planned_sizes
 
-    options = BenchOptions.preset(
-        False,
-        Path("w"),
-        normalize_sizes=(2_000,),
-        graph_sizes=(10_000,),
-        delta_sizes=(10_000, 100_000),
-        follow_sizes=(50_000,),
-    )
-    assert planned_sizes(options) == ([2_000, 10_000], [2_000, 10_000, 50_000, 100_000])
-    for skipped_stage, lakes in (
-        ("delta", [2_000, 10_000, 50_000]),
-        ("follow", [2_000, 10_000, 100_000]),
-    ):
-        skipped = BenchOptions.preset(
+    def sizes(skip: set[str]) -> tuple[list[int], list[int]]:
+        options = BenchOptions.preset(
             False,
             Path("w"),
             normalize_sizes=(2_000,),
             graph_sizes=(10_000,),
             delta_sizes=(10_000, 100_000),
             follow_sizes=(50_000,),
-            skip=frozenset({skipped_stage}),
+            skip=frozenset(skip),
         )
-        assert planned_sizes(skipped) == ([2_000, 10_000], lakes)
+        return planned_sizes(options)
+
+    assert sizes(set()) == ([2_000, 10_000], [2_000, 10_000, 50_000, 100_000])
+    assert sizes({"delta"}) == ([2_000, 10_000], [2_000, 10_000, 50_000])
+    assert sizes({"follow"}) == ([2_000, 10_000], [2_000, 10_000, 100_000])
     # Without normalize the graph stages have no builds: only delta and follow need a lake.
-    no_normalize = BenchOptions.preset(
-        False,
-        Path("w"),
-        normalize_sizes=(2_000,),
-        graph_sizes=(10_000,),
-        delta_sizes=(100_000,),
-        follow_sizes=(50_000,),
-        skip=frozenset({"normalize"}),
-    )
-    assert planned_sizes(no_normalize) == ([], [50_000, 100_000])
+    assert sizes({"normalize"}) == ([], [10_000, 50_000, 100_000])
+    assert sizes({"normalize", "delta", "follow"}) == ([], [])
 
 
 def test_the_same_night_pairs_histories_by_their_new_payloads_not_their_share() -> None:
