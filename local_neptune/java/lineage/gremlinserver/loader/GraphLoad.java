@@ -309,8 +309,9 @@ final class GraphLoad {
      *
      * The maps are ConcurrentHashMaps made with room for sixteen: filled one element at a time,
      * a load of millions doubles them some twenty times, and each doubling copies most of the
-     * map's nodes (presized, a 3.7M-element load took about 8 % less server CPU). The line feeds the read-through check counted bound the records (a quoted
-     * line break counts one too many, which only presizes a little more).
+     * map's nodes (presized, a 3.7M-element load took about 8 % less server CPU). The line
+     * feeds the read-through check counted bound the records (a quoted line break counts one
+     * too many, which only presizes a little more).
      */
     private void presize(final List<Feed> toRead, final Map<Feed, Long> lineFeeds) {
         long vertices = 0;
@@ -327,12 +328,21 @@ final class GraphLoad {
         presize(edgeMap, edges);
     }
 
+    /**
+     * Below what a loaded element costs on the heap (about 1,200 bytes each at 3.7M elements): a
+     * count beyond {@code maxMemory} / this is no graph that could come. A small gzip of blank
+     * lines has hundreds of millions of them, and sizing the maps for those would fill the heap
+     * with an empty table before the parse refuses the first one.
+     */
+    private static final long MIN_ELEMENT_BYTES = 256;
+
     /** {@code putAll} of an empty map that reports {@code coming} entries: the map's own presize. */
     private static void presize(final Map<Object, ?> map, final long coming) {
         if (!(map instanceof ConcurrentMap) || coming <= map.size()) {
             return;  // a reload of what is there, or a map whose growth is not ours to plan
         }
-        final int size = (int) Math.min(coming, 1 << 29);
+        final long affordable = Runtime.getRuntime().maxMemory() / MIN_ELEMENT_BYTES;
+        final int size = (int) Math.min(Math.min(coming, affordable), 1 << 29);
         @SuppressWarnings("unchecked")
         final Map<Object, Object> target = (Map<Object, Object>) map;
         target.putAll(new java.util.AbstractMap<Object, Object>() {
