@@ -613,11 +613,7 @@ final class GraphLoad {
                 if (n < 0) {
                     break;
                 }
-                for (int i = 0; i < n; i++) {
-                    if (chunk[i] == '\n') {
-                        line++;
-                    }
-                }
+                line += lineFeeds(chunk, n);
                 left -= n;
             }
         } catch (IOException e) {
