@@ -104,10 +104,14 @@ def register(app: typer.Typer) -> None:
         from lineage.errors import LineageError
         from lineage_bench.runner import STAGES, BenchOptions, run_bench
 
-        # Repeated or comma-separated, like the size flags.
-        skipped = {
-            name.strip() for value in skip or [] for name in value.split(",") if name.strip()
-        }
+        # Repeated, or comma-separated as the size flags are.
+        skipped: set[str] = set()
+        for value in skip or []:
+            names = {name.strip() for name in value.split(",") if name.strip()}
+            if not names:
+                # Else an empty value skips nothing, and the run is the full one: hours.
+                _fail(f"--skip {value!r} names no stage (choose from {', '.join(STAGES)})")
+            skipped |= names
         unknown = sorted(skipped - set(STAGES))
         if unknown:
             _fail(f"--skip {unknown[0]!r} is not a stage (choose from {', '.join(STAGES)})")

@@ -54,6 +54,11 @@ def test_bench_refuses_an_unknown_stage_to_skip(tmp_path: Path) -> None:
     )
     assert listed.exit_code == 2
     assert "'nightly' is not a stage" in listed.output
+    # An empty value is refused too, instead of skipping nothing (the full run, hours long).
+    for empty in ("", " , "):
+        done = CliRunner().invoke(app, ["bench", "--skip", empty, "--work", str(tmp_path)])
+        assert done.exit_code == 2
+        assert "names no stage" in done.output
 
 
 def test_targets_report_met_missed_by_how_much_and_not_measured() -> None:
